@@ -1,0 +1,67 @@
+/** The git side of longhaul, as the activities see it. */
+
+export interface PrepareCycleRequest {
+  projectId: string;
+  repo: string;
+  baseBranch?: string;
+  targetBranch: string;
+  cycle: number;
+}
+
+export interface PreparedCycle {
+  baseBranch: string;
+  targetBranch: string;
+  /** The target branch head every planner and the judge of this cycle look at. */
+  baseCommit: string;
+}
+
+export interface ReadOnlyView {
+  dir: string;
+  release(): Promise<void>;
+}
+
+export interface OpenTaskRequest {
+  projectId: string;
+  repo: string;
+  targetBranch: string;
+  cycle: number;
+  taskId: string;
+  title: string;
+}
+
+export interface ConflictInfo {
+  conflictedFiles: string[];
+  details: string;
+}
+
+export type IntegrationResult =
+  | { status: 'integrated'; commit: string }
+  | { status: 'no_changes' }
+  | { status: 'conflict'; details: string; conflictedFiles: string[] }
+  | { status: 'tests_failed'; output: string };
+
+export interface IntegrateOptions {
+  /** Commit message subject; the task id goes in a trailer. */
+  message: string;
+  testCommand?: string;
+  /** Asked to resolve conflicts left in the worktree; true when they are resolved. */
+  resolveConflict(conflict: ConflictInfo): Promise<boolean>;
+  signal?: AbortSignal;
+}
+
+export interface TaskWorktree {
+  dir: string;
+  branch: string;
+  /** Set when an earlier attempt of this task already landed its commit on the target branch. */
+  integratedCommit?: string;
+  integrate(options: IntegrateOptions): Promise<IntegrationResult>;
+  dispose(): Promise<void>;
+}
+
+export interface Workspace {
+  prepareCycle(req: PrepareCycleRequest): Promise<PreparedCycle>;
+  openReadOnlyView(req: { projectId: string; repo: string; commit: string }): Promise<ReadOnlyView>;
+  openTask(req: OpenTaskRequest): Promise<TaskWorktree>;
+  /** Current head of the target branch (the judge's view of what the cycle produced). */
+  targetHead(req: { projectId: string; repo: string; targetBranch: string }): Promise<string>;
+}

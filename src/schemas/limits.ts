@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+export const Limits = z.object({
+  maxCycles: z.number().int().positive(),
+  maxTasks: z.number().int().positive(),
+  maxTokens: z.number().int().positive().optional(),
+  maxCostUsd: z.number().positive().optional(),
+  /** ISO-8601 time after which no new task or cycle starts. */
+  deadline: z.iso.datetime({ offset: true }).optional(),
+  maxParallelWorkers: z.number().int().min(1).max(500),
+  maxPlannerDepth: z.number().int().min(0).max(6),
+  /** Planning rounds per planner before it must hand back its area. */
+  maxPlannerRounds: z.number().int().min(1).max(50),
+});
+export type Limits = z.infer<typeof Limits>;
+
+export const defaultLimits: Limits = {
+  maxCycles: 20,
+  maxTasks: 10_000,
+  maxParallelWorkers: 8,
+  maxPlannerDepth: 3,
+  maxPlannerRounds: 6,
+};
+
+/** What a user may pass: every limit optional. */
+export const LimitsPatch = Limits.partial().strict();
+export type LimitsPatch = z.infer<typeof LimitsPatch>;

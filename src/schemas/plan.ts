@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { PlannedTask, TaskResult } from './task';
+import { Usage } from './usage';
+
+export const SubplannerSpec = z.object({
+  area: z.string().trim().min(1).max(200),
+  goal: z.string().trim().min(1).max(10_000),
+});
+export type SubplannerSpec = z.infer<typeof SubplannerSpec>;
+
+/** The planner agent's answer (its `submit_plan` tool arguments). */
+export const PlanProposal = z.object({
+  summary: z.string().max(4_000),
+  tasks: z.array(PlannedTask).max(50),
+  subplanners: z.array(SubplannerSpec).max(20),
+  done: z.boolean(),
+});
+export type PlanProposal = z.infer<typeof PlanProposal>;
+
+/** Compact record of a finished sub-planner, fed back to its parent's next planning step. */
+export const SubplannerOutcome = z.object({
+  area: z.string(),
+  workflowId: z.string(),
+  summary: z.string().max(4_000),
+  tasksDone: z.number().int().nonnegative(),
+  tasksFailed: z.number().int().nonnegative(),
+});
+export type SubplannerOutcome = z.infer<typeof SubplannerOutcome>;
+
+export const PlanRequest = z.object({
+  projectId: z.string(),
+  cycle: z.number().int().positive(),
+  plannerId: z.string(),
+  goal: z.string(),
+  area: z.string(),
+  areaGoal: z.string(),
+  depth: z.number().int().nonnegative(),
+  canSpawnSubplanners: z.boolean(),
+  round: z.number().int().nonnegative(),
+  repo: z.string(),
+  baseCommit: z.string(),
+  model: z.string(),
+  steering: z.array(z.string()),
+  previousVerdict: z.string().optional(),
+  /** Results of this planner's tasks since its last planning step. */
+  results: z.array(TaskResult.omit({ usage: true })),
+  subplannerOutcomes: z.array(SubplannerOutcome),
+});
+export type PlanRequest = z.infer<typeof PlanRequest>;
+
+export const PlanResult = PlanProposal.extend({
+  usage: Usage,
+  transcriptRef: z.string().optional(),
+  promptVersion: z.string().optional(),
+});
+export type PlanResult = z.infer<typeof PlanResult>;

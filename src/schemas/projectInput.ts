@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { ModelsByRole } from './modelRef';
+import { LimitsPatch } from './limits';
+
+/** Branch names as git accepts them (a conservative subset of check-ref-format). */
+export const BranchName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^(?!\/|.*\/\/|.*\.\.|.*@\{|.*\.lock$|.*\/$)[A-Za-z0-9._\/-]+$/, 'is not a valid git branch name');
+
+/**
+ * What a user passes to start a project (`temporal workflow start --input '<json>'`).
+ * Contains no secrets: provider keys live only in the worker's environment.
+ */
+export const ProjectInput = z
+  .object({
+    goal: z.string().trim().min(1, 'must describe what the agents should achieve').max(20_000),
+    repo: z.string().trim().min(1, 'must be a local path or a git URL'),
+    baseBranch: BranchName.optional(),
+    targetBranch: BranchName.optional(),
+    testCommand: z.string().trim().min(1).max(2_000).optional(),
+    models: ModelsByRole.strict().optional(),
+    limits: LimitsPatch.optional(),
+  })
+  .strict();
+export type ProjectInput = z.infer<typeof ProjectInput>;

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { ResolvedModels } from './modelRef';
+import { Limits } from './limits';
+import { BranchName } from './projectInput';
+
+/** A project's input with every default filled in from the worker's environment. */
+export const ProjectSettings = z.object({
+  projectId: z.string().min(1),
+  goal: z.string().min(1),
+  repo: z.string().min(1),
+  baseBranch: BranchName.optional(),
+  targetBranch: BranchName,
+  testCommand: z.string().optional(),
+  models: ResolvedModels,
+  limits: Limits,
+});
+export type ProjectSettings = z.infer<typeof ProjectSettings>;

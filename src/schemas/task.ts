@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { Usage } from './usage';
+
+/** A task as a planner writes it: one worker owns it end to end. */
+export const PlannedTask = z.object({
+  title: z.string().trim().min(1).max(200),
+  instructions: z.string().trim().min(1).max(20_000),
+  files: z.array(z.string().max(500)).max(100).optional(),
+});
+export type PlannedTask = z.infer<typeof PlannedTask>;
+
+export const taskStatuses = ['done', 'failed', 'blocked', 'conflict', 'skipped'] as const;
+export const TaskStatus = z.enum(taskStatuses);
+export type TaskStatus = z.infer<typeof TaskStatus>;
+
+/** What comes back from a worker task. Bulky records stay in the transcript file it names. */
+export const TaskResult = z.object({
+  taskId: z.string().min(1),
+  title: z.string(),
+  status: TaskStatus,
+  summary: z.string().max(4_000),
+  commit: z.string().optional(),
+  usage: Usage,
+  transcriptRef: z.string().optional(),
+  promptVersion: z.string().optional(),
+});
+export type TaskResult = z.infer<typeof TaskResult>;
+
+/** Keeps a free-text field small enough for workflow history, whatever a model wrote. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 15)}… [truncated]`;
+}
