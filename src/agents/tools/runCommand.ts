@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { runShell, type ShellResult } from './shellRunner';
+import { MAX_TOOL_OUTPUT_CHARS } from './textLimits';
+import { defineTool, type AgentTool } from './toolTypes';
+
+const DEFAULT_TIMEOUT_SECONDS = 300;
+const MAX_TIMEOUT_SECONDS = 3_600;
+
+const RunCommandInput = z.object({
+  command: z.string().min(1).max(10_000).describe('A shell command, run with the working directory as cwd.'),
+  timeout_seconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_TIMEOUT_SECONDS)
+    .optional()
+    .describe(`Time limit; defaults to ${DEFAULT_TIMEOUT_SECONDS}. The whole process group is killed when it is hit.`),
+});
+
+/** How a finished command is reported to a model: status first, then the (capped) output. */
+export function describeShellResult(result: ShellResult, timeoutSeconds: number): string {
+  const seconds = (result.durationMs / 1000).toFixed(1);
+  let status: string;
+  if (result.timedOut) status = `timed out after ${timeoutSeconds}s and was killed`;
+  else if (result.aborted) status = 'cancelled';
+  else if (result.exitCode !== null) status = `exit code ${result.exitCode}`;
+  else status = `killed by ${result.killedBy ?? 'a signal'}`;
+  const output = result.output.length > 0 ? result.output : '(no output)';
+  return `${status} (${seconds}s)\n${output}`;
+}
+
+export const runCommandTool: AgentTool = defineTool({
+  name: 'run_command',
+  description:
+    'Run a shell command in the working directory (non-interactive: no stdin, CI=1). Returns the exit code and the ' +
+    'combined stdout/stderr, truncated in the middle when long. Background processes are stopped when the command ends.',
+  input: RunCommandInput,
+  async run(input, ctx) {
+    const timeoutSeconds = input.timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS;
+    const result = await runShell({
+      command: input.command,
+      cwd: ctx.dir,
+      timeoutMs: timeoutSeconds * 1000,
+      signal: ctx.signal,
+      maxOutputChars: MAX_TOOL_OUTPUT_CHARS - 200,
+    });
+    return describeShellResult(result, timeoutSeconds);
+  },
+});

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import type { ToolSpec } from '../../models/modelClient';
+import { editFileTool } from './editFile';
+import { listFilesTool } from './listFiles';
+import { readFileTool } from './readFile';
+import { runCommandTool } from './runCommand';
+import { searchTool } from './search';
+import type { AgentTool } from './toolTypes';
+import { writeFileTool } from './writeFile';
+
+/** Every role may look. */
+export function readOnlyTools(): AgentTool[] {
+  return [listFilesTool, readFileTool, searchTool];
+}
+
+/** Only workers change things, and only in their own working copy. */
+export function workerTools(): AgentTool[] {
+  return [...readOnlyTools(), writeFileTool, editFileTool, runCommandTool];
+}
+
+/** The tool as a model is offered it: JSON Schema of what it accepts. */
+export function toToolSpec(tool: { name: string; description: string; inputSchema: z.ZodType }): ToolSpec {
+  const { $schema: _dialect, ...schema } = z.toJSONSchema(tool.inputSchema, { io: 'input' }) as Record<string, unknown>;
+  return { name: tool.name, description: tool.description, inputSchema: schema };
+}
