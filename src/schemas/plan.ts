@@ -11,7 +11,7 @@ export type SubplannerSpec = z.infer<typeof SubplannerSpec>;
 /** The planner agent's answer (its `submit_plan` tool arguments). */
 export const PlanProposal = z.object({
   summary: z.string().max(4_000),
-  tasks: z.array(PlannedTask).max(50),
+  tasks: z.array(PlannedTask).max(30),
   subplanners: z.array(SubplannerSpec).max(20),
   done: z.boolean(),
 });

@@ -4,7 +4,7 @@ import { Usage } from './usage';
 /** A task as a planner writes it: one worker owns it end to end. */
 export const PlannedTask = z.object({
   title: z.string().trim().min(1).max(200),
-  instructions: z.string().trim().min(1).max(20_000),
+  instructions: z.string().trim().min(1).max(8_000),
   files: z.array(z.string().max(500)).max(100).optional(),
 });
 export type PlannedTask = z.infer<typeof PlannedTask>;

@@ -1,0 +1,22 @@
+import type { Agents } from '../agents/agentContracts';
+import type { Workspace } from '../git/workspaceContract';
+import type { Limits } from '../schemas/limits';
+import type { ResolvedModels, Role } from '../schemas/modelRef';
+
+/** Defaults a worker fills into projects that do not set them (from its environment or config). */
+export interface ProjectDefaults {
+  models: ResolvedModels;
+  limits: Limits;
+}
+
+/**
+ * Everything the activities need from the outside world. The worker process builds the real ones;
+ * tests pass their own. Workflow code never sees any of it.
+ */
+export interface ActivityDeps {
+  agents: Agents;
+  workspace: Workspace;
+  defaults: ProjectDefaults;
+  /** Throws a non-retryable error when a role's model cannot be used here (e.g. no API key). */
+  checkModel(role: Role, model: string): Promise<void>;
+}

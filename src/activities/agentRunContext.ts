@@ -1,0 +1,35 @@
+import { Context } from '@temporalio/activity';
+import type { AgentCheckpoint, AgentRunContext } from '../agents/agentContracts';
+
+/**
+ * Connects an agent run to its activity: checkpoints become heartbeat details (a retried attempt
+ * resumes from the last one), and a ticker keeps heartbeating during long model calls so that
+ * Temporal can tell a slow agent from a dead worker and can deliver cancellation.
+ */
+export function startAgentRun(transcriptRef: string): { ctx: AgentRunContext; stop(): void } {
+  const activity = Context.current();
+  const details = activity.info.heartbeatDetails as AgentCheckpoint | undefined;
+  const resumeFrom = details && details.transcriptRef === transcriptRef ? details : undefined;
+  let last: AgentCheckpoint | undefined = resumeFrom;
+  const beat = (): void => activity.heartbeat(last);
+  const timeoutMs = activity.info.heartbeatTimeoutMs ?? 60_000;
+  const ticker = setInterval(beat, Math.max(1_000, Math.min(10_000, Math.floor(timeoutMs / 3))));
+  beat();
+  return {
+    ctx: {
+      signal: activity.cancellationSignal,
+      resumeFrom,
+      transcriptRef,
+      heartbeat(checkpoint: AgentCheckpoint): void {
+        last = checkpoint;
+        beat();
+      },
+    },
+    stop: () => clearInterval(ticker),
+  };
+}
+
+/** Where an agent run's transcript lives, relative to longhaul's state folder. */
+export function transcriptRefFor(projectId: string, cycle: number, name: string): string {
+  return `transcripts/${projectId}/cycle-${cycle}/${name.replace(/[^A-Za-z0-9._-]+/g, '_')}.jsonl`;
+}

@@ -1,0 +1,11 @@
+import type { Workspace } from '../git/workspaceContract';
+import { parseInput } from '../schemas/parseInput';
+import { PrepareCycleInput, type PreparedCycle } from '../schemas/prepareCycle';
+
+/** Fetches the repository and pins the commit this cycle's planners and judge look at. */
+export function createPrepareCycle(workspace: Workspace) {
+  return async function prepareCycle(raw: PrepareCycleInput): Promise<PreparedCycle> {
+    const input = parseInput(PrepareCycleInput, raw, 'prepare-cycle input');
+    return workspace.prepareCycle(input);
+  };
+}

@@ -1,0 +1,86 @@
+import type { AgentResult, Agents, WorkerAgentRequest, WorkOutcome } from '../agents/agentContracts';
+import type { IntegrationResult, Workspace } from '../git/workspaceContract';
+import { parseInput } from '../schemas/parseInput';
+import { clip, type TaskResult } from '../schemas/task';
+import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
+import { WorkerTaskInput } from '../schemas/workerTask';
+import { startAgentRun, transcriptRefFor } from './agentRunContext';
+
+/**
+ * One worker on one task, end to end: a fresh worktree, the worker agent grinding on the task, then
+ * integration onto the target branch. A conflict goes back to the same agent in the same worktree.
+ * A retried attempt resumes from its branch and its last checkpoint instead of starting over.
+ */
+export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
+  return async function runWorkerTask(raw: WorkerTaskInput): Promise<TaskResult> {
+    const input = parseInput(WorkerTaskInput, raw, 'worker task');
+    const transcriptRef = transcriptRefFor(input.projectId, input.cycle, input.taskId);
+    const base = { taskId: input.taskId, title: input.task.title, transcriptRef };
+    const run = startAgentRun(transcriptRef);
+    try {
+      const worktree = await workspace.openTask({
+        projectId: input.projectId,
+        repo: input.repo,
+        targetBranch: input.targetBranch,
+        cycle: input.cycle,
+        taskId: input.taskId,
+        title: input.task.title,
+      });
+      if (worktree.integratedCommit) {
+        await worktree.dispose();
+        return { ...base, status: 'done', summary: 'Integrated by an earlier attempt of this task.', commit: worktree.integratedCommit, usage: zeroUsage };
+      }
+      const request: WorkerAgentRequest = {
+        projectId: input.projectId,
+        cycle: input.cycle,
+        taskId: input.taskId,
+        goal: input.goal,
+        task: input.task,
+        model: input.model,
+        dir: worktree.dir,
+        testCommand: input.testCommand,
+        steering: input.steering,
+      };
+      const worked = await agents.worker.work(request, run.ctx);
+      let usage: Usage = worked.usage;
+      const finish = (result: Omit<TaskResult, 'usage' | 'taskId' | 'title' | 'transcriptRef'>): TaskResult => ({
+        ...base,
+        ...result,
+        summary: clip(result.summary, 4_000),
+        usage,
+        promptVersion: worked.promptVersion,
+      });
+      if (worked.result.outcome === 'blocked' || worked.stoppedBy) {
+        await worktree.dispose();
+        const why = worked.stoppedBy ? `Stopped by ${worked.stoppedBy.replace('_', ' ')}. ` : '';
+        return finish({ status: worked.stoppedBy ? 'failed' : 'blocked', summary: `${why}${worked.result.summary}` });
+      }
+      const integration: IntegrationResult = await worktree.integrate({
+        message: input.task.title,
+        testCommand: input.testCommand,
+        signal: run.ctx.signal,
+        resolveConflict: async (conflict) => {
+          const resolved: AgentResult<WorkOutcome> = await agents.worker.resolveConflict({ ...request, ...conflict }, run.ctx);
+          usage = addUsage(usage, resolved.usage);
+          return resolved.result.outcome === 'done';
+        },
+      });
+      await worktree.dispose();
+      switch (integration.status) {
+        case 'integrated':
+          return finish({ status: 'done', summary: worked.result.summary, commit: integration.commit });
+        case 'no_changes':
+          return finish({ status: 'done', summary: `No changes were needed. ${worked.result.summary}` });
+        case 'conflict':
+          return finish({
+            status: 'conflict',
+            summary: `Could not integrate: conflict in ${integration.conflictedFiles.join(', ')}. ${integration.details}`,
+          });
+        case 'tests_failed':
+          return finish({ status: 'failed', summary: `The test command failed after integration:\n${integration.output.slice(-2_000)}` });
+      }
+    } finally {
+      run.stop();
+    }
+  };
+}

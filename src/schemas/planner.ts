@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { ResolvedModels } from './modelRef';
+import { PreviousVerdict } from './cycle';
+import { Usage } from './usage';
+
+export const PlannerInput = z.object({
+  projectWorkflowId: z.string().min(1),
+  projectId: z.string().min(1),
+  cycle: z.number().int().positive(),
+  parentId: z.string().optional(),
+  /** Short, branch-safe position in the tree (`p0`, `p0.2`, `p0.2.1`), used in task ids. */
+  path: z.string().regex(/^p\d+(\.\d+)*$/),
+  depth: z.number().int().nonnegative(),
+  goal: z.string().min(1),
+  area: z.string().min(1),
+  areaGoal: z.string().min(1),
+  repo: z.string().min(1),
+  baseCommit: z.string().min(1),
+  targetBranch: z.string().min(1),
+  testCommand: z.string().optional(),
+  models: ResolvedModels,
+  maxPlannerDepth: z.number().int().nonnegative(),
+  maxPlannerRounds: z.number().int().positive(),
+  steering: z.array(z.string()),
+  previousVerdict: PreviousVerdict.optional(),
+  paused: z.boolean(),
+});
+export type PlannerInput = z.infer<typeof PlannerInput>;
+
+/** A planner's subtree, rolled up for its parent. */
+export const PlannerSummary = z.object({
+  workflowId: z.string(),
+  area: z.string(),
+  summary: z.string().max(4_000),
+  rounds: z.number().int().nonnegative(),
+  tasksDone: z.number().int().nonnegative(),
+  tasksFailed: z.number().int().nonnegative(),
+  tasksSkipped: z.number().int().nonnegative(),
+  commits: z.number().int().nonnegative(),
+  planners: z.number().int().positive(),
+  usage: Usage,
+});
+export type PlannerSummary = z.infer<typeof PlannerSummary>;

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { PlannerReport } from './plannerReport';
+import { CycleFinished } from './cycle';
+import { ProjectSettings } from './projectSettings';
+import { Usage } from './usage';
+import { Verdict } from './verdict';
+
+/** A planner as the project's slot ledger sees it. */
+export const LedgerEntry = z.object({
+  report: PlannerReport,
+  /** Slots granted to it so far (cumulative). */
+  granted: z.number().int().nonnegative(),
+  /** Place in the queue for slots; lower waits longer. */
+  queuedAt: z.number().int().nonnegative(),
+  closedNotified: z.boolean(),
+});
+export type LedgerEntry = z.infer<typeof LedgerEntry>;
+
+/** Everything a project run hands to the next one when it continues-as-new. */
+export const ProjectCarry = z.object({
+  settings: ProjectSettings,
+  cycle: z.number().int().nonnegative(),
+  activeCycleWorkflowId: z.string().optional(),
+  paused: z.boolean(),
+  stopRequested: z.boolean(),
+  steering: z.array(z.string()),
+  completedUsage: Usage,
+  totals: z.object({ done: z.number().int(), failed: z.number().int(), started: z.number().int() }),
+  verdicts: z.array(Verdict),
+  headCommit: z.string().optional(),
+  ledger: z.array(LedgerEntry),
+  ledgerSeq: z.number().int().nonnegative(),
+  /** A cycle that finished while the previous run was handing over. */
+  finishedCycle: CycleFinished.optional(),
+});
+export type ProjectCarry = z.infer<typeof ProjectCarry>;

@@ -1,0 +1,149 @@
+import {
+  CancellationScope,
+  executeChild,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities/createActivities';
+import { CycleInput, type CycleStatus, type CycleSummary } from '../schemas/cycle';
+import type { PlannerInput, PlannerSummary } from '../schemas/planner';
+import { addUsage } from '../schemas/usage';
+import { judgeActivityOptions, planActivityOptions } from './activityOptions';
+import { cycleStatusQuery } from './messages/cycleMessages';
+import { cycleFinishedSignal } from './messages/projectMessages';
+import { pauseSignal, resumeSignal, SteerInput, steerSignal } from './messages/steeringMessages';
+import { parseInput } from '../schemas/parseInput';
+import { plannerWorkflow } from './plannerWorkflow';
+
+type Activities = ReturnType<typeof createActivities>;
+
+/**
+ * One fresh cycle: fix the base commit, let the root planner (and its tree) plan and run the work,
+ * then have the judge decide from the repository whether to go on. Always tells the project how it
+ * ended, by workflow id, so the project may have continued-as-new in the meantime.
+ */
+export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary> {
+  const input = parseInput(CycleInput, rawInput, 'cycle input');
+  const { settings, cycle } = input;
+  const taskQueue = workflowInfo().taskQueue;
+  const rootPlannerId = `${workflowInfo().workflowId}/planner`;
+  const { prepareCycle } = proxyActivities<Activities>(planActivityOptions(taskQueue));
+  const { judgeCycle } = proxyActivities<Activities>(judgeActivityOptions(taskQueue));
+  const project = getExternalWorkflowHandle(input.projectWorkflowId);
+
+  const status: CycleStatus = { cycle, phase: 'preparing', paused: input.paused, steering: [...input.steering] };
+  let rootStarted = false;
+
+  const forwardToRoot = (send: () => Promise<void>): void => {
+    if (!rootStarted) return; // The root planner will get the current state in its input.
+    send().catch((err: unknown) => log.warn('Could not forward a signal to the root planner', { error: String(err) }));
+  };
+  setHandler(cycleStatusQuery, () => status);
+  setHandler(pauseSignal, () => {
+    status.paused = true;
+    forwardToRoot(() => getExternalWorkflowHandle(rootPlannerId).signal(pauseSignal));
+  });
+  setHandler(resumeSignal, () => {
+    status.paused = false;
+    forwardToRoot(() => getExternalWorkflowHandle(rootPlannerId).signal(resumeSignal));
+  });
+  setHandler(steerSignal, (raw: SteerInput) => {
+    const steer = parseInput(SteerInput, raw, 'steer signal');
+    status.steering.push(steer.instruction);
+    forwardToRoot(() => getExternalWorkflowHandle(rootPlannerId).signal(steerSignal, steer));
+  });
+
+  const details = (text: string): void => setCurrentDetails(`**Cycle ${cycle}** — ${text}\n\nGoal: ${settings.goal.slice(0, 1_000)}`);
+
+  try {
+    details('preparing the repository');
+    const prepared = await prepareCycle({
+      projectId: settings.projectId,
+      repo: settings.repo,
+      baseBranch: settings.baseBranch,
+      targetBranch: settings.targetBranch,
+      cycle,
+    });
+    status.baseCommit = prepared.baseCommit;
+    status.phase = 'planning';
+    status.rootPlannerId = rootPlannerId;
+    details(`planning and working from ${prepared.baseCommit.slice(0, 12)}`);
+
+    const rootInput: PlannerInput = {
+      projectWorkflowId: input.projectWorkflowId,
+      projectId: settings.projectId,
+      cycle,
+      path: 'p0',
+      depth: 0,
+      goal: settings.goal,
+      area: 'whole project',
+      areaGoal: settings.goal,
+      repo: settings.repo,
+      baseCommit: prepared.baseCommit,
+      targetBranch: prepared.targetBranch,
+      testCommand: settings.testCommand,
+      models: settings.models,
+      maxPlannerDepth: settings.limits.maxPlannerDepth,
+      maxPlannerRounds: settings.limits.maxPlannerRounds,
+      steering: status.steering,
+      previousVerdict: input.previousVerdict,
+      paused: status.paused,
+    };
+    rootStarted = true;
+    const root: PlannerSummary = await executeChild(plannerWorkflow, {
+      workflowId: rootPlannerId,
+      args: [rootInput],
+      staticSummary: `Root planner, cycle ${cycle}`,
+      staticDetails: settings.goal.slice(0, 2_000),
+    });
+
+    status.phase = 'judging';
+    details(`judging ${root.tasksDone} done and ${root.tasksFailed} failed tasks`);
+    const judged = await judgeCycle({
+      projectId: settings.projectId,
+      cycle,
+      goal: settings.goal,
+      repo: settings.repo,
+      targetBranch: prepared.targetBranch,
+      baseCommit: prepared.baseCommit,
+      testCommand: settings.testCommand,
+      model: settings.models.judge,
+      steering: status.steering,
+      plannerSummary: root.summary,
+      tasksDone: root.tasksDone,
+      tasksFailed: root.tasksFailed,
+    });
+    const { headCommit, ...verdict } = judged;
+
+    const summary: CycleSummary = {
+      cycle,
+      baseCommit: prepared.baseCommit,
+      headCommit,
+      tasksDone: root.tasksDone,
+      tasksFailed: root.tasksFailed,
+      tasksSkipped: root.tasksSkipped,
+      commits: root.commits,
+      planners: root.planners,
+      usage: addUsage(root.usage, verdict.usage),
+      verdict,
+    };
+    status.phase = 'finished';
+    status.summary = summary;
+    details(`finished: ${verdict.verdict}`);
+    await project.signal(cycleFinishedSignal, { cycle, summary });
+    return summary;
+  } catch (err) {
+    if (!isCancellation(err)) {
+      // The project waits for this signal; without it a failed cycle would leave it waiting forever.
+      await CancellationScope.nonCancellable(() =>
+        project.signal(cycleFinishedSignal, { cycle, error: err instanceof Error ? err.message : String(err) }),
+      );
+    }
+    throw err;
+  }
+}

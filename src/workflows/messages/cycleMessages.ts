@@ -1,0 +1,4 @@
+import { defineQuery } from '@temporalio/workflow';
+import type { CycleStatus } from '../../schemas/cycle';
+
+export const cycleStatusQuery = defineQuery<CycleStatus>('status');

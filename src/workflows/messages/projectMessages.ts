@@ -1,0 +1,14 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CycleFinished } from '../../schemas/cycle';
+import type { Limits, LimitsPatch } from '../../schemas/limits';
+import type { PlannerReport } from '../../schemas/plannerReport';
+import type { ProjectStatus } from '../../schemas/status';
+
+export const projectStatusQuery = defineQuery<ProjectStatus>('status');
+export const setLimitsUpdate = defineUpdate<Limits, [LimitsPatch]>('setLimits');
+
+/** Sent by every planner of the running cycle; drives the project's slot ledger and live tree. */
+export const plannerReportSignal = defineSignal<[PlannerReport]>('plannerReport');
+
+/** Sent by a cycle when it ends, addressed by workflow id so it reaches a continued-as-new project. */
+export const cycleFinishedSignal = defineSignal<[CycleFinished]>('cycleFinished');

@@ -1,0 +1,373 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities/createActivities';
+import type { CycleFinished, CycleInput } from '../schemas/cycle';
+import { Limits, LimitsPatch } from '../schemas/limits';
+import type { PlannerReport } from '../schemas/plannerReport';
+import { ProjectCarry } from '../schemas/projectCarry';
+import { ProjectInput } from '../schemas/projectInput';
+import type { ProjectSettings } from '../schemas/projectSettings';
+import type { ProjectOutcome, ProjectPhase, ProjectResult, ProjectStatus } from '../schemas/status';
+import { addUsage, totalTokens, type Usage } from '../schemas/usage';
+import type { Verdict } from '../schemas/verdict';
+import { controlActivityOptions, judgeActivityOptions, planActivityOptions, workActivityOptions } from './activityOptions';
+import { cycleWorkflow } from './cycleWorkflow';
+import { grantSlotsSignal, type SlotGrant } from './messages/plannerMessages';
+import { cycleFinishedSignal, plannerReportSignal, projectStatusQuery, setLimitsUpdate } from './messages/projectMessages';
+import { pauseSignal, resumeSignal, SteerInput, steerSignal, stopSignal } from './messages/steeringMessages';
+import { parseInput } from '../schemas/parseInput';
+import { SlotLedger } from './slotLedger';
+
+type Activities = ReturnType<typeof createActivities>;
+
+/** Even when the server does not ask for it, hand over to a fresh run this often (in cycles). */
+const cyclesPerRun = 5;
+const keptVerdicts = 20;
+const keptSteering = 20;
+const projectIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/**
+ * The long-lived top of a longhaul run. Runs one cycle after another until the judge is satisfied,
+ * the operator stops it, or a limit is reached; owns the project-wide worker slots, the operator's
+ * steering and the live status. Continues-as-new (also in the middle of a cycle) so that a run of
+ * any length keeps a short history.
+ */
+export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectCarry): Promise<ProjectResult> {
+  const projectId = workflowInfo().workflowId;
+  const taskQueue = workflowInfo().taskQueue;
+  const carry = carried ? parseInput(ProjectCarry, carried, 'continued project state') : undefined;
+  const settings: ProjectSettings = carry ? carry.settings : await startProject(rawInput, projectId, taskQueue);
+
+  let limits: Limits = settings.limits;
+  let cycle = carry?.cycle ?? 0;
+  let activeCycleId: string | undefined = carry?.activeCycleWorkflowId;
+  let paused = carry?.paused ?? false;
+  let stopRequested = carry?.stopRequested ?? false;
+  const steering: string[] = carry?.steering ?? [];
+  let completedUsage: Usage = carry?.completedUsage ?? { calls: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, costUsd: 0 };
+  const totals = carry?.totals ?? { done: 0, failed: 0, started: 0 };
+  const verdicts: Verdict[] = carry?.verdicts ?? [];
+  let headCommit = carry?.headCommit;
+  let finishedCycle: CycleFinished | undefined = carry?.finishedCycle;
+  const ledger = new SlotLedger(carry?.ledger ?? [], carry?.ledgerSeq ?? 0);
+  let outcome: ProjectOutcome | undefined;
+  let outcomeReason: string | undefined;
+  let cyclesThisRun = 0;
+  const pendingSignals = new Set<Promise<void>>();
+
+  const usage = (): Usage => addUsage(completedUsage, ledger.usage());
+  const limitReason = (): string | undefined => {
+    const tokens = totalTokens(usage());
+    if (totals.started + ledger.tasksStarted() >= limits.maxTasks) return `maxTasks (${limits.maxTasks}) reached`;
+    if (limits.maxTokens !== undefined && tokens >= limits.maxTokens) return `maxTokens (${limits.maxTokens}) reached`;
+    if (limits.maxCostUsd !== undefined && usage().costUsd >= limits.maxCostUsd) return `maxCostUsd (${limits.maxCostUsd}) reached`;
+    if (limits.deadline !== undefined && Date.now() >= Date.parse(limits.deadline)) return `deadline (${limits.deadline}) passed`;
+    return undefined;
+  };
+
+  function track(send: Promise<void>, onFailure: (err: unknown) => void): void {
+    const tracked = send.catch(onFailure).finally(() => pendingSignals.delete(tracked));
+    pendingSignals.add(tracked);
+  }
+
+  function sendGrant(plannerId: string, grant: SlotGrant): void {
+    track(getExternalWorkflowHandle(plannerId).signal(grantSlotsSignal, grant), (err) => {
+      // The planner is gone (finished or cancelled): whatever it held is free again.
+      log.warn('Slot grant not delivered', { plannerId, error: String(err) });
+      ledger.forget(plannerId);
+      distributeSlots();
+    });
+  }
+
+  /** Gives free worker slots to waiting planners, or tells them no more will come. */
+  function distributeSlots(): void {
+    if (!activeCycleId) return;
+    const closedBecause = limitReason();
+    if (closedBecause) {
+      for (const plannerId of ledger.takeUnnotifiedWaiters()) sendGrant(plannerId, { count: 0, closed: true, reason: closedBecause });
+      return;
+    }
+    if (paused) return;
+    const taskBudget = limits.maxTasks - totals.started - ledger.tasksStarted();
+    const free = Math.min(limits.maxParallelWorkers - ledger.held(), taskBudget);
+    if (free <= 0) return;
+    for (const { plannerId, count } of ledger.grant(free)) sendGrant(plannerId, { count, closed: false });
+  }
+
+  function forwardToCycle(send: (cycleId: string) => Promise<void>): void {
+    if (!activeCycleId) return;
+    const cycleId = activeCycleId;
+    track(send(cycleId), (err) => log.warn('Could not forward a signal to the running cycle', { cycleId, error: String(err) }));
+  }
+
+  function phase(): ProjectPhase {
+    if (outcome) return 'finished';
+    if (paused) return 'paused';
+    if (!activeCycleId) return cycle === 0 ? 'starting' : 'between_cycles';
+    return ledger.isDone(`${activeCycleId}/planner`) ? 'judging' : 'running';
+  }
+
+  function status(): ProjectStatus {
+    const tasks = ledger.counts();
+    return {
+      projectId,
+      goal: settings.goal,
+      phase: phase(),
+      paused,
+      stopRequested,
+      cycle,
+      cycleWorkflowId: activeCycleId,
+      tasks,
+      totals: {
+        done: totals.done + tasks.done,
+        failed: totals.failed + tasks.failed,
+        started: totals.started + ledger.tasksStarted(),
+      },
+      planners: ledger.nodes(),
+      usage: usage(),
+      lastVerdict: verdicts[verdicts.length - 1],
+      limits,
+      limitReached: limitReason(),
+      pendingSteering: steering,
+      outcome,
+      headCommit,
+    };
+  }
+
+  function updateDetails(): void {
+    const s = status();
+    setCurrentDetails(
+      [
+        `**${s.phase}** — cycle ${s.cycle}${s.stopRequested ? ' (stop requested)' : ''}`,
+        `tasks this cycle: ${s.tasks.queued} queued, ${s.tasks.running} running, ${s.tasks.done} done, ${s.tasks.failed} failed`,
+        `usage: ${totalTokens(s.usage)} tokens, $${s.usage.costUsd.toFixed(4)}`,
+        s.lastVerdict ? `last verdict: ${s.lastVerdict.verdict} — ${s.lastVerdict.reasons.slice(0, 300)}` : '',
+        s.limitReached ? `limit: ${s.limitReached}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+    );
+  }
+
+  setHandler(plannerReportSignal, (report: PlannerReport) => {
+    const activeCycle = activeCycleId ? cycle : undefined;
+    if (!ledger.apply(report, activeCycle)) {
+      log.warn('Ignoring a report from a planner of another cycle', { planner: report.workflowId, cycle: report.cycle });
+      return;
+    }
+    distributeSlots();
+    updateDetails();
+  });
+  setHandler(cycleFinishedSignal, (message: CycleFinished) => {
+    if (activeCycleId && message.cycle === cycle) finishedCycle = message;
+  });
+  setHandler(pauseSignal, () => {
+    paused = true;
+    forwardToCycle((id) => getExternalWorkflowHandle(id).signal(pauseSignal));
+    updateDetails();
+  });
+  setHandler(resumeSignal, () => {
+    paused = false;
+    forwardToCycle((id) => getExternalWorkflowHandle(id).signal(resumeSignal));
+    distributeSlots();
+    updateDetails();
+  });
+  setHandler(steerSignal, (raw: SteerInput) => {
+    const steer = parseInput(SteerInput, raw, 'steer signal');
+    steering.push(steer.instruction);
+    if (steering.length > keptSteering) steering.splice(0, steering.length - keptSteering);
+    forwardToCycle((id) => getExternalWorkflowHandle(id).signal(steerSignal, steer));
+  });
+  setHandler(stopSignal, () => {
+    stopRequested = true;
+    updateDetails();
+  });
+  setHandler(projectStatusQuery, status);
+  setHandler(
+    setLimitsUpdate,
+    (patch: LimitsPatch): Limits => {
+      limits = Limits.parse({ ...limits, ...LimitsPatch.parse(patch) });
+      ledger.reopen();
+      distributeSlots();
+      updateDetails();
+      return limits;
+    },
+    {
+      validator: (patch: LimitsPatch): void => {
+        const parsed = parseInput(LimitsPatch, patch, 'limits');
+        parseInput(Limits, { ...limits, ...parsed }, 'limits');
+      },
+      description: 'Change the project limits; takes effect at once.',
+    },
+  );
+
+  function carryState(): ProjectCarry {
+    return {
+      settings: { ...settings, limits },
+      cycle,
+      activeCycleWorkflowId: activeCycleId,
+      paused,
+      stopRequested,
+      steering,
+      completedUsage,
+      totals,
+      verdicts,
+      headCommit,
+      ...ledger.state,
+      finishedCycle,
+    };
+  }
+
+  async function handOver(): Promise<never> {
+    // Deliver what is in flight first; anything that arrives meanwhile is in the state we carry.
+    await condition(() => pendingSignals.size === 0 && allHandlersFinished());
+    return continueAsNew<typeof projectWorkflow>(rawInput, carryState());
+  }
+
+  function endReasonBetweenCycles(): [ProjectOutcome, string] | undefined {
+    if (stopRequested) return ['stopped', 'stopped by the operator'];
+    if (cycle >= limits.maxCycles) return ['limit_reached', `maxCycles (${limits.maxCycles}) reached`];
+    const reason = limitReason();
+    return reason ? ['limit_reached', reason] : undefined;
+  }
+
+  function finishCycle(message: CycleFinished): void {
+    finishedCycle = undefined;
+    activeCycleId = undefined;
+    cyclesThisRun++;
+    if (!message.summary) {
+      throw ApplicationFailure.create({
+        type: 'CycleFailed',
+        nonRetryable: true,
+        message: `Cycle ${message.cycle} failed: ${message.error ?? 'unknown error'}`,
+      });
+    }
+    const summary = message.summary;
+    totals.started += Math.max(ledger.tasksStarted(), summary.tasksDone + summary.tasksFailed);
+    totals.done += summary.tasksDone;
+    totals.failed += summary.tasksFailed;
+    completedUsage = addUsage(completedUsage, summary.usage);
+    ledger.clear();
+    headCommit = summary.headCommit;
+    verdicts.push(summary.verdict);
+    if (verdicts.length > keptVerdicts) verdicts.splice(0, verdicts.length - keptVerdicts);
+    if (summary.verdict.verdict === 'done') [outcome, outcomeReason] = ['done', summary.verdict.reasons];
+    if (summary.verdict.verdict === 'abandon') [outcome, outcomeReason] = ['abandoned', summary.verdict.reasons];
+  }
+
+  try {
+    while (!outcome) {
+      if (!activeCycleId && !finishedCycle) {
+        const end = endReasonBetweenCycles();
+        if (end) {
+          [outcome, outcomeReason] = end;
+          break;
+        }
+        if (paused) {
+          updateDetails();
+          await condition(() => !paused || stopRequested);
+          continue;
+        }
+        if (cyclesThisRun >= cyclesPerRun || workflowInfo().continueAsNewSuggested) await handOver();
+        activeCycleId = await startCycle(++cycle);
+        updateDetails();
+      }
+      await condition(() => finishedCycle !== undefined || workflowInfo().continueAsNewSuggested);
+      if (finishedCycle) finishCycle(finishedCycle);
+      else await handOver();
+      updateDetails();
+    }
+  } catch (err) {
+    if (isCancellation(err) && activeCycleId) {
+      // Cycles are abandoned by the parent-close policy (so the project may continue-as-new), so
+      // cancellation has to be passed on by hand.
+      const cycleId = activeCycleId;
+      await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(cycleId).cancel());
+    }
+    throw err;
+  }
+
+  await condition(() => pendingSignals.size === 0 && allHandlersFinished());
+  updateDetails();
+  return {
+    outcome,
+    cycles: cycle,
+    tasksDone: totals.done,
+    tasksFailed: totals.failed,
+    headCommit,
+    usage: completedUsage,
+    verdicts,
+    reason: outcomeReason,
+  };
+
+  async function startCycle(n: number): Promise<string> {
+    const workflowId = `${projectId}/cycle-${n}`;
+    const last = verdicts[verdicts.length - 1];
+    const cycleInput: CycleInput = {
+      settings: { ...settings, limits },
+      cycle: n,
+      projectWorkflowId: projectId,
+      steering: [...steering],
+      previousVerdict: last ? { verdict: last.verdict, reasons: last.reasons, nextFocus: last.nextFocus } : undefined,
+      paused,
+    };
+    const handle = await startChild(cycleWorkflow, {
+      workflowId,
+      args: [cycleInput],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      staticSummary: `Cycle ${n}: ${settings.goal.slice(0, 150)}`,
+    });
+    // In this run the child's own result is also watched, in case it ended without signalling.
+    handle.result().then(
+      (summary) => {
+        if (activeCycleId === workflowId && !finishedCycle) finishedCycle = { cycle: n, summary };
+      },
+      (err: unknown) => {
+        if (activeCycleId === workflowId && !finishedCycle && !isCancellation(err)) {
+          finishedCycle = { cycle: n, error: err instanceof Error ? err.message : String(err) };
+        }
+      },
+    );
+    return workflowId;
+  }
+}
+
+/** Validates the user's input and fills in defaults from the worker's environment. */
+async function startProject(rawInput: unknown, projectId: string, taskQueue: string): Promise<ProjectSettings> {
+  const input = parseInput(ProjectInput, rawInput, 'project input');
+  if (!projectIdPattern.test(projectId)) {
+    throw ApplicationFailure.create({
+      type: 'InvalidInput',
+      nonRetryable: true,
+      message: `Invalid workflow id "${projectId}": a project id is used in branch names, so use letters, digits, ".", "_" and "-" only.`,
+    });
+  }
+  const { resolveProjectSettings } = proxyActivities<Activities>(controlActivityOptions(taskQueue));
+  const settings = await resolveProjectSettings({ projectId, input });
+  // Fail before any work starts when a role's model cannot be used (e.g. its API key is missing).
+  const preflight = (options: ReturnType<typeof planActivityOptions>, role: 'planner' | 'worker' | 'judge'): Promise<void> =>
+    proxyActivities<Activities>({ ...options, retry: { ...options.retry, maximumAttempts: 3 } }).preflightModel({
+      role,
+      model: settings.models[role],
+    });
+  await Promise.all([
+    preflight(planActivityOptions(taskQueue), 'planner'),
+    preflight(workActivityOptions(taskQueue), 'worker'),
+    preflight(judgeActivityOptions(taskQueue), 'judge'),
+  ]);
+  return settings;
+}

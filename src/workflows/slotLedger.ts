@@ -1,0 +1,142 @@
+import type { LedgerEntry } from '../schemas/projectCarry';
+import type { PlannerReport } from '../schemas/plannerReport';
+import type { PlannerNode, TaskCounts } from '../schemas/status';
+import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
+
+/**
+ * The project's count of worker slots: which planner holds how many, who waits, and in what order.
+ * Pure bookkeeping (no Temporal calls) so it is easy to reason about and to carry across
+ * continue-as-new.
+ */
+export class SlotLedger {
+  constructor(
+    private entries: LedgerEntry[],
+    private seq: number,
+  ) {}
+
+  get state(): { ledger: LedgerEntry[]; ledgerSeq: number } {
+    return { ledger: this.entries, ledgerSeq: this.seq };
+  }
+
+  /** Applies a planner's report; returns false for one from another cycle. */
+  apply(report: PlannerReport, cycle: number | undefined): boolean {
+    if (report.cycle !== cycle) return false;
+    const entry = this.entries.find((e) => e.report.workflowId === report.workflowId);
+    if (!entry) {
+      this.entries.push({ report, granted: 0, queuedAt: ++this.seq, closedNotified: false });
+      return true;
+    }
+    const wasWaiting = wants(entry) > 0;
+    entry.report = report;
+    if (!wasWaiting && wants(entry) > 0) entry.queuedAt = ++this.seq;
+    return true;
+  }
+
+  /** A grant that could not be delivered (the planner is gone): nothing is held there any more. */
+  forget(plannerId: string): void {
+    const entry = this.entries.find((e) => e.report.workflowId === plannerId);
+    if (entry) entry.report = { ...entry.report, state: 'done', wantSlots: 0 };
+  }
+
+  held(): number {
+    return this.entries.reduce((sum, e) => sum + held(e), 0);
+  }
+
+  /** Tasks started or about to start (granted but not yet seen by the planner). */
+  tasksStarted(): number {
+    return this.entries.reduce((sum, e) => sum + e.report.tasksStarted + Math.max(0, e.granted - e.report.grantedSeen), 0);
+  }
+
+  /**
+   * Shares `free` slots one at a time, longest waiter first, so one busy planner cannot starve the
+   * others. Records the grants; the caller delivers them.
+   */
+  grant(free: number): { plannerId: string; count: number }[] {
+    const waiting = this.entries.filter((e) => wants(e) > 0).sort((a, b) => a.queuedAt - b.queuedAt);
+    const given = new Map<LedgerEntry, number>();
+    let left = free;
+    while (left > 0) {
+      let progressed = false;
+      for (const entry of waiting) {
+        if (left === 0) break;
+        if ((given.get(entry) ?? 0) < wants(entry)) {
+          given.set(entry, (given.get(entry) ?? 0) + 1);
+          left--;
+          progressed = true;
+        }
+      }
+      if (!progressed) break;
+    }
+    const grants: { plannerId: string; count: number }[] = [];
+    for (const [entry, count] of given) {
+      entry.granted += count;
+      entry.queuedAt = ++this.seq; // Served: go to the back of the line.
+      grants.push({ plannerId: entry.report.workflowId, count });
+    }
+    return grants;
+  }
+
+  /** Planners that want slots but have not yet been told that none will come. */
+  takeUnnotifiedWaiters(): string[] {
+    const ids: string[] = [];
+    for (const entry of this.entries) {
+      if (wants(entry) > 0 && !entry.closedNotified) {
+        entry.closedNotified = true;
+        ids.push(entry.report.workflowId);
+      }
+    }
+    return ids;
+  }
+
+  /** Limits changed and slots may flow again. */
+  reopen(): void {
+    for (const entry of this.entries) entry.closedNotified = false;
+  }
+
+  counts(): TaskCounts {
+    return this.entries.reduce(
+      (sum, e) => ({
+        queued: sum.queued + e.report.tasks.queued,
+        running: sum.running + e.report.tasks.running,
+        done: sum.done + e.report.tasks.done,
+        failed: sum.failed + e.report.tasks.failed,
+      }),
+      { queued: 0, running: 0, done: 0, failed: 0 },
+    );
+  }
+
+  usage(): Usage {
+    return this.entries.reduce((sum, e) => addUsage(sum, e.report.usage), zeroUsage);
+  }
+
+  nodes(): PlannerNode[] {
+    return this.entries.map(({ report }) => ({
+      workflowId: report.workflowId,
+      parentId: report.parentId,
+      area: report.area,
+      depth: report.depth,
+      state: report.state,
+      round: report.round,
+      tasks: report.tasks,
+    }));
+  }
+
+  isDone(plannerId: string): boolean {
+    return this.entries.some((e) => e.report.workflowId === plannerId && e.report.state === 'done');
+  }
+
+  clear(): void {
+    this.entries = [];
+  }
+}
+
+function held(entry: LedgerEntry): number {
+  if (entry.report.state === 'done') return 0;
+  return Math.max(0, entry.granted - entry.report.releasedTotal);
+}
+
+function wants(entry: LedgerEntry): number {
+  if (entry.report.state === 'done') return 0;
+  const inFlight = Math.max(0, entry.granted - entry.report.grantedSeen);
+  return Math.max(0, entry.report.wantSlots - inFlight);
+}

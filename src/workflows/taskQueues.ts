@@ -1,0 +1,13 @@
+/**
+ * Each role polls its own task queue so it scales and is throttled on its own. Activity queues are
+ * derived from the workflow queue (`longhaul` → `longhaul-plan`, …) so one deployment, or one test,
+ * can run beside another on the same server.
+ */
+export const defaultWorkflowTaskQueue = 'longhaul';
+
+export const activityRoles = ['plan', 'work', 'judge'] as const;
+export type ActivityRole = (typeof activityRoles)[number];
+
+export function roleTaskQueue(workflowTaskQueue: string, role: ActivityRole): string {
+  return `${workflowTaskQueue}-${role}`;
+}
