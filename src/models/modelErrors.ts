@@ -128,7 +128,8 @@ function describeCause(err: Error): string | undefined {
   if (!(cause instanceof Error)) return undefined;
   const code = stringField(cause, 'code') ?? stringField(cause.cause, 'code');
   const inner = cause.cause instanceof Error ? cause.cause.message : undefined;
-  return [code, inner ?? cause.message].filter((part) => part).join(': ');
+  // Some runtimes hand the SDK a non-Error rejection, which it wraps as the text '{}': not worth showing.
+  return [code, inner ?? cause.message].filter((part) => part && part !== '{}').join(': ') || undefined;
 }
 
 /** Normalises the two SDKs' error shapes; undefined when `err` is not a provider API error. */
