@@ -1,0 +1,17 @@
+import type { ModelClient } from '../models/modelClient';
+import type { TranscriptStore } from '../state/transcriptStore';
+import type { LoopLimits } from './agentLoop';
+import type { PromptLibrary } from './promptTemplate';
+
+/** Turns a `provider:model` reference into a client and the bare model name that client expects. */
+export type ModelClientFactory = (modelRef: string) => { client: ModelClient; model: string };
+
+/** What every role agent is built from; injected so tests and the worker process can wire their own. */
+export interface AgentDependencies {
+  models: ModelClientFactory;
+  transcripts: TranscriptStore;
+  /** Defaults to the package's own `prompts/` directory. */
+  prompts?: PromptLibrary;
+  /** Overrides of the role's default loop limits. */
+  limits?: Partial<LoopLimits>;
+}
