@@ -18,7 +18,7 @@ export function formatSteering(steering: string[]): string {
 
 export function formatTesting(testCommand: string | undefined): string {
   return testCommand
-    ? `The project's test command is \`${testCommand}\`. Run it with run_command before you finish and make sure it passes; run it earlier too, to know where you start from.`
+    ? `The project's test command is ${inlineCode(testCommand)}. Run it with run_command before you finish and make sure it passes; run it earlier too, to know where you start from.`
     : 'No test command is configured. Find out how the project is built and tested (package scripts, Makefile, CI configuration, README) and run what applies.';
 }
 
@@ -32,4 +32,11 @@ export function fence(text: string): string {
   const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   const ticks = '`'.repeat(longest + 1);
   return `${ticks}\n${text}\n${ticks}`;
+}
+
+/** An inline code span that stays intact whatever backticks the text holds. */
+export function inlineCode(text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const ticks = '`'.repeat(longest + 1);
+  return longest === 0 ? `${ticks}${text}${ticks}` : `${ticks} ${text} ${ticks}`;
 }

@@ -1,0 +1,96 @@
+import type { PlanProposal } from '../schemas/plan';
+import { clip } from '../schemas/task';
+import type { AgentResult, AgentRunContext, PlannerAgent, PlannerAgentRequest } from './agentContracts';
+import type { AgentDependencies } from './agentDependencies';
+import { runAgentLoop, type LoopLimits } from './agentLoop';
+import { describeUnfinished, toAgentResult } from './agentResult';
+import { bulletList, formatSteering, oneLine } from './promptInputs';
+import { PromptLibrary } from './promptTemplate';
+import { submitPlanTool } from './tools/terminalTools';
+import { readOnlyTools } from './tools/toolSets';
+
+export const defaultPlannerLimits: LoopLimits = { maxTurns: 60, maxProseReminders: 3 };
+
+const SPAWN_ALLOWED =
+  'When part of your area is large enough to need planning of its own — a subsystem that will take many tasks over ' +
+  'several steps — hand it to a sub-planner with `subplanners: [{ area, goal }]`. A sub-planner explores, hands out ' +
+  'tasks and re-plans for its area on its own, and you receive its outcome when it finishes. Give each sub-planner a ' +
+  'clearly bounded area (directories, components) that overlaps neither with other sub-planners nor with the tasks ' +
+  'you give out in the same step, and a goal that says when that area is done. Work a handful of tasks can cover ' +
+  'does not need a sub-planner.';
+
+const SPAWN_FORBIDDEN =
+  'You are at the deepest level of the planner tree and cannot spawn sub-planners: `subplanners` must be empty. ' +
+  'Cover your area with tasks, over several steps if needed.';
+
+type PlannerVars =
+  | 'subplanner_rule'
+  | 'round'
+  | 'area'
+  | 'goal'
+  | 'area_goal'
+  | 'depth'
+  | 'base_commit'
+  | 'steering'
+  | 'previous_verdict'
+  | 'results'
+  | 'subplanner_outcomes';
+
+function plannerVars(req: PlannerAgentRequest): Record<PlannerVars, string> {
+  return {
+    subplanner_rule: req.canSpawnSubplanners ? SPAWN_ALLOWED : SPAWN_FORBIDDEN,
+    round: String(req.round + 1),
+    area: oneLine(req.area, 200),
+    goal: clip(req.goal, 20_000),
+    area_goal: clip(req.areaGoal, 10_000),
+    depth: String(req.depth),
+    base_commit: req.baseCommit,
+    steering: formatSteering(req.steering),
+    previous_verdict: req.previousVerdict ? clip(req.previousVerdict, 8_000) : '(none: this is the first cycle)',
+    results: bulletList(
+      req.results.map((r) => `[${r.status}] ${oneLine(r.title, 200)} (${r.taskId}): ${oneLine(r.summary, 1_500)}`),
+      req.round === 0 ? '(none yet: this is your first step)' : '(none)',
+    ),
+    subplanner_outcomes: bulletList(
+      req.subplannerOutcomes.map(
+        (o) => `${oneLine(o.area, 200)}: ${o.tasksDone} task(s) done, ${o.tasksFailed} failed. ${oneLine(o.summary, 1_500)}`,
+      ),
+      '(none)',
+    ),
+  };
+}
+
+/** Plans one step for one area: explores the read-only checkout and answers with `submit_plan`. */
+export class ModelPlannerAgent implements PlannerAgent {
+  private readonly prompts: PromptLibrary;
+
+  constructor(private readonly deps: AgentDependencies) {
+    this.prompts = deps.prompts ?? new PromptLibrary();
+  }
+
+  async plan(req: PlannerAgentRequest, ctx: AgentRunContext): Promise<AgentResult<PlanProposal>> {
+    const { client, model } = this.deps.models(req.model);
+    const prompt = this.prompts.render<PlannerVars>('planner', plannerVars(req));
+    const outcome = await runAgentLoop({
+      role: 'planner',
+      client,
+      model,
+      system: prompt.system,
+      kickoff: prompt.kickoff,
+      promptVersion: prompt.version,
+      tools: readOnlyTools(),
+      terminal: submitPlanTool({ canSpawnSubplanners: req.canSpawnSubplanners }),
+      dir: req.dir,
+      limits: { ...defaultPlannerLimits, ...this.deps.limits },
+      transcripts: this.deps.transcripts,
+      ctx,
+    });
+    return toAgentResult(outcome, prompt.version, (stop) => ({
+      // No tasks and not done: the area is handed back unfinished, with the reason.
+      summary: clip(describeUnfinished(stop, outcome.turns, 'submitting a plan'), 4_000),
+      tasks: [],
+      subplanners: [],
+      done: false,
+    }));
+  }
+}

@@ -1,0 +1,316 @@
+import { execFileSync } from 'child_process';
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import type { JudgeAgentRequest, PlannerAgentRequest } from '../../src/agents/agentContracts';
+import { createAgents } from '../../src/agents/createAgents';
+import { ModelJudgeAgent } from '../../src/agents/judgeAgent';
+import { ModelPlannerAgent } from '../../src/agents/plannerAgent';
+import { ModelWorkerAgent } from '../../src/agents/workerAgent';
+import { TranscriptStore } from '../../src/state/transcriptStore';
+import { startFakeModelServer, type FakeModelServer, type FakeRequest } from '../support/fakeModelServer';
+import { ANTHROPIC_MODEL, call, fakeModels, lastToolResults, OPENAI_MODEL, scripted, testRun } from './agentHarness';
+import { TempDirs, writeTree } from './tempDirs';
+
+const temps = new TempDirs();
+let server: FakeModelServer;
+let store: TranscriptStore;
+
+beforeAll(async () => {
+  server = await startFakeModelServer();
+});
+afterAll(async () => {
+  await server.close();
+  await temps.cleanup();
+});
+beforeEach(async () => {
+  server.requests.length = 0;
+  store = new TranscriptStore({ stateDir: await temps.make('longhaul-state-') });
+});
+
+function git(dir: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
+}
+
+const kickoffOf = (req: FakeRequest | undefined): string => req?.messages[0]?.text ?? '';
+
+describe('the planner agent', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await temps.make('longhaul-view-');
+    await writeTree(dir, { 'src/greet.js': 'exports.greet = () => "hi";\n', 'src/cli.js': 'console.log(1);\n', 'test/greet.test.js': '' });
+  });
+
+  function planRequest(overrides: Partial<PlannerAgentRequest> = {}): PlannerAgentRequest {
+    return {
+      projectId: 'proj',
+      cycle: 2,
+      plannerId: 'proj/p0',
+      goal: 'Greet users by name from the command line.',
+      area: 'whole repository',
+      areaGoal: 'Greet users by name from the command line.',
+      depth: 0,
+      canSpawnSubplanners: true,
+      round: 1,
+      repo: '/unused',
+      baseCommit: 'abc1234',
+      model: ANTHROPIC_MODEL,
+      steering: ['Prefer small modules.'],
+      previousVerdict: 'continue: the CLI ignores its argument',
+      results: [{ taskId: 'p0.r1.1', title: 'Parse argv', status: 'failed', summary: 'Tests for argv parsing fail.' }],
+      subplannerOutcomes: [],
+      dir,
+      ...overrides,
+    };
+  }
+
+  const task = (title: string, files: string[]) => ({ title, instructions: `Do ${title}. Done when the tests pass.`, files });
+
+  test('explores read-only and submits a plan, after fixing one the rules refuse', async () => {
+    const plan = {
+      summary: 'Split greeting and CLI work.',
+      tasks: [task('Greet by name', ['src/greet.js', 'test/greet.test.js']), task('CLI argument', ['src/cli.js'])],
+      subplanners: [{ area: 'docs', goal: 'Document the CLI.' }],
+      done: false,
+    };
+    server.setResponder(
+      scripted([
+        call('search', { pattern: 'greet' }),
+        call('submit_plan', { ...plan, tasks: [...plan.tasks, task('Also greet', ['./src/greet.js'])] }),
+        call('submit_plan', plan),
+      ]),
+    );
+    const run = testRun('transcripts/proj/cycle-2/p0-round-1.jsonl');
+    const result = await new ModelPlannerAgent({ models: fakeModels(server), transcripts: store }).plan(planRequest(), run.ctx);
+
+    expect(result.result).toEqual(plan);
+    expect(result.promptVersion).toMatch(/^planner-\d{4}-\d{2}-\d{2}\.\d+$/);
+    expect(result.usage.calls).toBe(3);
+    const first = server.requests[0];
+    expect(first?.api).toBe('anthropic');
+    expect(first?.toolNames).toEqual(['list_files', 'read_file', 'search', 'submit_plan']);
+    expect(first?.system).toContain('hand it to a sub-planner');
+    const kickoff = kickoffOf(first);
+    expect(kickoff).toContain('# Planning step 2 — area: whole repository');
+    expect(kickoff).toContain('- [failed] Parse argv (p0.r1.1): Tests for argv parsing fail.');
+    expect(kickoff).toContain('continue: the CLI ignores its argument');
+    expect(kickoff).toContain('- Prefer small modules.');
+    expect(lastToolResults(server.requests[1])[0]?.content).toMatch(/src\/greet.js:1: exports.greet/);
+    expect(lastToolResults(server.requests[2])[0]).toMatchObject({ isError: true });
+    expect(lastToolResults(server.requests[2])[0]?.content).toMatch(/disjoint files.*"src\/greet.js" is listed by both/);
+  });
+
+  test('at the deepest level it may not spawn sub-planners', async () => {
+    server.setResponder(
+      scripted([
+        call('submit_plan', { summary: 's', tasks: [], subplanners: [{ area: 'a', goal: 'g' }], done: false }),
+        call('submit_plan', { summary: 'Nothing left.', tasks: [], subplanners: [], done: true }),
+      ]),
+    );
+    const result = await new ModelPlannerAgent({ models: fakeModels(server), transcripts: store }).plan(
+      planRequest({ canSpawnSubplanners: false, round: 0, results: [] }),
+      testRun('transcripts/proj/cycle-2/p0-round-0.jsonl').ctx,
+    );
+    expect(server.requests[0]?.system).toContain('cannot spawn sub-planners');
+    expect(kickoffOf(server.requests[0])).toContain('(none yet: this is your first step)');
+    expect(lastToolResults(server.requests[1])[0]?.content).toMatch(/cannot spawn sub-planners/);
+    expect(result.result).toEqual({ summary: 'Nothing left.', tasks: [], subplanners: [], done: true });
+  });
+
+  test('a planner that never submits hands its area back unfinished', async () => {
+    server.setResponder(() => call('list_files', {}));
+    const result = await new ModelPlannerAgent({ models: fakeModels(server), transcripts: store, limits: { maxTurns: 2 } }).plan(
+      planRequest(),
+      testRun('transcripts/proj/cycle-2/p0-round-1.jsonl').ctx,
+    );
+    expect(result.stoppedBy).toBe('turn_limit');
+    expect(result.result).toEqual({ summary: expect.stringMatching(/turn limit/), tasks: [], subplanners: [], done: false });
+  });
+});
+
+describe('the worker agent resolving a conflict', () => {
+  test('edits the conflicted files and finishes done when they are resolved', async () => {
+    const dir = await temps.make('longhaul-conflict-');
+    await writeTree(dir, {
+      'src/greet.js': [
+        '<<<<<<< HEAD',
+        'exports.greet = (name) => `hello ${name}`;',
+        '=======',
+        'exports.greet = (name) => `hi ${name}!`;',
+        '>>>>>>> task',
+        '',
+      ].join('\n'),
+    });
+    const resolved = 'exports.greet = (name) => `hello ${name}!`;\n';
+    server.setResponder(
+      scripted([
+        call('read_file', { path: 'src/greet.js' }),
+        call('write_file', { path: 'src/greet.js', content: resolved }),
+        call('search', { pattern: '^(<<<<<<<|=======|>>>>>>>)' }),
+        call('finish_task', { summary: 'Kept the greeting and the exclamation mark.', outcome: 'done' }),
+      ]),
+    );
+    const result = await new ModelWorkerAgent({ models: fakeModels(server), transcripts: store }).resolveConflict(
+      {
+        projectId: 'proj',
+        cycle: 1,
+        taskId: 'p0.r1.2',
+        goal: 'Greet users.',
+        task: { title: 'Excited greeting', instructions: 'End the greeting with "!".' },
+        model: OPENAI_MODEL,
+        dir,
+        steering: [],
+        conflictedFiles: ['src/greet.js'],
+        details: 'CONFLICT (content): Merge conflict in src/greet.js',
+      },
+      testRun('transcripts/proj/cycle-1/p0.r1.2.jsonl').ctx,
+    );
+    expect(result.result).toEqual({ outcome: 'done', summary: 'Kept the greeting and the exclamation mark.' });
+    expect(result.promptVersion).toMatch(/^conflict-/);
+    expect(await fs.readFile(path.join(dir, 'src/greet.js'), 'utf8')).toBe(resolved);
+    expect(server.requests[0]?.system).toContain('conflict markers');
+    expect(kickoffOf(server.requests[0])).toContain('- `src/greet.js`');
+    expect(kickoffOf(server.requests[0])).toContain('CONFLICT (content): Merge conflict in src/greet.js');
+    expect(kickoffOf(server.requests[0])).toContain('No test command is configured');
+    expect(lastToolResults(server.requests[3])[0]?.content).toMatch(/^no matches/);
+    const { records } = await store.read('transcripts/proj/cycle-1/p0.r1.2.jsonl');
+    expect(records[0]).toMatchObject({ kind: 'start', role: 'worker-conflict' });
+  });
+});
+
+describe('the judge agent', () => {
+  let dir: string;
+  let base: string;
+  let head: string;
+  let counter: string;
+
+  beforeEach(async () => {
+    dir = await temps.make('longhaul-judge-');
+    counter = path.join(await temps.make('longhaul-counter-'), 'runs');
+    git(dir, 'init', '-q');
+    git(dir, 'config', 'user.email', 'judge@example.com');
+    git(dir, 'config', 'user.name', 'Judge Test');
+    await writeTree(dir, { 'src/greet.js': 'exports.greet = () => "hi";\n' });
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'base');
+    base = git(dir, 'rev-parse', 'HEAD');
+    await writeTree(dir, { 'src/greet.js': 'exports.greet = (name) => `hi ${name}`;\n', 'src/cli.js': 'console.log(require("./greet").greet(process.argv[2]));\n' });
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'Greet by name');
+    head = git(dir, 'rev-parse', 'HEAD');
+  });
+
+  function judgeRequest(overrides: Partial<JudgeAgentRequest> = {}): JudgeAgentRequest {
+    return {
+      projectId: 'proj',
+      cycle: 3,
+      goal: 'Greet users by name from the command line, with tests.',
+      model: OPENAI_MODEL,
+      dir,
+      baseCommit: base,
+      headCommit: head,
+      testCommand: `echo run >> '${counter}'; echo "3 passing"; echo "1 failing: cli greets by name" >&2; exit 1`,
+      steering: [],
+      taskSummaries: [{ title: 'CLI', status: 'done', summary: 'Implemented the CLI with full test coverage.' }],
+      ...overrides,
+    };
+  }
+
+  test('runs the test command and computes the diff stat before reviewing, and treats summaries as claims', async () => {
+    server.setResponder(
+      scripted([
+        call('read_file', { path: 'src/cli.js' }),
+        call('submit_verdict', { verdict: 'continue', reasons: 'The test command fails.' }),
+        call('submit_verdict', { verdict: 'continue', reasons: 'The test command fails: cli greets by name.', next_focus: 'Fix src/cli.js.' }),
+      ]),
+    );
+    const run = testRun('transcripts/proj/cycle-3/judge.jsonl');
+    const result = await new ModelJudgeAgent({ models: fakeModels(server), transcripts: store }).judge(judgeRequest(), run.ctx);
+
+    expect(result.result).toEqual({ verdict: 'continue', reasons: 'The test command fails: cli greets by name.', next_focus: 'Fix src/cli.js.' });
+    expect(result.promptVersion).toMatch(/^judge-\d{4}-\d{2}-\d{2}\.\d+$/);
+    expect((await fs.readFile(counter, 'utf8')).trim().split('\n')).toHaveLength(1);
+    const first = server.requests[0];
+    expect(first?.toolNames).toEqual(['list_files', 'read_file', 'search', 'submit_verdict']);
+    expect(first?.system).toContain('unverified claims');
+    const kickoff = kickoffOf(first);
+    expect(kickoff).toMatch(/— exit code 1 \(/);
+    expect(kickoff).toContain('3 passing');
+    expect(kickoff).toContain('1 failing: cli greets by name');
+    expect(kickoff).toMatch(/src\/cli\.js\s+\|\s+1 \+/);
+    expect(kickoff).toMatch(/2 files changed/);
+    expect(kickoff).toContain(`${head.slice(0, 7)}`);
+    expect(kickoff).toContain('Greet by name');
+    expect(kickoff).toContain('unverified claims, not evidence');
+    expect(kickoff).toContain('[done] CLI — claimed: Implemented the CLI with full test coverage.');
+    expect(lastToolResults(server.requests[2])[0]?.content).toMatch(/next_focus/);
+  });
+
+  test('does not rerun the tests when it resumes, and says when there is no test command', async () => {
+    server.setResponder(scripted([call('list_files', {}), { fault: 'server_error' }]));
+    const agent = new ModelJudgeAgent({ models: fakeModels(server), transcripts: store });
+    const ref = 'transcripts/proj/cycle-3/judge.jsonl';
+    const first = testRun(ref);
+    await expect(agent.judge(judgeRequest(), first.ctx)).rejects.toThrow();
+    expect((await fs.readFile(counter, 'utf8')).trim().split('\n')).toHaveLength(1);
+
+    server.requests.length = 0;
+    server.setResponder(scripted([call('submit_verdict', { verdict: 'done', reasons: 'All parts present.' })]));
+    const resumed = await agent.judge(judgeRequest(), testRun(ref, first.beats[first.beats.length - 1]).ctx);
+    expect(resumed.result.verdict).toBe('done');
+    expect(resumed.usage.calls).toBe(2);
+    expect(server.requests).toHaveLength(1);
+    expect((await fs.readFile(counter, 'utf8')).trim().split('\n')).toHaveLength(1);
+
+    server.requests.length = 0;
+    server.setResponder(scripted([call('submit_verdict', { verdict: 'abandon', reasons: 'Impossible.' })]));
+    const { testCommand: _none, ...withoutTests } = judgeRequest();
+    await agent.judge(withoutTests, testRun('transcripts/proj/cycle-4/judge.jsonl').ctx);
+    expect(kickoffOf(server.requests[0])).toContain('No test command is configured');
+  });
+
+  test('kills a test command that runs past its time limit', async () => {
+    server.setResponder(scripted([call('submit_verdict', { verdict: 'continue', reasons: 'Tests hang.', next_focus: 'Find the hang.' })]));
+    const agent = new ModelJudgeAgent({ models: fakeModels(server), transcripts: store, testTimeoutMs: 1_000 });
+    await agent.judge(judgeRequest({ testCommand: 'sleep 30' }), testRun('transcripts/proj/cycle-3/judge.jsonl').ctx);
+    expect(kickoffOf(server.requests[0])).toMatch(/timed out after 1s/);
+  }, 15_000);
+
+  test('reports evidence it cannot compute instead of failing', async () => {
+    server.setResponder(scripted([call('submit_verdict', { verdict: 'continue', reasons: 'No history.', next_focus: 'Check the branch.' })]));
+    await new ModelJudgeAgent({ models: fakeModels(server), transcripts: store }).judge(
+      judgeRequest({ baseCommit: '0000000000000000000000000000000000000000', testCommand: 'true' }),
+      testRun('transcripts/proj/cycle-3/judge.jsonl').ctx,
+    );
+    expect(kickoffOf(server.requests[0])).toMatch(/could not compute the diff stat: git diff/);
+  });
+
+  test('a judge that never submits asks for another cycle, saying why', async () => {
+    server.setResponder(() => ({ text: 'Looks fine to me.' }));
+    const result = await new ModelJudgeAgent({ models: fakeModels(server), transcripts: store, limits: { maxProseReminders: 1 } }).judge(
+      judgeRequest({ testCommand: 'true' }),
+      testRun('transcripts/proj/cycle-3/judge.jsonl').ctx,
+    );
+    expect(result.result.verdict).toBe('continue');
+    expect(result.result.reasons).toMatch(/No verdict was reached.*without calling a tool/);
+    expect(result.result.next_focus).toBeTruthy();
+  });
+});
+
+describe('createAgents', () => {
+  test('wires the three roles with their own limits', async () => {
+    const dir = await temps.make('longhaul-view-');
+    const agents = createAgents({ models: fakeModels(server), transcripts: store, limits: { planner: { maxTurns: 1 } } });
+    server.setResponder(() => call('list_files', {}));
+    const planned = await agents.planner.plan(
+      {
+        projectId: 'proj', cycle: 1, plannerId: 'proj/p0', goal: 'g', area: 'all', areaGoal: 'g', depth: 0, canSpawnSubplanners: true,
+        round: 0, repo: '/unused', baseCommit: 'abc', model: OPENAI_MODEL, steering: [], results: [], subplannerOutcomes: [], dir,
+      },
+      testRun('transcripts/proj/cycle-1/p0-round-0.jsonl').ctx,
+    );
+    expect(planned.stoppedBy).toBe('turn_limit');
+    expect(server.requests).toHaveLength(1);
+    expect(agents.worker).toBeInstanceOf(ModelWorkerAgent);
+    expect(agents.judge).toBeInstanceOf(ModelJudgeAgent);
+  });
+});
