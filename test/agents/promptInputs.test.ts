@@ -15,7 +15,8 @@ describe('prompt inputs', () => {
 
   test('one-line values are collapsed and clipped', () => {
     expect(oneLine('a\n  b\tc', 100)).toBe('a b c');
-    expect(oneLine('x'.repeat(50), 20)).toHaveLength(20);
+    expect(oneLine('x'.repeat(50), 20).length).toBeLessThanOrEqual(20);
+    expect(oneLine('x'.repeat(50), 20)).toMatch(/truncated\]$/);
   });
 
   test('the testing paragraph names the command or says there is none', () => {
