@@ -67,6 +67,7 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
   let outcome: ProjectOutcome | undefined;
   let outcomeReason: string | undefined;
   let cyclesThisRun = 0;
+  let handingOver = false;
   const pendingSignals = new Set<Promise<void>>();
 
   const usage = (): Usage => addUsage(completedUsage, ledger.usage());
@@ -95,7 +96,8 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
 
   /** Gives free worker slots to waiting planners, or tells them no more will come. */
   function distributeSlots(): void {
-    if (!activeCycleId) return;
+    // While handing over, grants wait for the next run; otherwise a busy project never drains.
+    if (!activeCycleId || handingOver) return;
     const closedBecause = limitReason();
     if (closedBecause) {
       for (const plannerId of ledger.takeUnnotifiedWaiters()) sendGrant(plannerId, { count: 0, closed: true, reason: closedBecause });
@@ -234,6 +236,7 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
 
   async function handOver(): Promise<never> {
     // Deliver what is in flight first; anything that arrives meanwhile is in the state we carry.
+    handingOver = true;
     await condition(() => pendingSignals.size === 0 && allHandlersFinished());
     return continueAsNew<typeof projectWorkflow>(rawInput, carryState());
   }
