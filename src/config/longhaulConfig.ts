@@ -1,0 +1,142 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { defaultLimits, Limits, LimitsPatch } from '../schemas/limits';
+import { ModelRef } from '../schemas/modelRef';
+import { defaultWorkflowTaskQueue } from '../workflows/taskQueues';
+
+export const configFileName = 'longhaul.config.json';
+
+const TlsConfig = z
+  .object({
+    serverName: z.string().optional(),
+    serverRootCACertPath: z.string().optional(),
+    clientCertPath: z.string().optional(),
+    clientKeyPath: z.string().optional(),
+  })
+  .strict();
+
+/**
+ * What a config file may say. Secrets (provider keys, a Temporal Cloud API key) come only from the
+ * environment, never from this file.
+ */
+export const ConfigFile = z
+  .object({
+    temporal: z
+      .object({
+        address: z.string().min(1).optional(),
+        namespace: z.string().min(1).optional(),
+        taskQueue: z.string().min(1).optional(),
+        tls: z.union([z.boolean(), TlsConfig]).optional(),
+      })
+      .strict()
+      .optional(),
+    models: z.object({ planner: ModelRef.optional(), worker: ModelRef.optional(), judge: ModelRef.optional() }).strict().optional(),
+    limits: LimitsPatch.optional(),
+    concurrency: z
+      .object({ plan: z.number().int().positive().optional(), work: z.number().int().positive().optional(), judge: z.number().int().positive().optional() })
+      .strict()
+      .optional(),
+    workdir: z.string().min(1).optional(),
+    stateDir: z.string().min(1).optional(),
+    /** Extra or overriding model prices, USD per million tokens (see README). */
+    prices: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+export type ConfigFile = z.infer<typeof ConfigFile>;
+
+export const LonghaulConfig = z.object({
+  temporal: z.object({
+    /** Unset means: no cluster configured, use the embedded local dev server. */
+    address: z.string().optional(),
+    namespace: z.string(),
+    taskQueue: z.string(),
+    tls: z.union([z.boolean(), TlsConfig]).optional(),
+    apiKey: z.string().optional(),
+  }),
+  models: z.object({ planner: ModelRef, worker: ModelRef, judge: ModelRef }),
+  limits: Limits,
+  concurrency: z.object({ plan: z.number().int().positive(), work: z.number().int().positive(), judge: z.number().int().positive() }),
+  workdir: z.string(),
+  stateDir: z.string(),
+  prices: z.record(z.string(), z.unknown()).optional(),
+});
+export type LonghaulConfig = z.infer<typeof LonghaulConfig>;
+
+/** Models used when neither the project, the config file nor the environment names one. */
+export const defaultModels = { planner: 'openai:gpt-5.2', worker: 'openai:gpt-5.2', judge: 'openai:gpt-5.2' } as const;
+
+export interface LoadConfigOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Explicit config file; otherwise `LONGHAUL_CONFIG`, then `longhaul.config.json` in cwd if present. */
+  file?: string;
+}
+
+/** Reads config file and environment (the environment wins) into one validated config. */
+export function loadConfig(options: LoadConfigOptions = {}): LonghaulConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const fileConfig = readConfigFile(options.file ?? env.LONGHAUL_CONFIG, cwd);
+  const int = (name: string): number | undefined => {
+    const value = env[name];
+    if (value === undefined || value === '') return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, not "${value}".`);
+    return n;
+  };
+  const resolveDir = (dir: string): string => path.resolve(cwd, dir);
+  const candidate = {
+    temporal: {
+      address: env.TEMPORAL_ADDRESS || fileConfig.temporal?.address,
+      namespace: env.TEMPORAL_NAMESPACE || fileConfig.temporal?.namespace || 'default',
+      taskQueue: env.LONGHAUL_TASK_QUEUE || fileConfig.temporal?.taskQueue || defaultWorkflowTaskQueue,
+      tls: fileConfig.temporal?.tls ?? (env.TEMPORAL_TLS === 'true' ? true : undefined),
+      apiKey: env.TEMPORAL_API_KEY || undefined,
+    },
+    models: {
+      planner: env.LONGHAUL_PLANNER_MODEL || fileConfig.models?.planner || defaultModels.planner,
+      worker: env.LONGHAUL_WORKER_MODEL || fileConfig.models?.worker || defaultModels.worker,
+      judge: env.LONGHAUL_JUDGE_MODEL || fileConfig.models?.judge || defaultModels.judge,
+    },
+    limits: { ...defaultLimits, ...fileConfig.limits },
+    concurrency: {
+      plan: int('LONGHAUL_PLAN_CONCURRENCY') ?? fileConfig.concurrency?.plan ?? 4,
+      work: int('LONGHAUL_WORK_CONCURRENCY') ?? fileConfig.concurrency?.work ?? 8,
+      judge: int('LONGHAUL_JUDGE_CONCURRENCY') ?? fileConfig.concurrency?.judge ?? 2,
+    },
+    workdir: resolveDir(env.LONGHAUL_WORKDIR || fileConfig.workdir || defaultWorkdir(env)),
+    stateDir: resolveDir(env.LONGHAUL_STATE_DIR || fileConfig.stateDir || '.longhaul'),
+    prices: fileConfig.prices,
+  };
+  const parsed = LonghaulConfig.safeParse(candidate);
+  if (!parsed.success) {
+    throw new Error(`Invalid longhaul configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
+function readConfigFile(file: string | undefined, cwd: string): ConfigFile {
+  const target = file ? path.resolve(cwd, file) : path.join(cwd, configFileName);
+  if (!fs.existsSync(target)) {
+    if (file) throw new Error(`Config file ${target} does not exist.`);
+    return {};
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(target, 'utf8'));
+  } catch (err) {
+    throw new Error(`Config file ${target} is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = ConfigFile.safeParse(raw);
+  if (!parsed.success) {
+    throw new Error(`Config file ${target} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
+function defaultWorkdir(env: NodeJS.ProcessEnv): string {
+  const cacheHome = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(cacheHome, 'longhaul');
+}

@@ -1,0 +1,45 @@
+import { Runtime } from '@temporalio/worker';
+import type { LonghaulConfig } from '../config/longhaulConfig';
+import { connectWorker } from './connectWorker';
+import { createLonghaulWorkers, runLonghaulWorkers } from './createLonghaulWorkers';
+import { createProductionDeps } from './createProductionDeps';
+import { workflowSource } from './workflowSource';
+import type { WorkerRole } from './workerRoles';
+
+export interface RunWorkersOptions {
+  config: LonghaulConfig;
+  address: string;
+  roles: WorkerRole[];
+  /** Stop when this settles (e.g. the CLI's run finished); otherwise run until SIGINT/SIGTERM. */
+  until?: Promise<unknown>;
+}
+
+/**
+ * Runs longhaul's Temporal workers with the real agents and git workspaces. SIGINT/SIGTERM shut them
+ * down gracefully (the SDK's runtime handles the signals): running activities finish or are handed
+ * back to Temporal, and nothing is lost.
+ */
+export async function runWorkers(options: RunWorkersOptions): Promise<void> {
+  const { config } = options;
+  const connection = await connectWorker(config, options.address);
+  try {
+    const workers = await createLonghaulWorkers({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      roles: options.roles,
+      deps: createProductionDeps(config),
+      workflows: workflowSource(),
+      concurrency: config.concurrency,
+    });
+    Runtime.instance().logger.info('longhaul workers running', {
+      address: options.address,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      roles: options.roles.join(','),
+    });
+    await runLonghaulWorkers(workers, options.until);
+  } finally {
+    await connection.close();
+  }
+}
