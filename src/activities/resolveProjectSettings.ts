@@ -1,4 +1,6 @@
+import { Context } from '@temporalio/activity';
 import { z } from 'zod';
+import { longhaulSearchAttributeDefinitions } from '../workflows/searchAttributes';
 import { Limits } from '../schemas/limits';
 import { parseInput } from '../schemas/parseInput';
 import { ProjectInput } from '../schemas/projectInput';
@@ -21,6 +23,25 @@ export function createResolveProjectSettings(defaults: ProjectDefaults) {
       testCommand: input.testCommand,
       models: { ...defaults.models, ...input.models },
       limits,
+      searchAttributes: await namespaceHasLonghaulAttributes(),
     };
   };
+}
+
+/** Asks the server whether longhaul's search attributes are registered in this namespace. */
+async function namespaceHasLonghaulAttributes(): Promise<boolean> {
+  const { client } = Context.current();
+  try {
+    const { customAttributes } = await client.connection.operatorService.listSearchAttributes({ namespace: client.options.namespace });
+    const known = new Set(Object.keys(customAttributes ?? {}));
+    const missing = longhaulSearchAttributeDefinitions.map((d) => d.split('=')[0]).filter((name) => !known.has(name));
+    if (missing.length > 0) {
+      Context.current().log.warn('Search attributes not registered; runs will not be filterable by them (see README)', { missing });
+    }
+    return missing.length === 0;
+  } catch (err) {
+    // Some deployments do not let workers call the operator API; run without the attributes then.
+    Context.current().log.warn('Could not list search attributes; running without them', { error: String(err) });
+    return false;
+  }
 }

@@ -24,6 +24,7 @@ export const PlannerInput = z.object({
   steering: z.array(z.string()),
   previousVerdict: PreviousVerdict.optional(),
   paused: z.boolean(),
+  searchAttributes: z.boolean(),
 });
 export type PlannerInput = z.infer<typeof PlannerInput>;
 

@@ -13,5 +13,7 @@ export const ProjectSettings = z.object({
   testCommand: z.string().optional(),
   models: ResolvedModels,
   limits: Limits,
+  /** Whether the namespace has longhaul's search attributes registered (setting unknown ones fails). */
+  searchAttributes: z.boolean(),
 });
 export type ProjectSettings = z.infer<typeof ProjectSettings>;

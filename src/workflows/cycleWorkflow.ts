@@ -19,6 +19,7 @@ import { cycleFinishedSignal } from './messages/projectMessages';
 import { pauseSignal, resumeSignal, SteerInput, steerSignal } from './messages/steeringMessages';
 import { parseInput } from '../schemas/parseInput';
 import { plannerWorkflow } from './plannerWorkflow';
+import { phaseRecorder, startAttributes } from './visibility';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -36,6 +37,7 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
   const { judgeCycle } = proxyActivities<Activities>(judgeActivityOptions(taskQueue));
   const project = getExternalWorkflowHandle(input.projectWorkflowId);
 
+  const recordPhase = phaseRecorder(settings.searchAttributes);
   const status: CycleStatus = { cycle, phase: 'preparing', paused: input.paused, steering: [...input.steering] };
   let rootStarted = false;
 
@@ -58,7 +60,10 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
     forwardToRoot(() => getExternalWorkflowHandle(rootPlannerId).signal(steerSignal, steer));
   });
 
-  const details = (text: string): void => setCurrentDetails(`**Cycle ${cycle}** — ${text}\n\nGoal: ${settings.goal.slice(0, 1_000)}`);
+  const details = (text: string): void => {
+    recordPhase(status.phase);
+    setCurrentDetails(`**Cycle ${cycle}** — ${text}\n\nGoal: ${settings.goal.slice(0, 1_000)}`);
+  };
 
   try {
     details('preparing the repository');
@@ -93,6 +98,7 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
       steering: status.steering,
       previousVerdict: input.previousVerdict,
       paused: status.paused,
+      searchAttributes: settings.searchAttributes,
     };
     rootStarted = true;
     const root: PlannerSummary = await executeChild(plannerWorkflow, {
@@ -100,11 +106,12 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
       args: [rootInput],
       staticSummary: `Root planner, cycle ${cycle}`,
       staticDetails: settings.goal.slice(0, 2_000),
+      typedSearchAttributes: startAttributes(settings.searchAttributes, settings.projectId, 'planner', cycle),
     });
 
     status.phase = 'judging';
     details(`judging ${root.tasksDone} done and ${root.tasksFailed} failed tasks`);
-    const judged = await judgeCycle({
+    const judged = await judgeCycle.executeWithOptions({ ...judgeActivityOptions(taskQueue), summary: `Judge cycle ${cycle}` }, [{
       projectId: settings.projectId,
       cycle,
       goal: settings.goal,
@@ -117,7 +124,7 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
       plannerSummary: root.summary,
       tasksDone: root.tasksDone,
       tasksFailed: root.tasksFailed,
-    });
+    }]);
     const { headCommit, ...verdict } = judged;
 
     const summary: CycleSummary = {

@@ -25,6 +25,7 @@ import type { PlannerReport } from '../schemas/plannerReport';
 import { plannerReportSignal } from './messages/projectMessages';
 import { pauseSignal, resumeSignal, SteerInput, steerSignal } from './messages/steeringMessages';
 import { parseInput } from '../schemas/parseInput';
+import { phaseRecorder, startAttributes } from './visibility';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -202,7 +203,9 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
     }
   }
 
+  const recordPhase = phaseRecorder(input.searchAttributes);
   function updateDetails(): void {
+    recordPhase(displayedState());
     setCurrentDetails(
       [
         `**${input.area}** (depth ${input.depth}, round ${round})`,
@@ -237,7 +240,7 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
       view.state = 'running';
       view.startedAt = new Date().toISOString();
     }
-    runWorkerTask({
+    runWorkerTask.executeWithOptions({ ...workActivityOptions(taskQueue), summary: `Task ${item.taskId}: ${item.task.title}` }, [{
       projectId: input.projectId,
       cycle: input.cycle,
       taskId: item.taskId,
@@ -249,7 +252,7 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
       testCommand: input.testCommand,
       model: input.models.worker,
       steering: [...steering],
-    })
+    }])
       .then(
         ({ usage: taskUsage, ...result }) => recordResult(result, taskUsage),
         // A failed task never fails the planner: it goes back into the next planning step.
@@ -325,6 +328,7 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
         args: [childInput],
         staticSummary: `Planner (depth ${input.depth + 1}): ${spec.area}`.slice(0, 200),
         staticDetails: spec.goal.slice(0, 2_000),
+        typedSearchAttributes: startAttributes(input.searchAttributes, input.projectId, 'planner', input.cycle),
       });
       handle
         .result()
@@ -375,7 +379,7 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
       state = 'planning';
       version++;
       updateDetails();
-      const plan = await planArea({
+      const plan = await planArea.executeWithOptions({ ...planActivityOptions(taskQueue), summary: `Plan ${input.area} (round ${round + 1})` }, [{
         projectId: input.projectId,
         cycle: input.cycle,
         plannerId: self,
@@ -394,7 +398,7 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
           : undefined,
         results: resultsSincePlan,
         subplannerOutcomes: outcomesSincePlan,
-      });
+      }]);
       usage = addUsage(usage, plan.usage);
       lastPlanSummary = plan.summary;
       resultsSincePlan = [];

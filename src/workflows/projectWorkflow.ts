@@ -12,6 +12,7 @@ import {
   setCurrentDetails,
   setHandler,
   startChild,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/createActivities';
@@ -30,7 +31,9 @@ import { grantSlotsSignal, type SlotGrant } from './messages/plannerMessages';
 import { cycleFinishedSignal, plannerReportSignal, projectStatusQuery, setLimitsUpdate } from './messages/projectMessages';
 import { pauseSignal, resumeSignal, SteerInput, steerSignal, stopSignal } from './messages/steeringMessages';
 import { parseInput } from '../schemas/parseInput';
+import { longhaulProjectKey, longhaulRoleKey } from './searchAttributes';
 import { SlotLedger } from './slotLedger';
+import { phaseRecorder, startAttributes } from './visibility';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -70,6 +73,13 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
   let handingOver = false;
   const pendingSignals = new Set<Promise<void>>();
 
+  const recordPhase = phaseRecorder(settings.searchAttributes);
+  if (!carry && settings.searchAttributes) {
+    upsertSearchAttributes([
+      { key: longhaulProjectKey, value: projectId },
+      { key: longhaulRoleKey, value: 'project' },
+    ]);
+  }
   const usage = (): Usage => addUsage(completedUsage, ledger.usage());
   const limitReason = (): string | undefined => {
     const tokens = totalTokens(usage());
@@ -152,6 +162,7 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
 
   function updateDetails(): void {
     const s = status();
+    recordPhase(s.phase, s.cycle);
     setCurrentDetails(
       [
         `**${s.phase}** — cycle ${s.cycle}${s.stopRequested ? ' (stop requested)' : ''}`,
@@ -333,6 +344,7 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
       args: [cycleInput],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       staticSummary: `Cycle ${n}: ${settings.goal.slice(0, 150)}`,
+      typedSearchAttributes: startAttributes(settings.searchAttributes, projectId, 'cycle', n),
     });
     // In this run the child's own result is also watched, in case it ended without signalling.
     handle.result().then(
