@@ -13,7 +13,8 @@ export function startAgentRun(transcriptRef: string): { ctx: AgentRunContext; st
   let last: AgentCheckpoint | undefined = resumeFrom;
   const beat = (): void => activity.heartbeat(last);
   const timeoutMs = activity.info.heartbeatTimeoutMs ?? 60_000;
-  const ticker = setInterval(beat, Math.max(1_000, Math.min(10_000, Math.floor(timeoutMs / 3))));
+  // Cheap locally (the worker throttles what it sends), and cancellation only arrives on a heartbeat.
+  const ticker = setInterval(beat, Math.max(500, Math.min(2_000, Math.floor(timeoutMs / 3))));
   beat();
   return {
     ctx: {

@@ -44,6 +44,8 @@ export async function createLonghaulWorkers(options: LonghaulWorkersOptions): Pr
         taskQueue: roleTaskQueue(options.taskQueue, role),
         activities: pick(activitiesByRole[role]),
         maxConcurrentActivityTaskExecutions: options.concurrency?.[role] ?? defaultConcurrency[role],
+        // Cancellation reaches an activity only with a heartbeat's answer: keep that wait short.
+        maxHeartbeatThrottleInterval: '5 seconds',
       }),
     );
   }

@@ -145,12 +145,10 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
     await project.signal(cycleFinishedSignal, { cycle, summary });
     return summary;
   } catch (err) {
-    if (!isCancellation(err)) {
-      // The project waits for this signal; without it a failed cycle would leave it waiting forever.
-      await CancellationScope.nonCancellable(() =>
-        project.signal(cycleFinishedSignal, { cycle, error: err instanceof Error ? err.message : String(err) }),
-      );
-    }
+    // The project waits for this signal: without it, a failed cycle would leave it waiting forever,
+    // and a cancelled project could not tell when the tree below it has wound down.
+    const error = isCancellation(err) ? 'cancelled' : err instanceof Error ? err.message : String(err);
+    await CancellationScope.nonCancellable(() => project.signal(cycleFinishedSignal, { cycle, error }));
     throw err;
   }
 }

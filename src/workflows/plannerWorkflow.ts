@@ -428,13 +428,16 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
     if (closed) skipQueued(`Not started: ${closedReason ?? 'a project limit was reached'}`);
   } catch (err) {
     if (isCancellation(err)) {
-      // Tell the project this planner is gone so it reclaims its slots, even though we were cancelled.
-      state = 'done';
-      await CancellationScope.nonCancellable(() =>
-        project.signal(plannerReportSignal, { ...report(), wantSlots: 0 }).catch((e: unknown) => {
+      await CancellationScope.nonCancellable(async () => {
+        // Cancelled together with this planner: wait until agents and sub-planners have stopped, so
+        // nothing keeps writing after the cancellation is reported complete.
+        await condition(() => running === 0 && liveChildren().length === 0);
+        // Tell the project this planner is gone so it reclaims its slots.
+        state = 'done';
+        await project.signal(plannerReportSignal, { ...report(), wantSlots: 0 }).catch((e: unknown) => {
           log.warn('Final planner report after cancellation failed', { error: String(e) });
-        }),
-      );
+        });
+      });
     }
     throw err;
   }

@@ -71,6 +71,7 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
   let outcomeReason: string | undefined;
   let cyclesThisRun = 0;
   let handingOver = false;
+  let limitsVersion = 0;
   const pendingSignals = new Set<Promise<void>>();
 
   const recordPhase = phaseRecorder(settings.searchAttributes);
@@ -214,6 +215,7 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
     setLimitsUpdate,
     (patch: LimitsPatch): Limits => {
       limits = Limits.parse({ ...limits, ...LimitsPatch.parse(patch) });
+      limitsVersion++;
       ledger.reopen();
       distributeSlots();
       updateDetails();
@@ -250,6 +252,19 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
     handingOver = true;
     await condition(() => pendingSignals.size === 0 && allHandlersFinished());
     return continueAsNew<typeof projectWorkflow>(rawInput, carryState());
+  }
+
+  /**
+   * Waits for `ready`, but also wakes at the deadline (so waiting planners hear that no more slots
+   * will come, and a paused project ends) and when the limits change (the deadline may have moved).
+   */
+  async function waitFor(ready: () => boolean): Promise<void> {
+    const seenLimits = limitsVersion;
+    const untilDeadline = limits.deadline === undefined ? undefined : Date.parse(limits.deadline) - Date.now();
+    const wake = (): boolean => ready() || limitsVersion !== seenLimits;
+    if (untilDeadline === undefined || untilDeadline <= 0) await condition(wake);
+    else await condition(wake, untilDeadline);
+    distributeSlots();
   }
 
   function endReasonBetweenCycles(): [ProjectOutcome, string] | undefined {
@@ -293,24 +308,27 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
         }
         if (paused) {
           updateDetails();
-          await condition(() => !paused || stopRequested);
+          await waitFor(() => !paused || stopRequested);
           continue;
         }
         if (cyclesThisRun >= cyclesPerRun || workflowInfo().continueAsNewSuggested) await handOver();
         activeCycleId = await startCycle(++cycle);
         updateDetails();
       }
-      await condition(() => finishedCycle !== undefined || workflowInfo().continueAsNewSuggested);
+      await waitFor(() => finishedCycle !== undefined || workflowInfo().continueAsNewSuggested);
       if (finishedCycle) finishCycle(finishedCycle);
-      else await handOver();
+      else if (workflowInfo().continueAsNewSuggested) await handOver();
       updateDetails();
     }
   } catch (err) {
     if (isCancellation(err) && activeCycleId) {
       // Cycles are abandoned by the parent-close policy (so the project may continue-as-new), so
-      // cancellation has to be passed on by hand.
+      // cancellation is passed on by hand, and the project ends once the cycle's tree has wound down.
       const cycleId = activeCycleId;
-      await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(cycleId).cancel());
+      await CancellationScope.nonCancellable(async () => {
+        await getExternalWorkflowHandle(cycleId).cancel();
+        await condition(() => finishedCycle !== undefined, '1 hour');
+      });
     }
     throw err;
   }

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Agents, JudgeAgentRequest, PlannerAgentRequest, WorkerAgentRequest, WorkOutcome } from '../../src/agents/agentContracts';
+import type { AgentRunContext, Agents, JudgeAgentRequest, PlannerAgentRequest, WorkerAgentRequest, WorkOutcome } from '../../src/agents/agentContracts';
 import type { PlanProposal } from '../../src/schemas/plan';
 import type { Usage } from '../../src/schemas/usage';
 import type { VerdictProposal } from '../../src/schemas/verdict';
@@ -10,7 +10,7 @@ export const scriptedCallUsage: Usage = { calls: 1, inputTokens: 100, cachedInpu
 
 export interface AgentScript {
   plan(req: PlannerAgentRequest): PlanProposal | Promise<PlanProposal>;
-  work?(req: WorkerAgentRequest): WorkOutcome | Promise<WorkOutcome>;
+  work?(req: WorkerAgentRequest, ctx: AgentRunContext): WorkOutcome | Promise<WorkOutcome>;
   judge(req: JudgeAgentRequest): VerdictProposal | Promise<VerdictProposal>;
 }
 
@@ -29,9 +29,9 @@ export function scriptedAgents(script: AgentScript): Agents & { calls: { plan: n
       },
     },
     worker: {
-      async work(req) {
+      async work(req, ctx) {
         calls.work++;
-        const result = script.work ? await script.work(req) : writeTaskFile(req);
+        const result = script.work ? await script.work(req, ctx) : writeTaskFile(req);
         return { result, usage: scriptedCallUsage, promptVersion: 'scripted' };
       },
       async resolveConflict() {
