@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/createActivities';
 import type { CycleFinished, CycleInput } from '../schemas/cycle';
-import { Limits, LimitsPatch } from '../schemas/limits';
+import { defaultLimits, Limits, LimitsPatch } from '../schemas/limits';
 import type { PlannerReport } from '../schemas/plannerReport';
 import { ProjectCarry } from '../schemas/projectCarry';
 import { ProjectInput } from '../schemas/projectInput';
@@ -52,10 +52,21 @@ const projectIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectCarry): Promise<ProjectResult> {
   const projectId = workflowInfo().workflowId;
   const taskQueue = workflowInfo().taskQueue;
+  const input = parseInput(ProjectInput, rawInput, 'project input');
   const carry = carried ? parseInput(ProjectCarry, carried, 'continued project state') : undefined;
-  const settings: ProjectSettings = carry ? carry.settings : await startProject(rawInput, projectId, taskQueue);
-
-  let limits: Limits = settings.limits;
+  if (!carry && !projectIdPattern.test(projectId)) {
+    throw ApplicationFailure.create({
+      type: 'InvalidInput',
+      nonRetryable: true,
+      message: `Invalid workflow id "${projectId}": a project id is used in branch names, so use letters, digits, ".", "_" and "-" only.`,
+    });
+  }
+  // Resolved by an activity below; the handlers are registered first so that the project answers
+  // queries and takes signals from its very first moment.
+  let settings: ProjectSettings | undefined = carry?.settings;
+  let limits: Limits = settings?.limits ?? Limits.parse({ ...defaultLimits, ...input.limits });
+  let limitsOverrides: LimitsPatch = {};
+  let recordPhase: (phase: string, cycle?: number) => void = () => undefined;
   let cycle = carry?.cycle ?? 0;
   let activeCycleId: string | undefined = carry?.activeCycleWorkflowId;
   let paused = carry?.paused ?? false;
@@ -74,13 +85,6 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
   let limitsVersion = 0;
   const pendingSignals = new Set<Promise<void>>();
 
-  const recordPhase = phaseRecorder(settings.searchAttributes);
-  if (!carry && settings.searchAttributes) {
-    upsertSearchAttributes([
-      { key: longhaulProjectKey, value: projectId },
-      { key: longhaulRoleKey, value: 'project' },
-    ]);
-  }
   const usage = (): Usage => addUsage(completedUsage, ledger.usage());
   const limitReason = (): string | undefined => {
     const tokens = totalTokens(usage());
@@ -138,7 +142,7 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
     const tasks = ledger.counts();
     return {
       projectId,
-      goal: settings.goal,
+      goal: input.goal,
       phase: phase(),
       paused,
       stopRequested,
@@ -214,7 +218,8 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
   setHandler(
     setLimitsUpdate,
     (patch: LimitsPatch): Limits => {
-      limits = Limits.parse({ ...limits, ...LimitsPatch.parse(patch) });
+      limitsOverrides = { ...limitsOverrides, ...LimitsPatch.parse(patch) };
+      limits = Limits.parse({ ...limits, ...limitsOverrides });
       limitsVersion++;
       ledger.reopen();
       distributeSlots();
@@ -230,9 +235,9 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
     },
   );
 
-  function carryState(): ProjectCarry {
+  function carryState(resolved: ProjectSettings): ProjectCarry {
     return {
-      settings: { ...settings, limits },
+      settings: { ...resolved, limits },
       cycle,
       activeCycleWorkflowId: activeCycleId,
       paused,
@@ -247,11 +252,11 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
     };
   }
 
-  async function handOver(): Promise<never> {
+  async function handOver(resolved: ProjectSettings): Promise<never> {
     // Deliver what is in flight first; anything that arrives meanwhile is in the state we carry.
     handingOver = true;
     await condition(() => pendingSignals.size === 0 && allHandlersFinished());
-    return continueAsNew<typeof projectWorkflow>(rawInput, carryState());
+    return continueAsNew<typeof projectWorkflow>(input, carryState(resolved));
   }
 
   /**
@@ -298,6 +303,21 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
     if (summary.verdict.verdict === 'abandon') [outcome, outcomeReason] = ['abandoned', summary.verdict.reasons];
   }
 
+  if (!settings) {
+    const resolved = await startProject(input, projectId, taskQueue);
+    limits = Limits.parse({ ...resolved.limits, ...limitsOverrides });
+    settings = resolved;
+    if (resolved.searchAttributes) {
+      upsertSearchAttributes([
+        { key: longhaulProjectKey, value: projectId },
+        { key: longhaulRoleKey, value: 'project' },
+      ]);
+    }
+  }
+  const resolved: ProjectSettings = settings;
+  recordPhase = phaseRecorder(resolved.searchAttributes);
+  updateDetails();
+
   try {
     while (!outcome) {
       if (!activeCycleId && !finishedCycle) {
@@ -311,13 +331,13 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
           await waitFor(() => !paused || stopRequested);
           continue;
         }
-        if (cyclesThisRun >= cyclesPerRun || workflowInfo().continueAsNewSuggested) await handOver();
-        activeCycleId = await startCycle(++cycle);
+        if (cyclesThisRun >= cyclesPerRun || workflowInfo().continueAsNewSuggested) await handOver(resolved);
+        activeCycleId = await startCycle(resolved, ++cycle);
         updateDetails();
       }
       await waitFor(() => finishedCycle !== undefined || workflowInfo().continueAsNewSuggested);
       if (finishedCycle) finishCycle(finishedCycle);
-      else if (workflowInfo().continueAsNewSuggested) await handOver();
+      else if (workflowInfo().continueAsNewSuggested) await handOver(resolved);
       updateDetails();
     }
   } catch (err) {
@@ -346,7 +366,7 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
     reason: outcomeReason,
   };
 
-  async function startCycle(n: number): Promise<string> {
+  async function startCycle(settings: ProjectSettings, n: number): Promise<string> {
     const workflowId = `${projectId}/cycle-${n}`;
     const last = verdicts[verdicts.length - 1];
     const cycleInput: CycleInput = {
@@ -379,16 +399,8 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
   }
 }
 
-/** Validates the user's input and fills in defaults from the worker's environment. */
-async function startProject(rawInput: unknown, projectId: string, taskQueue: string): Promise<ProjectSettings> {
-  const input = parseInput(ProjectInput, rawInput, 'project input');
-  if (!projectIdPattern.test(projectId)) {
-    throw ApplicationFailure.create({
-      type: 'InvalidInput',
-      nonRetryable: true,
-      message: `Invalid workflow id "${projectId}": a project id is used in branch names, so use letters, digits, ".", "_" and "-" only.`,
-    });
-  }
+/** Fills in defaults from the worker's environment and checks every role's model can be used. */
+async function startProject(input: ProjectInput, projectId: string, taskQueue: string): Promise<ProjectSettings> {
   const { resolveProjectSettings } = proxyActivities<Activities>(controlActivityOptions(taskQueue));
   const settings = await resolveProjectSettings({ projectId, input });
   // Fail before any work starts when a role's model cannot be used (e.g. its API key is missing).
