@@ -1,7 +1,6 @@
-import * as path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { findTemporalCli } from '../../src/devServer/findTemporalCli';
+import { findTemporalTestServer } from '../../src/devServer/findTemporalCli';
 import { pauseSignal } from '../../src/workflows/messages/steeringMessages';
 import { projectWorkflow } from '../../src/workflows/projectWorkflow';
 import { createLonghaulWorkers, runLonghaulWorkers } from '../../src/workers/createLonghaulWorkers';
@@ -12,22 +11,15 @@ import { testDeps } from '../support/testDeps';
 import { readTestServerInfo } from '../support/testServerInfo';
 import { uniqueName } from '../support/longhaulTestWorkers';
 
-/** The time-skipping test server: `TEMPORAL_TEST_SERVER_PATH`, then PATH, else the SDK downloads it. */
-function testServerExecutable(): { type: 'existing-path'; path: string } | undefined {
-  const explicit = process.env.TEMPORAL_TEST_SERVER_PATH;
-  if (explicit) return { type: 'existing-path', path: explicit };
-  const cli = findTemporalCli({ PATH: process.env.PATH, TEMPORAL_CLI_PATH: undefined });
-  const beside = cli ? path.join(path.dirname(cli), 'temporal-test-server') : undefined;
-  const onPath = findTemporalCli({ PATH: process.env.PATH, TEMPORAL_CLI_PATH: beside });
-  return onPath ? { type: 'existing-path', path: onPath } : undefined;
-}
-
 let env: TestWorkflowEnvironment;
 
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const executable = testServerExecutable();
-  env = await TestWorkflowEnvironment.createTimeSkipping(executable ? { server: { executable } } : undefined);
+  // An installed test server when there is one; otherwise the SDK downloads it.
+  const installed = findTemporalTestServer();
+  env = await TestWorkflowEnvironment.createTimeSkipping(
+    installed ? { server: { executable: { type: 'existing-path', path: installed } } } : undefined,
+  );
 }, 120_000);
 
 afterAll(async () => {
