@@ -7,6 +7,7 @@ import type { ResolvedModels, Role } from '../schemas/modelRef';
 export interface ProjectDefaults {
   models: ResolvedModels;
   limits: Limits;
+  heartbeatTimeoutSeconds: number;
 }
 
 /**

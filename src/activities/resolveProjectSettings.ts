@@ -24,6 +24,7 @@ export function createResolveProjectSettings(defaults: ProjectDefaults) {
       models: { ...defaults.models, ...input.models },
       limits,
       searchAttributes: await namespaceHasLonghaulAttributes(),
+      heartbeatTimeoutSeconds: defaults.heartbeatTimeoutSeconds,
     };
   };
 }

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { defaultLimits, Limits, LimitsPatch } from '../schemas/limits';
 import { ModelRef } from '../schemas/modelRef';
+import { defaultHeartbeatSeconds } from '../workflows/activityOptions';
 import { defaultWorkflowTaskQueue } from '../workflows/taskQueues';
 
 export const configFileName = 'longhaul.config.json';
@@ -39,6 +40,8 @@ export const ConfigFile = z
       .strict()
       .optional(),
     workdir: z.string().min(1).optional(),
+    /** How soon work moves off a worker that died (agent activities' heartbeat timeout). */
+    heartbeatTimeoutSeconds: z.number().int().min(2).max(3_600).optional(),
     stateDir: z.string().min(1).optional(),
     /** Extra or overriding model prices, USD per million tokens (see README). */
     prices: z.record(z.string(), z.unknown()).optional(),
@@ -60,6 +63,7 @@ export const LonghaulConfig = z.object({
   concurrency: z.object({ plan: z.number().int().positive(), work: z.number().int().positive(), judge: z.number().int().positive() }),
   workdir: z.string(),
   stateDir: z.string(),
+  heartbeatTimeoutSeconds: z.number().int().min(2).max(3_600),
   prices: z.record(z.string(), z.unknown()).optional(),
 });
 export type LonghaulConfig = z.infer<typeof LonghaulConfig>;
@@ -108,6 +112,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LonghaulConfig {
     },
     workdir: resolveDir(env.LONGHAUL_WORKDIR || fileConfig.workdir || defaultWorkdir(env)),
     stateDir: resolveDir(env.LONGHAUL_STATE_DIR || fileConfig.stateDir || '.longhaul'),
+    heartbeatTimeoutSeconds: int('LONGHAUL_HEARTBEAT_TIMEOUT_SECONDS') ?? fileConfig.heartbeatTimeoutSeconds ?? defaultHeartbeatSeconds,
     prices: fileConfig.prices,
   };
   const parsed = LonghaulConfig.safeParse(candidate);

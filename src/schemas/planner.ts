@@ -25,6 +25,7 @@ export const PlannerInput = z.object({
   previousVerdict: PreviousVerdict.optional(),
   paused: z.boolean(),
   searchAttributes: z.boolean(),
+  heartbeatTimeoutSeconds: z.number().int().min(2).max(3_600),
 });
 export type PlannerInput = z.infer<typeof PlannerInput>;
 

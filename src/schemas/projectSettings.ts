@@ -15,5 +15,7 @@ export const ProjectSettings = z.object({
   limits: Limits,
   /** Whether the namespace has longhaul's search attributes registered (setting unknown ones fails). */
   searchAttributes: z.boolean(),
+  /** Heartbeat timeout of agent activities: how soon work moves off a worker that died. */
+  heartbeatTimeoutSeconds: z.number().int().min(2).max(3_600),
 });
 export type ProjectSettings = z.infer<typeof ProjectSettings>;

@@ -53,6 +53,9 @@ export async function createLonghaulWorkers(options: LonghaulWorkersOptions): Pr
 }
 
 /** Runs the workers until they are shut down (SIGINT/SIGTERM) or `until` settles. */
+export function runLonghaulWorkers(workers: Worker[]): Promise<void>;
+export function runLonghaulWorkers<T>(workers: Worker[], until: Promise<T>): Promise<T>;
+export function runLonghaulWorkers<T>(workers: Worker[], until?: Promise<T>): Promise<T | void>;
 export async function runLonghaulWorkers<T>(workers: Worker[], until?: Promise<T>): Promise<T | void> {
   if (!until) {
     await Promise.all(workers.map((w) => w.run()));

@@ -20,7 +20,7 @@ export function createProductionDeps(config: LonghaulConfig, env: NodeJS.Process
   return {
     agents,
     workspace: new GitWorkspace({ workdir: config.workdir }),
-    defaults: { models: config.models, limits: config.limits },
+    defaults: { models: config.models, limits: config.limits, heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds },
     checkModel: async (_role, model) => assertProviderKeys([model], env),
   };
 }

@@ -33,8 +33,9 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
   const { settings, cycle } = input;
   const taskQueue = workflowInfo().taskQueue;
   const rootPlannerId = `${workflowInfo().workflowId}/planner`;
-  const { prepareCycle } = proxyActivities<Activities>(planActivityOptions(taskQueue));
-  const { judgeCycle } = proxyActivities<Activities>(judgeActivityOptions(taskQueue));
+  const heartbeatSeconds = settings.heartbeatTimeoutSeconds;
+  const { prepareCycle } = proxyActivities<Activities>(planActivityOptions(taskQueue, heartbeatSeconds));
+  const { judgeCycle } = proxyActivities<Activities>(judgeActivityOptions(taskQueue, heartbeatSeconds));
   const project = getExternalWorkflowHandle(input.projectWorkflowId);
 
   const recordPhase = phaseRecorder(settings.searchAttributes);
@@ -99,6 +100,7 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
       previousVerdict: input.previousVerdict,
       paused: status.paused,
       searchAttributes: settings.searchAttributes,
+      heartbeatTimeoutSeconds: heartbeatSeconds,
     };
     rootStarted = true;
     const root: PlannerSummary = await executeChild(plannerWorkflow, {
@@ -111,7 +113,7 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
 
     status.phase = 'judging';
     details(`judging ${root.tasksDone} done and ${root.tasksFailed} failed tasks`);
-    const judged = await judgeCycle.executeWithOptions({ ...judgeActivityOptions(taskQueue), summary: `Judge cycle ${cycle}` }, [{
+    const judged = await judgeCycle.executeWithOptions({ ...judgeActivityOptions(taskQueue, heartbeatSeconds), summary: `Judge cycle ${cycle}` }, [{
       projectId: settings.projectId,
       cycle,
       goal: settings.goal,

@@ -61,8 +61,10 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
   const input = parseInput(PlannerInput, rawInput, 'planner input');
   const self = workflowInfo().workflowId;
   const taskQueue = workflowInfo().taskQueue;
-  const { planArea } = proxyActivities<Activities>(planActivityOptions(taskQueue));
-  const { runWorkerTask } = proxyActivities<Activities>(workActivityOptions(taskQueue));
+  const planOptions = planActivityOptions(taskQueue, input.heartbeatTimeoutSeconds);
+  const workOptions = workActivityOptions(taskQueue, input.heartbeatTimeoutSeconds);
+  const { planArea } = proxyActivities<Activities>(planOptions);
+  const { runWorkerTask } = proxyActivities<Activities>(workOptions);
   const project = getExternalWorkflowHandle(input.projectWorkflowId);
 
   let state: PlannerState = 'planning';
@@ -240,7 +242,7 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
       view.state = 'running';
       view.startedAt = new Date().toISOString();
     }
-    runWorkerTask.executeWithOptions({ ...workActivityOptions(taskQueue), summary: `Task ${item.taskId}: ${item.task.title}` }, [{
+    runWorkerTask.executeWithOptions({ ...workOptions, summary: `Task ${item.taskId}: ${item.task.title}` }, [{
       projectId: input.projectId,
       cycle: input.cycle,
       taskId: item.taskId,
@@ -379,7 +381,7 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
       state = 'planning';
       version++;
       updateDetails();
-      const plan = await planArea.executeWithOptions({ ...planActivityOptions(taskQueue), summary: `Plan ${input.area} (round ${round + 1})` }, [{
+      const plan = await planArea.executeWithOptions({ ...planOptions, summary: `Plan ${input.area} (round ${round + 1})` }, [{
         projectId: input.projectId,
         cycle: input.cycle,
         plannerId: self,

@@ -44,7 +44,7 @@ export async function withLonghaulWorkers<T>(
       workflows: { workflowBundle: { codePath: info.workflowBundlePath } },
       concurrency: options.concurrency,
     });
-    return (await runLonghaulWorkers(workers, fn(client))) as T;
+    return await runLonghaulWorkers(workers, fn(client));
   } finally {
     await close();
     await connection.close();

@@ -11,6 +11,8 @@ export function testDeps(agents: Agents, workspace: Workspace): ActivityDeps {
     defaults: {
       models: { planner: 'openai:test-planner', worker: 'openai:test-worker', judge: 'anthropic:test-judge' },
       limits: defaultLimits,
+      // Short, so a killed worker's task moves on quickly in tests.
+      heartbeatTimeoutSeconds: 4,
     },
     checkModel: async () => undefined,
   };
