@@ -1,0 +1,74 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { ProjectInput } from '../schemas/projectInput';
+import type { projectWorkflow } from '../workflows/projectWorkflow';
+import { longhaulProjectKey, longhaulRoleKey } from '../workflows/searchAttributes';
+import { defaultWorkflowTaskQueue } from '../workflows/taskQueues';
+import { InvalidProjectInputError, ProjectAlreadyStartedError } from './projectErrors';
+import { getProject, type ProjectHandle } from './projectHandle';
+import { projectIdProblem, projectWorkflowType } from './projectIds';
+
+export interface StartProjectOptions {
+  /** The project's workflow id: letters, digits, `.`, `_` and `-`. */
+  projectId: string;
+  /** What to achieve and where; validated before anything is sent. */
+  input: ProjectInput;
+  /** The workflow task queue the longhaul workers poll; default `longhaul`. */
+  taskQueue?: string;
+  /**
+   * Whether the namespace has longhaul's search attributes registered (default true). When false, the
+   * project is started without them; Temporal rejects a start that names unknown attributes.
+   */
+  searchAttributes?: boolean;
+}
+
+/** Longest staticSummary the Web UI shows on one line. */
+const summaryLength = 200;
+
+/**
+ * Starts a project. The input is checked against the same schema the workflow uses, so mistakes are
+ * reported here rather than as a failed workflow. The goal becomes the run's summary in the Web UI.
+ *
+ * @throws InvalidProjectInputError when the id or input is not valid.
+ * @throws ProjectAlreadyStartedError when a project with this id is running.
+ *
+ * @example
+ * const project = await startProject(client, {
+ *   projectId: 'oauth-login',
+ *   input: { goal: 'Add OAuth login', repo: 'git@example.com:acme/web.git', limits: { maxCostUsd: 50 } },
+ * });
+ * console.log((await project.status()).phase);
+ */
+export async function startProject(client: Client, options: StartProjectOptions): Promise<ProjectHandle> {
+  const idProblem = projectIdProblem(options.projectId);
+  if (idProblem) throw new InvalidProjectInputError(idProblem, [idProblem]);
+  const parsed = ProjectInput.safeParse(options.input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`);
+    throw new InvalidProjectInputError(`Invalid project input: ${issues.join('; ')}`, issues);
+  }
+  const input = parsed.data;
+  try {
+    await client.workflow.start<typeof projectWorkflow>(projectWorkflowType, {
+      workflowId: options.projectId,
+      taskQueue: options.taskQueue ?? defaultWorkflowTaskQueue,
+      args: [input],
+      staticSummary: oneLine(input.goal, summaryLength),
+      typedSearchAttributes:
+        options.searchAttributes === false
+          ? undefined
+          : [
+              { key: longhaulProjectKey, value: options.projectId },
+              { key: longhaulRoleKey, value: 'project' },
+            ],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ProjectAlreadyStartedError(options.projectId);
+    throw err;
+  }
+  return getProject(client, options.projectId);
+}
+
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
