@@ -1,0 +1,117 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadConfig } from '../../src/config/longhaulConfig';
+import { costOf, defaultPriceTable } from '../../src/models/priceTable';
+import { projectWorkflow } from '../../src/workflows/projectWorkflow';
+import { createProductionDeps } from '../../src/workers/createProductionDeps';
+import { startFakeModelServer, type FakeModelServer, type FakeReply, type FakeRequest } from '../support/fakeModelServer';
+import { createRepo, git } from '../support/gitFixtures';
+import { historyStats } from '../support/historyStats';
+import { uniqueName, withLonghaulWorkers } from '../support/longhaulTestWorkers';
+
+const callUsage = { input: 1_200, output: 150, cached: 400 };
+
+/**
+ * Plays every role of a small project over the wire: the root planner splits off a "docs" area and
+ * gives one task, the sub-planner gives another, each worker writes its file, the judge accepts.
+ */
+function projectResponder(): (req: FakeRequest) => FakeReply {
+  const planRounds = new Map<string, number>();
+  const reply = (name: string, args: unknown): FakeReply => ({ toolCalls: [{ name, arguments: args }], usage: callUsage });
+  return (req) => {
+    const kickoff = req.messages[0]?.text ?? '';
+    if (req.toolNames.includes('submit_plan')) {
+      const area = /area: (.*)/.exec(kickoff)?.[1]?.trim() ?? '?';
+      const round = (planRounds.get(area) ?? 0) + 1;
+      planRounds.set(area, round);
+      if (round > 1) return reply('submit_plan', { summary: `${area} complete`, tasks: [], subplanners: [], done: true });
+      if (area === 'docs') {
+        return reply('submit_plan', { summary: 'docs', tasks: [{ title: 'Write the guide', instructions: 'Create docs/guide.md', files: ['docs/guide.md'] }], subplanners: [], done: false });
+      }
+      return reply('submit_plan', {
+        summary: 'split',
+        tasks: [{ title: 'Add the greeting', instructions: 'Create hello.txt saying hello', files: ['hello.txt'] }],
+        subplanners: [{ area: 'docs', goal: 'Document the greeting' }],
+        done: false,
+      });
+    }
+    if (req.toolNames.includes('finish_task')) {
+      const wrote = req.messages.some((m) => m.role === 'tool' || (m.toolResults?.length ?? 0) > 0);
+      if (wrote) return reply('finish_task', { summary: 'file written', outcome: 'done' });
+      const file = kickoff.includes('Write the guide') ? 'docs/guide.md' : 'hello.txt';
+      return reply('write_file', { path: file, content: `${file} written by the worker\n` });
+    }
+    return reply('submit_verdict', { verdict: 'done', reasons: 'hello.txt and docs/guide.md exist' });
+  };
+}
+
+async function runThroughProvider(provider: 'openai' | 'anthropic', model: string): Promise<void> {
+  const taskQueue = uniqueName(`e2e-${provider}`);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'longhaul-e2e-'));
+  const repo = createRepo();
+  const apiKey = `fixture-key-${provider}-${taskQueue}`;
+  let server: FakeModelServer | undefined;
+  try {
+    server = await startFakeModelServer(projectResponder());
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ...(provider === 'openai'
+        ? { OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: server.openaiBaseUrl }
+        : { ANTHROPIC_API_KEY: apiKey, ANTHROPIC_BASE_URL: server.anthropicBaseUrl }),
+      LONGHAUL_PLANNER_MODEL: model,
+      LONGHAUL_WORKER_MODEL: model,
+      LONGHAUL_JUDGE_MODEL: model,
+      LONGHAUL_WORKDIR: path.join(scratch, 'work'),
+      LONGHAUL_STATE_DIR: path.join(scratch, 'state'),
+    };
+    const config = loadConfig({ cwd: scratch, env });
+    const deps = createProductionDeps(config, env);
+    await withLonghaulWorkers({ taskQueue, deps }, async (client) => {
+      const result = await client.workflow.execute(projectWorkflow, {
+        taskQueue,
+        workflowId: taskQueue,
+        args: [{ goal: 'Greet the user and document it', repo }],
+      });
+      expect(result).toMatchObject({ outcome: 'done', cycles: 1, tasksDone: 2, tasksFailed: 0 });
+
+      // The repository ends with what the workers wrote, on the target branch.
+      const target = `longhaul/${taskQueue}`;
+      expect(git(repo, 'show', `${target}:hello.txt`)).toBe('hello.txt written by the worker');
+      expect(git(repo, 'show', `${target}:docs/guide.md`)).toBe('docs/guide.md written by the worker');
+
+      // Every call went over HTTP to the provider's wire format, and usage and cost add up exactly.
+      const requests = (server as FakeModelServer).requests;
+      expect(requests.every((r) => r.api === provider)).toBe(true);
+      expect(requests.length).toBe(2 + 2 + 2 * 2 + 1); // two plans per planner, two turns per worker, one verdict
+      expect(result.usage.calls).toBe(requests.length);
+      expect(result.usage.inputTokens).toBe(requests.length * callUsage.input);
+      expect(result.usage.outputTokens).toBe(requests.length * callUsage.output);
+      expect(result.usage.cachedInputTokens).toBe(requests.length * callUsage.cached);
+      const perCall = costOf(defaultPriceTable, model, {
+        inputTokens: callUsage.input,
+        cachedInputTokens: callUsage.cached,
+        outputTokens: callUsage.output,
+      });
+      expect(perCall.priced).toBe(true);
+      expect(result.usage.costUsd).toBeCloseTo(perCall.costUsd * requests.length, 6);
+
+      // Transcripts are on disk, not in history; no API key is anywhere in any history.
+      expect(fs.readdirSync(path.join(scratch, 'state', 'transcripts', taskQueue, 'cycle-1')).length).toBeGreaterThanOrEqual(5);
+      const histories = await historyStats(client, taskQueue);
+      expect(histories.length).toBeGreaterThanOrEqual(4);
+      for (const { workflowId, runId } of histories) {
+        const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+        expect(JSON.stringify(history)).not.toContain(apiKey);
+        expect(Buffer.from(JSON.stringify(history)).toString('base64')).not.toContain(Buffer.from(apiKey).toString('base64'));
+      }
+    });
+  } finally {
+    await server?.close();
+  }
+}
+
+test('a whole project runs end to end through the real OpenAI client', () => runThroughProvider('openai', 'openai:gpt-5.2'), 120_000);
+
+test('a whole project runs end to end through the real Anthropic client', () => runThroughProvider('anthropic', 'anthropic:claude-opus-4-5'), 120_000);
