@@ -18,6 +18,7 @@ import { cycleStatusQuery } from './messages/cycleMessages';
 import { cycleFinishedSignal } from './messages/projectMessages';
 import { pauseSignal, resumeSignal, SteerInput, steerSignal } from './messages/steeringMessages';
 import { parseInput } from '../schemas/parseInput';
+import { describeFailure } from './describeFailure';
 import { plannerWorkflow } from './plannerWorkflow';
 import { phaseRecorder, startAttributes } from './visibility';
 
@@ -149,7 +150,7 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
   } catch (err) {
     // The project waits for this signal: without it, a failed cycle would leave it waiting forever,
     // and a cancelled project could not tell when the tree below it has wound down.
-    const error = isCancellation(err) ? 'cancelled' : err instanceof Error ? err.message : String(err);
+    const error = isCancellation(err) ? 'cancelled' : describeFailure(err);
     await CancellationScope.nonCancellable(() => project.signal(cycleFinishedSignal, { cycle, error }));
     throw err;
   }

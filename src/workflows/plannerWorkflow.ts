@@ -25,6 +25,7 @@ import type { PlannerReport } from '../schemas/plannerReport';
 import { plannerReportSignal } from './messages/projectMessages';
 import { pauseSignal, resumeSignal, SteerInput, steerSignal } from './messages/steeringMessages';
 import { parseInput } from '../schemas/parseInput';
+import { describeFailure } from './describeFailure';
 import { phaseRecorder, startAttributes } from './visibility';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -200,7 +201,7 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
       throw ApplicationFailure.create({
         type: 'ProjectUnreachable',
         nonRetryable: true,
-        message: `Planner could not report to project ${input.projectWorkflowId}: ${failureMessage(reportFailure)}`,
+        message: `Planner could not report to project ${input.projectWorkflowId}: ${describeFailure(reportFailure)}`,
       });
     }
   }
@@ -260,7 +261,7 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
         // A failed task never fails the planner: it goes back into the next planning step.
         (err: unknown) =>
           recordResult(
-            { taskId: item.taskId, title: item.task.title, status: 'failed', summary: `Task failed: ${failureMessage(err)}` },
+            { taskId: item.taskId, title: item.task.title, status: 'failed', summary: `Task failed: ${describeFailure(err)}` },
             zeroUsage,
           ),
       )
@@ -339,7 +340,7 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
             child.result = summary;
           },
           (err: unknown) => {
-            child.failure = failureMessage(err);
+            child.failure = describeFailure(err);
           },
         )
         .finally(() => {
@@ -475,13 +476,4 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
     };
   }
   return subtree;
-}
-
-function failureMessage(err: unknown): string {
-  if (err instanceof ApplicationFailure) return err.message;
-  if (err instanceof Error) {
-    const cause = (err as Error & { cause?: unknown }).cause;
-    return cause instanceof Error ? `${err.message}: ${cause.message}` : err.message;
-  }
-  return String(err);
 }

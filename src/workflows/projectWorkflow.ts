@@ -31,6 +31,7 @@ import { grantSlotsSignal, type SlotGrant } from './messages/plannerMessages';
 import { cycleFinishedSignal, plannerReportSignal, projectStatusQuery, setLimitsUpdate } from './messages/projectMessages';
 import { pauseSignal, resumeSignal, SteerInput, steerSignal, stopSignal } from './messages/steeringMessages';
 import { parseInput } from '../schemas/parseInput';
+import { describeFailure } from './describeFailure';
 import { longhaulProjectKey, longhaulRoleKey } from './searchAttributes';
 import { SlotLedger } from './slotLedger';
 import { phaseRecorder, startAttributes } from './visibility';
@@ -391,7 +392,7 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
       },
       (err: unknown) => {
         if (activeCycleId === workflowId && !finishedCycle && !isCancellation(err)) {
-          finishedCycle = { cycle: n, error: err instanceof Error ? err.message : String(err) };
+          finishedCycle = { cycle: n, error: describeFailure(err) };
         }
       },
     );

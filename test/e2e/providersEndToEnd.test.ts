@@ -5,7 +5,8 @@ import { loadConfig } from '../../src/config/longhaulConfig';
 import { costOf, defaultPriceTable } from '../../src/models/priceTable';
 import { projectWorkflow } from '../../src/workflows/projectWorkflow';
 import { createProductionDeps } from '../../src/workers/createProductionDeps';
-import { startFakeModelServer, type FakeModelServer, type FakeReply, type FakeRequest } from '../support/fakeModelServer';
+import { WorkflowFailedError } from '@temporalio/client';
+import { startFakeModelServer, type FakeFault, type FakeModelServer, type FakeReply, type FakeRequest, type Responder } from '../support/fakeModelServer';
 import { createRepo, git } from '../support/gitFixtures';
 import { historyStats } from '../support/historyStats';
 import { uniqueName, withLonghaulWorkers } from '../support/longhaulTestWorkers';
@@ -46,14 +47,23 @@ function projectResponder(): (req: FakeRequest) => FakeReply {
   };
 }
 
-async function runThroughProvider(provider: 'openai' | 'anthropic', model: string): Promise<void> {
+interface ProviderRun {
+  taskQueue: string;
+  repo: string;
+  scratch: string;
+  apiKey: string;
+  server: FakeModelServer;
+  deps: ReturnType<typeof createProductionDeps>;
+}
+
+/** Real agents, git workspace and provider client, configured the way a worker process does it. */
+async function withProvider<T>(provider: 'openai' | 'anthropic', model: string, responder: Responder, fn: (run: ProviderRun) => Promise<T>): Promise<T> {
   const taskQueue = uniqueName(`e2e-${provider}`);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'longhaul-e2e-'));
   const repo = createRepo();
   const apiKey = `fixture-key-${provider}-${taskQueue}`;
-  let server: FakeModelServer | undefined;
+  const server = await startFakeModelServer(responder);
   try {
-    server = await startFakeModelServer(projectResponder());
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -66,9 +76,16 @@ async function runThroughProvider(provider: 'openai' | 'anthropic', model: strin
       LONGHAUL_WORKDIR: path.join(scratch, 'work'),
       LONGHAUL_STATE_DIR: path.join(scratch, 'state'),
     };
-    const config = loadConfig({ cwd: scratch, env });
-    const deps = createProductionDeps(config, env);
-    await withLonghaulWorkers({ taskQueue, deps }, async (client) => {
+    const deps = createProductionDeps(loadConfig({ cwd: scratch, env }), env);
+    return await fn({ taskQueue, repo, scratch, apiKey, server, deps });
+  } finally {
+    await server.close();
+  }
+}
+
+async function runThroughProvider(provider: 'openai' | 'anthropic', model: string): Promise<void> {
+  await withProvider(provider, model, projectResponder(), ({ taskQueue, repo, scratch, apiKey, server, deps }) =>
+    withLonghaulWorkers({ taskQueue, deps }, async (client) => {
       const result = await client.workflow.execute(projectWorkflow, {
         taskQueue,
         workflowId: taskQueue,
@@ -82,7 +99,7 @@ async function runThroughProvider(provider: 'openai' | 'anthropic', model: strin
       expect(git(repo, 'show', `${target}:docs/guide.md`)).toBe('docs/guide.md written by the worker');
 
       // Every call went over HTTP to the provider's wire format, and usage and cost add up exactly.
-      const requests = (server as FakeModelServer).requests;
+      const requests = server.requests;
       expect(requests.every((r) => r.api === provider)).toBe(true);
       expect(requests.length).toBe(2 + 2 + 2 * 2 + 1); // two plans per planner, two turns per worker, one verdict
       expect(result.usage.calls).toBe(requests.length);
@@ -106,12 +123,44 @@ async function runThroughProvider(provider: 'openai' | 'anthropic', model: strin
         expect(JSON.stringify(history)).not.toContain(apiKey);
         expect(Buffer.from(JSON.stringify(history)).toString('base64')).not.toContain(Buffer.from(apiKey).toString('base64'));
       }
-    });
-  } finally {
-    await server?.close();
-  }
+    }),
+  );
 }
 
 test('a whole project runs end to end through the real OpenAI client', () => runThroughProvider('openai', 'openai:gpt-5.2'), 120_000);
 
 test('a whole project runs end to end through the real Anthropic client', () => runThroughProvider('anthropic', 'anthropic:claude-opus-4-5'), 120_000);
+
+test('rate limits, server errors and overload are retried by Temporal and the project recovers', async () => {
+  const normal = projectResponder();
+  const faults: FakeFault[] = [{ fault: 'rate_limit', retryAfterSeconds: 1 }, { fault: 'server_error' }, { fault: 'overloaded' }];
+  let served = 0;
+  // The first planner call meets all three faults in turn, then the run goes on normally.
+  const responder: Responder = (req) => (req.toolNames.includes('submit_plan') && served < faults.length ? faults[served++] : normal(req));
+  await withProvider('anthropic', 'anthropic:claude-opus-4-5', responder, ({ taskQueue, server, deps }) =>
+    withLonghaulWorkers({ taskQueue, deps }, async (client) => {
+      const result = await client.workflow.execute(projectWorkflow, { taskQueue, workflowId: taskQueue, args: [{ goal: 'Greet', repo: createRepo() }] });
+      expect(result).toMatchObject({ outcome: 'done', tasksDone: 2 });
+      expect(served).toBe(3);
+      expect(server.requests.length).toBe(9 + 3);
+      // Failed calls cost nothing: usage counts the successful calls only.
+      expect(result.usage.calls).toBe(9);
+    }),
+  );
+}, 120_000);
+
+test('a rejected API key fails the project at once with a message naming the variable', async () => {
+  const responder: Responder = () => ({ fault: 'status', status: 401, message: 'invalid x-api-key' });
+  await withProvider('openai', 'openai:gpt-5.2', responder, ({ taskQueue, server, deps }) =>
+    withLonghaulWorkers({ taskQueue, deps }, async (client) => {
+      const failure = await client.workflow
+        .execute(projectWorkflow, { taskQueue, workflowId: taskQueue, args: [{ goal: 'Greet', repo: createRepo() }] })
+        .catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(WorkflowFailedError);
+      const cause = (failure as WorkflowFailedError).cause;
+      expect(cause?.message).toContain('OPENAI_API_KEY');
+      expect(cause?.message).toContain('401');
+      expect(server.requests.length).toBe(1); // never retried
+    }),
+  );
+}, 120_000);
