@@ -1,0 +1,33 @@
+import { totalTokens } from '../../schemas/usage';
+import type { ProjectStatus } from '../../schemas/status';
+import { formatCount, formatUsd, oneLine } from './formatting';
+
+/**
+ * The lines a non-interactive watcher prints when the status moves on: one when the phase, cycle, task
+ * counts, planners or flags change, one per new verdict, one when a limit is reached. Token and cost
+ * changes alone print nothing (they would print every second).
+ */
+export function changeLines(previous: ProjectStatus | undefined, next: ProjectStatus, time: Date = new Date()): string[] {
+  const stamp = time.toISOString().slice(11, 19);
+  const lines: string[] = [];
+  if (!previous || progressKey(previous) !== progressKey(next)) {
+    const flags = [next.paused ? 'paused' : '', next.stopRequested ? 'stop requested' : ''].filter(Boolean).join(', ');
+    const t = next.tasks;
+    lines.push(
+      `${stamp} cycle ${next.cycle} ${next.phase}${flags ? ` (${flags})` : ''} · tasks ${t.queued} queued, ${t.running} running, ${t.done} done, ${t.failed} failed` +
+        ` · project ${next.totals.done} done, ${next.totals.failed} failed · planners ${next.planners.length}` +
+        ` · ${formatCount(totalTokens(next.usage))} tokens, ${formatUsd(next.usage.costUsd)}`,
+    );
+  }
+  const verdict = next.lastVerdict;
+  if (verdict && (previous?.lastVerdict?.cycle !== verdict.cycle || previous.lastVerdict.verdict !== verdict.verdict)) {
+    lines.push(oneLine(`${stamp} verdict on cycle ${verdict.cycle}: ${verdict.verdict} — ${verdict.reasons}${verdict.nextFocus ? ` → next: ${verdict.nextFocus}` : ''}`, 300));
+  }
+  if (next.limitReached && previous?.limitReached !== next.limitReached) lines.push(`${stamp} limit: ${next.limitReached}`);
+  return lines;
+}
+
+function progressKey(s: ProjectStatus): string {
+  const t = s.tasks;
+  return [s.phase, s.cycle, s.paused, s.stopRequested, t.queued, t.running, t.done, t.failed, s.totals.done, s.totals.failed, s.planners.length, s.outcome ?? ''].join('|');
+}
