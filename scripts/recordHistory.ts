@@ -8,6 +8,7 @@
  * PATH or in TEMPORAL_CLI_PATH). Agents and git are scripted: the histories are about orchestration.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
   try {
     const taskQueue = `record-${label}-${Date.now().toString(36)}`;
     const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows') });
-    const bundlePath = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'longhaul-record-')), 'bundle.js');
+    const bundlePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'longhaul-record-')), 'bundle.js');
     fs.writeFileSync(bundlePath, code);
     const agents = scriptedAgents({
       plan(req) {

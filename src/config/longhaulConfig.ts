@@ -132,7 +132,7 @@ function readConfigFile(file: string | undefined, cwd: string): ConfigFile {
   try {
     raw = JSON.parse(fs.readFileSync(target, 'utf8'));
   } catch (err) {
-    throw new Error(`Config file ${target} is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`Config file ${target} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   const parsed = ConfigFile.safeParse(raw);
   if (!parsed.success) {

@@ -7,7 +7,7 @@ export const BranchName = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^(?!\/|.*\/\/|.*\.\.|.*@\{|.*\.lock$|.*\/$)[A-Za-z0-9._\/-]+$/, 'is not a valid git branch name');
+  .regex(/^(?!\/|.*\/\/|.*\.\.|.*@\{|.*\.lock$|.*\/$)[A-Za-z0-9._/-]+$/, 'is not a valid git branch name');
 
 /**
  * What a user passes to start a project (`temporal workflow start --input '<json>'`).
