@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { connectClient } from '../client/connectClient';
 import { loadConfig, type LonghaulConfig } from '../config/longhaulConfig';
 import { CliError, UsageError } from './cliError';
+import type { OutputStream } from './outputStream';
 import { resolveTemporalTarget, type TemporalTarget } from './temporalTarget';
 
 /** Options every command accepts. */
@@ -11,8 +12,8 @@ export interface GlobalOptions {
 
 /** What a command needs from its surroundings; tests and the real entry point fill it alike. */
 export interface CliIo {
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
+  stdout: OutputStream;
+  stderr: OutputStream;
   env: NodeJS.ProcessEnv;
   cwd: string;
 }

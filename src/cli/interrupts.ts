@@ -1,3 +1,4 @@
+import type { OutputStream } from './outputStream';
 import { exitCodes } from './exitCodes';
 
 export interface Interrupts {
@@ -10,7 +11,7 @@ export interface Interrupts {
  * The first Ctrl-C (or SIGTERM) detaches gracefully; a second one exits at once, for when shutting
  * down takes too long.
  */
-export function detachOnInterrupt(stderr: NodeJS.WriteStream, onFirst: () => void): Interrupts {
+export function detachOnInterrupt(stderr: OutputStream, onFirst: () => void): Interrupts {
   const controller = new AbortController();
   const handler = (): void => {
     if (controller.signal.aborted) {

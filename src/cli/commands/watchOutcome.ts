@@ -1,3 +1,4 @@
+import type { OutputStream } from '../outputStream';
 import { exitCodes, type ExitCode } from '../exitCodes';
 import { exitCodeForOutcome } from '../view/renderResult';
 import type { WatchEnd } from '../view/watchProject';
@@ -15,6 +16,6 @@ export function exitCodeForWatch(end: WatchEnd): ExitCode {
 }
 
 /** True when stdout is a terminal that understands cursor movement. */
-export function isInteractive(stdout: NodeJS.WriteStream, env: NodeJS.ProcessEnv): boolean {
+export function isInteractive(stdout: OutputStream, env: NodeJS.ProcessEnv): boolean {
   return Boolean(stdout.isTTY) && env.TERM !== 'dumb' && !env.CI;
 }

@@ -1,3 +1,5 @@
+import type { OutputStream } from '../outputStream';
+
 /**
  * Redraws a block of lines in place on a terminal: moves the cursor back to the block's first line and
  * clears below it before writing. Lines are clipped to the terminal's width and the block to its height,
@@ -6,7 +8,7 @@
 export class TerminalScreen {
   private drawn = 0;
 
-  constructor(private readonly out: NodeJS.WriteStream) {}
+  constructor(private readonly out: OutputStream) {}
 
   draw(lines: readonly string[]): void {
     const columns = Math.max(20, this.out.columns || 100);

@@ -2,6 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { ProjectHandle } from '../../client/projectHandle';
 import { ProjectNotAnsweringError, ProjectNotFoundError, ProjectStartingError } from '../../client/projectErrors';
 import type { ProjectResult, ProjectStatus } from '../../schemas/status';
+import type { OutputStream } from '../outputStream';
 import { changeLines } from './changeLines';
 import { renderResult } from './renderResult';
 import { renderStatus } from './renderStatus';
@@ -9,7 +10,7 @@ import { TerminalScreen } from './terminalScreen';
 
 export interface WatchOptions {
   project: ProjectHandle;
-  out: NodeJS.WriteStream;
+  out: OutputStream;
   /** Redraw in place (a terminal) or print one line per change (a pipe or a log file). */
   tty: boolean;
   uiUrl?: string;
