@@ -51,6 +51,6 @@ function readPem(file: string, setting: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (err) {
-    throw new Error(`temporal.tls.${setting} (${file}) cannot be read: ${(err as Error).message}`);
+    throw new Error(`temporal.tls.${setting} (${file}) cannot be read: ${(err as Error).message}`, { cause: err });
   }
 }

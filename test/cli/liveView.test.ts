@@ -9,6 +9,8 @@ import { exitCodeForWatch } from '../../src/cli/commands/watchOutcome';
 import { defaultLimits } from '../../src/schemas/limits';
 import type { PlannerNode, ProjectResult, ProjectStatus } from '../../src/schemas/status';
 
+/** The terminal escape character, which starts every cursor movement. */
+const esc = String.fromCharCode(27);
 const counts = (queued: number, running: number, done: number, failed = 0) => ({ queued, running, done, failed });
 
 function node(workflowId: string, parentId: string | undefined, area: string, state: PlannerNode['state'] = 'working'): PlannerNode {
@@ -59,7 +61,7 @@ test('the status screen shows goal, cycle, tasks, usage against limits, verdict,
   expect(text).toContain('1.23M tokens of 5M · $3.21 of $20.00 · 42 model calls');
   expect(text).toContain('verdict   cycle 1: continue — tests fail → next: fix the callback');
   expect(text).toContain('Keep the cookie name.');
-  expect(text).toMatch(/│  └─ auth +planning r1 +1 queued · 2 running · 3 done · 0 failed/);
+  expect(text).toMatch(/│ {2}└─ auth +planning r1 +1 queued · 2 running · 3 done · 0 failed/);
   expect(text).toContain('web ui    http://localhost:8233/namespaces/default/workflows/p');
   expect(renderStatus('p', undefined, { problem: 'starting…' }).join('\n')).toContain('status    starting…');
 });
@@ -125,9 +127,9 @@ test('the live view redraws in place on a terminal and ends with the result', as
   const end = await watchProject({ project: scriptedProject([status({ cycle: 1 }), status({ cycle: 2 })], result), out, tty: true, intervalMs: 1 });
   expect(end).toEqual({ kind: 'finished', result });
   expect(exitCodeForWatch(end)).toBe(0);
-  const redraws = out.text.split('\x1b[J').length - 1;
+  const redraws = out.text.split(`${esc}[J`).length - 1;
   expect(redraws).toBeGreaterThanOrEqual(2);
-  expect(out.text).toMatch(/\x1b\[\d+F/); // The cursor went back up to redraw.
+  expect(out.text).toMatch(new RegExp(`${esc}\\[\\d+F`)); // The cursor went back up to redraw.
   expect(out.text).toContain('Project p ended: done — all green');
 });
 
@@ -136,7 +138,7 @@ test('without a terminal the live view prints changes only, and a stopped projec
   const same = status();
   const end = await watchProject({ project: scriptedProject([same, same, same], { ...result, outcome: 'stopped' }), out, tty: false, intervalMs: 1 });
   expect(exitCodeForWatch(end)).toBe(3);
-  expect(out.text).not.toContain('\x1b[');
+  expect(out.text).not.toContain(`${esc}[`);
   expect(out.text.match(/cycle 2 running/g)).toHaveLength(2); // once while running, once in the final state
   expect(out.text).toContain('Project p ended: stopped');
 });

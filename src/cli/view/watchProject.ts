@@ -1,5 +1,5 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import type { ProjectHandle } from '../../client/projectHandle';
+import type { ProjectExecution, ProjectHandle } from '../../client/projectHandle';
 import { ProjectNotAnsweringError, ProjectNotFoundError, ProjectStartingError } from '../../client/projectErrors';
 import type { ProjectResult, ProjectStatus } from '../../schemas/status';
 import type { OutputStream } from '../outputStream';
@@ -67,19 +67,16 @@ export async function watchProject(options: WatchOptions): Promise<WatchEnd> {
 
   async function poll(): Promise<WatchEnd> {
     while (!options.signal?.aborted) {
-      let running = true;
-      let executionStatus = 'RUNNING';
+      let execution: ProjectExecution;
       try {
-        const execution = await project.describe();
-        executionStatus = execution.status;
-        running = execution.running || execution.status === 'CONTINUED_AS_NEW';
+        execution = await project.describe();
       } catch (err) {
         if (err instanceof ProjectNotFoundError) throw err;
         show(`cannot reach Temporal: ${err instanceof Error ? err.message : String(err)}`);
         await sleep(interval, options.signal);
         continue;
       }
-      if (!running) return finish(executionStatus);
+      if (!execution.running && execution.status !== 'CONTINUED_AS_NEW') return finish(execution.status);
       try {
         const status = await project.status({ timeoutMs: Math.max(3_000, interval * 5) });
         if (options.signal?.aborted) break;
