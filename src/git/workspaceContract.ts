@@ -43,6 +43,8 @@ export type IntegrationResult =
 export interface IntegrateOptions {
   /** Commit message subject; the task id goes in a trailer. */
   message: string;
+  /** Optional commit message body, placed between the subject and the trailer. */
+  body?: string;
   testCommand?: string;
   /** Asked to resolve conflicts left in the worktree; true when they are resolved. */
   resolveConflict(conflict: ConflictInfo): Promise<boolean>;

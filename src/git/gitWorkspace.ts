@@ -1,0 +1,238 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { guardTargetCheckout } from './checkoutGuard';
+import { GitFailureType, gitFailure } from './gitFailures';
+import { defaultIdentity, type GitIdentity } from './gitRunner';
+import type { IntegrationHooks } from './integrationHooks';
+import { pushWithLease } from './pushTarget';
+import { ReadOnlyViews } from './readOnlyView';
+import { RepoCache } from './repoCache';
+import { parseRepoSource, type RepoSource } from './repoSource';
+import { cleanStale } from './staleCleanup';
+import { GitTaskWorktree } from './taskWorktree';
+import type {
+  OpenTaskRequest,
+  PrepareCycleRequest,
+  PreparedCycle,
+  ReadOnlyView,
+  TaskWorktree,
+  Workspace,
+} from './workspaceContract';
+import {
+  OpenTaskRequestSchema,
+  parseRequest,
+  PrepareCycleRequestSchema,
+  ReadOnlyViewRequestSchema,
+  TargetHeadRequestSchema,
+} from './workspaceRequests';
+
+export interface GitWorkspaceOptions {
+  /** Root of this machine's caches; default `LONGHAUL_WORKDIR`, else `<XDG cache dir>/longhaul`. */
+  workdir?: string;
+  /** Author and committer of task commits. */
+  identity?: GitIdentity;
+  /** How long to wait for a cache or integration lock before a retryable failure. */
+  lockTimeoutMs?: number;
+  /** Kill a git process silent this long (a hung fetch or push). */
+  gitIdleTimeoutMs?: number;
+  /** Integration rounds lost to a moving target before a retryable failure. */
+  maxPushAttempts?: number;
+  testTimeoutMs?: number;
+  /** Cap on the test output returned with `tests_failed`. */
+  testOutputChars?: number;
+  conflictDetailsChars?: number;
+  /** How long a dead process's task worktree waits for a retry to adopt it. */
+  staleWorktreeMs?: number;
+  /** Age after which a parked task branch is deleted. */
+  staleBranchMs?: number;
+  /** How long an unused read-only view is kept for the next reader. */
+  viewIdleMs?: number;
+  /** Minimum time between stale-state sweeps of a cache by this process. */
+  cleanupIntervalMs?: number;
+  /** Instrumentation points inside integration (tests use them to simulate crashes). */
+  hooks?: IntegrationHooks;
+  /** Where problems that must not fail the caller (a failed sweep) are reported. */
+  onWarning?: (message: string, error: unknown) => void;
+}
+
+export function defaultWorkdir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.LONGHAUL_WORKDIR) return path.resolve(env.LONGHAUL_WORKDIR);
+  const cacheHome = env.XDG_CACHE_HOME ? path.resolve(env.XDG_CACHE_HOME) : path.join(os.homedir(), '.cache');
+  return path.join(cacheHome, 'longhaul');
+}
+
+interface CacheEntry {
+  cache: RepoCache;
+  views: ReadOnlyViews;
+  lastCleanup: number;
+}
+
+/**
+ * The git side of longhaul on one worker machine: a shared cache clone per repository, a worktree per
+ * task, read-only views per commit, and compare-and-swap integration onto the target branch of the
+ * source repository.
+ */
+export class GitWorkspace implements Workspace {
+  private readonly settings: Required<Omit<GitWorkspaceOptions, 'hooks' | 'workdir'>> & {
+    hooks?: IntegrationHooks;
+  };
+  private readonly workdirOption: string;
+  private workdir?: Promise<string>;
+  private readonly caches = new Map<string, Promise<CacheEntry>>();
+
+  constructor(options: GitWorkspaceOptions = {}) {
+    this.workdirOption = options.workdir ?? defaultWorkdir();
+    this.settings = {
+      identity: options.identity ?? defaultIdentity,
+      lockTimeoutMs: options.lockTimeoutMs ?? 5 * 60_000,
+      gitIdleTimeoutMs: options.gitIdleTimeoutMs ?? 10 * 60_000,
+      maxPushAttempts: options.maxPushAttempts ?? 12,
+      testTimeoutMs: options.testTimeoutMs ?? 30 * 60_000,
+      testOutputChars: options.testOutputChars ?? 20_000,
+      conflictDetailsChars: options.conflictDetailsChars ?? 8_000,
+      staleWorktreeMs: options.staleWorktreeMs ?? 6 * 3_600_000,
+      staleBranchMs: options.staleBranchMs ?? 14 * 24 * 3_600_000,
+      viewIdleMs: options.viewIdleMs ?? 15 * 60_000,
+      cleanupIntervalMs: options.cleanupIntervalMs ?? 10 * 60_000,
+      onWarning:
+        options.onWarning ??
+        ((message, error) => console.warn(`longhaul git: ${message}: ${error instanceof Error ? error.message : String(error)}`)),
+      hooks: options.hooks,
+    };
+  }
+
+  async prepareCycle(request: PrepareCycleRequest): Promise<PreparedCycle> {
+    const req = parseRequest(PrepareCycleRequestSchema, request, 'prepareCycle');
+    const source = parseRepoSource(req.repo);
+    const entry = await this.entryFor(source);
+    const cache = entry.cache;
+    await this.sweep(entry);
+    const wanted = [...new Set([req.targetBranch, ...(req.baseBranch ? [req.baseBranch] : [])])];
+    const refs = await cache.remoteRefs(wanted);
+    const baseBranch = req.baseBranch ?? refs.headBranch;
+    if (baseBranch === undefined) {
+      throw gitFailure(
+        GitFailureType.missingBaseBranch,
+        `"${source.original}" has no current branch (empty repository or detached HEAD); name a baseBranch`,
+      );
+    }
+    const baseSha = req.baseBranch ? refs.branches.get(req.baseBranch) : refs.headSha;
+    if (baseSha === undefined) {
+      throw gitFailure(GitFailureType.missingBaseBranch, `base branch "${baseBranch}" does not exist in "${source.original}"`);
+    }
+    // Refuse before anything lands if the target is the user's checked-out branch with local changes.
+    await guardTargetCheckout(source, req.targetBranch, this.settings.identity);
+
+    if (!refs.branches.has(req.targetBranch)) {
+      await cache.withLock(() => cache.fetchBranchesLocked([baseBranch], GitFailureType.missingBaseBranch));
+      const created = await pushWithLease({
+        git: cache.git,
+        source,
+        commit: baseSha,
+        targetBranch: req.targetBranch,
+        expected: null,
+        updateCheckout: false,
+      });
+      // A race means another worker created it first, which is just as good.
+      if (created.kind === 'refused_checkout') {
+        throw gitFailure(GitFailureType.dirtyTargetBranch, `cannot create "${req.targetBranch}": ${created.reason}`);
+      }
+    }
+    await cache.withLock(() =>
+      cache.fetchBranchesLocked([...new Set([baseBranch, req.targetBranch])], GitFailureType.missingBaseBranch),
+    );
+    const baseCommit = await cache.mirroredHead(req.targetBranch);
+    if (baseCommit === undefined) {
+      throw gitFailure(GitFailureType.missingTargetBranch, `target branch "${req.targetBranch}" vanished while preparing`);
+    }
+    return { baseBranch, targetBranch: req.targetBranch, baseCommit };
+  }
+
+  async openReadOnlyView(request: { projectId: string; repo: string; commit: string }): Promise<ReadOnlyView> {
+    const req = parseRequest(ReadOnlyViewRequestSchema, request, 'openReadOnlyView');
+    const entry = await this.entryFor(parseRepoSource(req.repo));
+    await this.sweep(entry);
+    return entry.views.open(req.commit.toLowerCase());
+  }
+
+  async openTask(request: OpenTaskRequest): Promise<TaskWorktree> {
+    const req = parseRequest(OpenTaskRequestSchema, request, 'openTask');
+    const entry = await this.entryFor(parseRepoSource(req.repo));
+    await this.sweep(entry);
+    return GitTaskWorktree.open(entry.cache, req, {
+      maxPushAttempts: this.settings.maxPushAttempts,
+      testTimeoutMs: this.settings.testTimeoutMs,
+      testOutputChars: this.settings.testOutputChars,
+      conflictDetailsChars: this.settings.conflictDetailsChars,
+      hooks: this.settings.hooks,
+    });
+  }
+
+  async targetHead(request: { projectId: string; repo: string; targetBranch: string }): Promise<string> {
+    const req = parseRequest(TargetHeadRequestSchema, request, 'targetHead');
+    const { cache } = await this.entryFor(parseRepoSource(req.repo));
+    const refs = await cache.remoteRefs([req.targetBranch]);
+    const head = refs.branches.get(req.targetBranch);
+    if (head === undefined) {
+      throw gitFailure(GitFailureType.missingTargetBranch, `target branch "${req.targetBranch}" does not exist in "${req.repo}"`);
+    }
+    return head;
+  }
+
+  /** Removes what crashed processes left behind, at most once per interval per cache. */
+  async sweepNow(repo: string): Promise<void> {
+    const entry = await this.entryFor(parseRepoSource(repo));
+    entry.lastCleanup = Date.now();
+    await cleanStale(entry.cache, entry.views, this.settings);
+  }
+
+  private async sweep(entry: CacheEntry): Promise<void> {
+    if (Date.now() - entry.lastCleanup < this.settings.cleanupIntervalMs) return;
+    entry.lastCleanup = Date.now();
+    try {
+      // One sweep per interval per machine, not per process: the stamp file is shared.
+      const stamp = path.join(entry.cache.root, 'last-sweep');
+      const last = await fs.stat(stamp).then(
+        (stat) => stat.mtimeMs,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return 0;
+          throw error;
+        },
+      );
+      if (Date.now() - last < this.settings.cleanupIntervalMs) return;
+      await fs.writeFile(stamp, `${process.pid}\n`);
+      await cleanStale(entry.cache, entry.views, this.settings);
+    } catch (error) {
+      // Leftovers only cost disk space; the task at hand must not fail because of them.
+      this.settings.onWarning(`cleaning stale worktrees in ${entry.cache.root} failed`, error);
+    }
+  }
+
+  private resolvedWorkdir(): Promise<string> {
+    this.workdir ??= (async () => {
+      await fs.mkdir(this.workdirOption, { recursive: true });
+      // Git reports worktree paths resolved; compare like with like.
+      return fs.realpath(this.workdirOption);
+    })();
+    return this.workdir;
+  }
+
+  private entryFor(source: RepoSource): Promise<CacheEntry> {
+    let entry = this.caches.get(source.key);
+    if (entry === undefined) {
+      entry = (async () => {
+        const cache = await RepoCache.open(await this.resolvedWorkdir(), source, {
+          identity: this.settings.identity,
+          gitIdleTimeoutMs: this.settings.gitIdleTimeoutMs,
+          lockTimeoutMs: this.settings.lockTimeoutMs,
+        });
+        return { cache, views: new ReadOnlyViews(cache, this.settings.viewIdleMs), lastCleanup: 0 };
+      })();
+      // A failed open (unreachable repo) must not be remembered.
+      entry.catch(() => this.caches.delete(source.key));
+      this.caches.set(source.key, entry);
+    }
+    return entry;
+  }
+}

@@ -1,0 +1,32 @@
+import type { Git } from './gitRunner';
+
+export type ReplayOutcome =
+  /** The replayed commit (not checked out anywhere) and its tree. */
+  | { kind: 'replayed'; commit: string; tree: string }
+  /** The change is already fully in `onto`. */
+  | { kind: 'empty' }
+  /** Needs a worktree: conflicts, or a git too old for `merge-tree --write-tree` (before 2.38). */
+  | { kind: 'needs_worktree' };
+
+/**
+ * Replays the single commit `commit` (built on an ancestor of `onto`) onto `onto` entirely in the
+ * object database: `merge-tree --write-tree` merges without touching any worktree, `commit-tree`
+ * records the result. Inside the integration critical section this replaces a rebase, which would
+ * rewrite files in the worktree while other workers wait.
+ */
+export async function replayCommit(
+  git: Git,
+  commit: string,
+  onto: string,
+  ontoTree: string,
+  /** The replayed commit's full message; author and committer come from `git`'s identity. */
+  messageFile: string,
+): Promise<ReplayOutcome> {
+  const merged = await git(['merge-tree', '--write-tree', '--no-messages', onto, commit], { allowFailure: true });
+  // Exit 1 is a conflicted merge; anything else non-zero means this git cannot do it.
+  if (merged.exitCode !== 0) return { kind: 'needs_worktree' };
+  const tree = merged.stdout.split('\n', 1)[0].trim();
+  if (tree === ontoTree) return { kind: 'empty' };
+  const made = await git(['commit-tree', tree, '-p', onto, '-F', messageFile]);
+  return { kind: 'replayed', commit: made.stdout.trim(), tree };
+}

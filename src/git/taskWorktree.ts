@@ -1,0 +1,227 @@
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { GitFailureType, gitFailure } from './gitFailures';
+import { gitIn, type Git } from './gitRunner';
+import { abortUnfinishedRebase, integrateTask, type IntegrationContext, type IntegrationSettings } from './integrateBranch';
+import type { IntegrationHooks } from './integrationHooks';
+import { taskBranchName, taskWorktreeName } from './names';
+import { isOwnerAlive, newOwner, readOwner, retireOwner, writeOwner, type OwnerRecord } from './ownerRecord';
+import type { RepoCache } from './repoCache';
+import { retireWorktree } from './worktreeRetirement';
+import { fetchTargetHead, readFetchHead } from './targetFetch';
+import { findTaskCommits } from './taskTrailer';
+import type { IntegrateOptions, IntegrationResult, OpenTaskRequest, TaskWorktree } from './workspaceContract';
+
+export interface TaskWorktreeSettings extends IntegrationSettings {
+  hooks?: IntegrationHooks;
+}
+
+/** Message of the commit that parks unfinished work on the task branch; it carries no task trailer. */
+const parkedWorkSubject = 'longhaul: unfinished work';
+
+export function ownerFileOf(worktreeDir: string): string {
+  return `${worktreeDir}.owner.json`;
+}
+
+async function hasUncommittedChanges(git: Git): Promise<boolean> {
+  const { stdout } = await git(['status', '--porcelain', '--untracked-files=all']);
+  return stdout.trim().length > 0;
+}
+
+/** Commits whatever the worktree holds onto its branch so the work survives the worktree. */
+export async function parkUncommittedWork(git: Git, taskLabel: string): Promise<void> {
+  if (!(await hasUncommittedChanges(git))) return;
+  await git(['add', '-A']);
+  await git(['commit', '--no-verify', '-m', `${parkedWorkSubject} (${taskLabel})`]);
+}
+
+type OpenMode = 'fresh' | 'resumed' | 'adopted';
+
+/** A linked worktree's private git directory, named in its `.git` file (`gitdir: <path>`). */
+async function privateGitDir(worktreeDir: string): Promise<string> {
+  const text = await fs.readFile(path.join(worktreeDir, '.git'), 'utf8');
+  const match = /^gitdir: (.+)$/m.exec(text);
+  if (!match) throw new Error(`${worktreeDir}/.git does not name a git directory`);
+  return path.resolve(worktreeDir, match[1].trim());
+}
+
+/**
+ * A task's private worktree on branch `longhaul/<projectId>/c<cycle>/<taskId>` in the cache clone.
+ *
+ * Retries are idempotent: a task whose trailer is already on the target comes back with
+ * `integratedCommit` set; a task branch left by an earlier attempt (committed, or parked by
+ * `dispose`, or a worktree whose process died with uncommitted changes) is continued, not restarted.
+ */
+export class GitTaskWorktree implements TaskWorktree {
+  integratedCommit?: string;
+  private disposed = false;
+  private lastResult?: IntegrationResult['status'];
+  private readonly git: Git;
+
+  private constructor(
+    private readonly cache: RepoCache,
+    readonly dir: string,
+    readonly branch: string,
+    private readonly request: OpenTaskRequest,
+    private readonly owner: OwnerRecord,
+    private readonly worktreeGitDir: string,
+    private readonly settings: TaskWorktreeSettings,
+  ) {
+    this.git = gitIn(dir, cache.settings.identity, cache.settings.gitIdleTimeoutMs);
+  }
+
+  static async open(cache: RepoCache, request: OpenTaskRequest, settings: TaskWorktreeSettings): Promise<GitTaskWorktree> {
+    const branch = taskBranchName(request.projectId, request.cycle, request.taskId);
+    const owner = newOwner();
+    let dir = path.join(cache.tasksDir, taskWorktreeName(branch));
+    // Assigned inside the locked section; widened so the checks after it are not narrowed away.
+    let mode = 'fresh' as OpenMode;
+    try {
+      // Any commit will do to register the worktree; the real start point is fetched right after.
+      const start = `refs/remotes/origin/${request.targetBranch}`;
+      await cache.withLock(async () => {
+        // Only the registration is serialised; the checkout happens after the lock is released.
+        if (!existsSync(dir)) {
+          // The usual case: nothing of this task on this machine yet.
+          const created = await cache.git(
+            ['worktree', 'add', '--no-checkout', '--no-track', '-b', branch, '--', dir, start],
+            { allowFailure: true },
+          );
+          if (created.exitCode === 0) {
+            await writeOwner(ownerFileOf(dir), owner);
+            return;
+          }
+          if (/invalid reference|not a valid/i.test(created.stderr)) {
+            // First task of this target on this machine: mirror it, then register as usual.
+            await cache.fetchBranchesLocked([request.targetBranch]);
+            await fs.rm(dir, { recursive: true, force: true });
+            await cache.git(['worktree', 'add', '--no-checkout', '--no-track', '-b', branch, '--', dir, start]);
+            await writeOwner(ownerFileOf(dir), owner);
+            return;
+          }
+          if (!/already|missing but/i.test(created.stderr)) {
+            throw gitFailure(
+              GitFailureType.gitFailed,
+              `creating the worktree of task ${request.taskId} failed: ${created.stderr.trim().slice(0, 1_000)}`,
+            );
+          }
+        }
+        // An earlier attempt left something: adopt its worktree or continue from its branch. A worktree
+        // that died mid-rebase is detached, so it is recognised by its path as well.
+        const entry = (await cache.listWorktrees()).find(
+          (candidate) => candidate.branch === `refs/heads/${branch}` || path.resolve(candidate.path) === dir,
+        );
+        if (entry && !entry.prunable && existsSync(entry.path)) {
+          const current = await readOwner(ownerFileOf(entry.path));
+          if (current && isOwnerAlive(current)) {
+            throw gitFailure(
+              GitFailureType.taskBusy,
+              `task ${request.taskId} is being worked on by pid ${current.pid} on ${current.host}`,
+            );
+          }
+          dir = entry.path;
+          mode = 'adopted';
+        } else {
+          if (entry) await cache.git(['worktree', 'prune']);
+          // An unregistered directory here is debris from a crash mid-creation.
+          await fs.rm(dir, { recursive: true, force: true });
+          const existing = await cache.resolveCommit(`refs/heads/${branch}`);
+          mode = existing ? 'resumed' : 'fresh';
+          await cache.git(
+            existing
+              ? ['worktree', 'add', '--no-checkout', '--', dir, branch]
+              : ['worktree', 'add', '--no-checkout', '--no-track', '-b', branch, '--', dir, start],
+          );
+        }
+        await writeOwner(ownerFileOf(dir), owner);
+      });
+    } catch (error) {
+      retireOwner(owner);
+      throw error;
+    }
+
+    const git = gitIn(dir, cache.settings.identity, cache.settings.gitIdleTimeoutMs);
+    const worktreeGitDir = await privateGitDir(dir);
+    const worktree = new GitTaskWorktree(cache, dir, branch, request, owner, worktreeGitDir, settings);
+    try {
+      const targetHead = await fetchTargetHead(git, worktreeGitDir, cache.source, request.targetBranch);
+      const landed = await findTaskCommits(git, targetHead, request.taskId);
+      worktree.integratedCommit = landed[landed.length - 1];
+      if (mode === 'fresh') {
+        await git(['reset', '--hard', targetHead]);
+      } else {
+        if (mode === 'resumed') await git(['reset', '--hard', 'HEAD']);
+        await abortUnfinishedRebase(worktree.context());
+        // Nothing worth keeping from the earlier attempt: start from the current target head.
+        if (!(await worktree.hasWork(targetHead))) await git(['reset', '--hard', targetHead]);
+      }
+    } catch (error) {
+      try {
+        await worktree.dispose();
+      } catch (disposeError) {
+        throw new AggregateError([error, disposeError], `opening task ${request.taskId} failed, and so did cleaning up`, {
+          cause: disposeError,
+        });
+      }
+      throw error;
+    }
+    return worktree;
+  }
+
+  private context(): IntegrationContext {
+    return {
+      cache: this.cache,
+      git: this.git,
+      dir: this.dir,
+      worktreeGitDir: this.worktreeGitDir,
+      taskId: this.request.taskId,
+      targetBranch: this.request.targetBranch,
+      settings: this.settings,
+      hooks: this.settings.hooks,
+    };
+  }
+
+  /** Commits beyond the target or uncommitted edits. */
+  private async hasWork(targetHead: string): Promise<boolean> {
+    if (await hasUncommittedChanges(this.git)) return true;
+    const { stdout } = await this.git(['rev-list', '--count', 'HEAD', '--not', targetHead]);
+    return Number(stdout.trim()) > 0;
+  }
+
+  async integrate(options: IntegrateOptions): Promise<IntegrationResult> {
+    if (this.disposed) throw new Error(`task worktree ${this.dir} was already disposed`);
+    if (this.integratedCommit !== undefined) return { status: 'integrated', commit: this.integratedCommit };
+    const result = await integrateTask(this.context(), options);
+    this.lastResult = result.status;
+    if (result.status === 'integrated') this.integratedCommit = result.commit;
+    return result;
+  }
+
+  /**
+   * Removes the worktree. Work that did not land (a conflict, failed tests, an error) is parked on the
+   * task branch, which is kept so a retry continues from it; otherwise the branch goes too.
+   */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    try {
+      let keepBranch = false;
+      if (existsSync(this.dir) && this.integratedCommit === undefined && this.lastResult !== 'no_changes') {
+        await abortUnfinishedRebase(this.context());
+        await parkUncommittedWork(this.git, this.request.taskId);
+        // Work is what the branch has beyond the newest target head this worktree knows.
+        const known = [`refs/remotes/origin/${this.request.targetBranch}`];
+        const fetched = await readFetchHead(this.worktreeGitDir);
+        if (fetched !== undefined) known.push(fetched);
+        const { stdout } = await this.git(['rev-list', '--count', 'HEAD', '--not', ...known]);
+        keepBranch = Number(stdout.trim()) > 0;
+      }
+      // Deleting the files is the slow part and needs no lock; git then forgets the vanished worktree.
+      await fs.rm(this.dir, { recursive: true, force: true });
+      await retireWorktree(this.cache, keepBranch ? undefined : this.branch);
+      await fs.rm(ownerFileOf(this.dir), { force: true });
+    } finally {
+      retireOwner(this.owner);
+    }
+  }
+}
