@@ -1,0 +1,77 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { GitWorkspace } from '../../src/git/gitWorkspace';
+import type { IntegrationResult } from '../../src/git/workspaceContract';
+import { cacheGitDir, createSourceRepo, git, removeDir, runPool, taskTrailers, tempDir, worktreeList } from './gitFixtures';
+
+const taskCount = 100;
+const workerCount = 16;
+
+describe('concurrent integration', () => {
+  let root: string;
+
+  beforeAll(() => {
+    root = tempDir('concurrent');
+  });
+
+  afterAll(() => removeDir(root));
+
+  it('lands 100 disjoint tasks from 16 parallel workers exactly once each, linearly, leaving no worktree', async () => {
+    const source = createSourceRepo(path.join(root, 'source'), 150);
+    const workdir = path.join(root, 'work');
+    const projectId = 'many';
+    const targetBranch = `longhaul/${projectId}`;
+    // One workspace per worker, as separate worker processes would have; they share the cache.
+    const workers = Array.from({ length: workerCount }, () => new GitWorkspace({ workdir }));
+    const prepared = await workers[0].prepareCycle({ projectId, repo: source, targetBranch, cycle: 1 });
+    expect(prepared.baseBranch).toBe('main');
+    expect(prepared.baseCommit).toBe(git(source, 'rev-parse', 'main'));
+
+    const taskIds = Array.from({ length: taskCount }, (_, index) => `task-${index}`);
+    const results = new Map<string, IntegrationResult>();
+    let lane = 0;
+    await runPool(taskIds, workerCount, async (taskId) => {
+      const workspace = workers[lane++ % workerCount];
+      const task = await workspace.openTask({ projectId, repo: source, targetBranch, cycle: 1, taskId, title: taskId });
+      try {
+        const index = Number(taskId.split('-')[1]);
+        const file = path.join(task.dir, 'files', `f${String(index).padStart(4, '0')}.txt`);
+        await fs.writeFile(file, `edited by ${taskId}\n`);
+        await fs.mkdir(path.join(task.dir, `added-${index}`));
+        await fs.writeFile(path.join(task.dir, `added-${index}`, `${taskId}.txt`), 'new\n');
+        results.set(
+          taskId,
+          await task.integrate({
+            message: `Edit file ${index}`,
+            body: `Worker change for ${taskId}.`,
+            resolveConflict: async () => {
+              throw new Error('disjoint tasks must not conflict');
+            },
+          }),
+        );
+      } finally {
+        await task.dispose();
+      }
+    });
+
+    expect([...results.values()].filter((result) => result.status !== 'integrated')).toEqual([]);
+    const trailers = taskTrailers(source, targetBranch);
+    expect(trailers).toHaveLength(taskCount);
+    expect(new Set(trailers)).toEqual(new Set(taskIds));
+    // Linear: no merge commits between the base and the head, one commit per task.
+    expect(git(source, 'rev-list', '--merges', '--count', `${prepared.baseCommit}..${targetBranch}`)).toBe('0');
+    expect(git(source, 'rev-list', '--count', `${prepared.baseCommit}..${targetBranch}`)).toBe(String(taskCount));
+    for (const index of [0, 42, 99]) {
+      expect(git(source, 'show', `${targetBranch}:files/f${String(index).padStart(4, '0')}.txt`)).toBe(`edited by task-${index}`);
+      expect(git(source, 'show', `${targetBranch}:added-${index}/task-${index}.txt`)).toBe('new');
+    }
+    const head = git(source, 'log', '-1', '--format=%an <%ae>%n%B', targetBranch);
+    expect(head).toMatch(/^longhaul worker <longhaul@localhost>\n/);
+    expect(head).toMatch(/\n\nLonghaul-Task: task-\d+$/);
+    // The user's branch is untouched and no worktree or task branch is left behind.
+    expect(git(source, 'rev-parse', 'main')).toBe(prepared.baseCommit);
+    expect(worktreeList(cacheGitDir(workdir))).toEqual([]);
+    expect(git(cacheGitDir(workdir), 'for-each-ref', 'refs/heads/')).toBe('');
+    expect(await workers[3].targetHead({ projectId, repo: source, targetBranch })).toBe(git(source, 'rev-parse', targetBranch));
+  }, 80_000);
+});
