@@ -9,3 +9,11 @@ export function isDeadlineExceeded(err: unknown): boolean {
 export function isQueryNotRegistered(err: unknown): boolean {
   return err instanceof QueryNotRegisteredError;
 }
+
+/** True when the server refused a query because no worker has polled the workflow's task queue lately. */
+export function isNoPoller(err: unknown): boolean {
+  for (let current: unknown = err, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (/no poller seen for task queue/i.test(current.message)) return true;
+  }
+  return false;
+}

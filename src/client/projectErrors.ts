@@ -44,8 +44,9 @@ export class ProjectAlreadyStartedError extends Error {
 }
 
 /**
- * A query or update got no answer in time. Queries and updates are answered by a workflow worker, so
- * this almost always means no longhaul worker is polling the project's task queue.
+ * A query or update got no answer in time, or the server knows no worker is polling. Queries and
+ * updates are answered by a workflow worker, so this means no longhaul worker serves the project's
+ * task queue (or none is keeping up).
  */
 export class ProjectNotAnsweringError extends Error {
   override readonly name = 'ProjectNotAnsweringError';
@@ -54,7 +55,7 @@ export class ProjectNotAnsweringError extends Error {
     readonly timeoutMs: number,
     options?: { cause?: unknown },
   ) {
-    super(`Project "${projectId}" did not answer within ${Math.round(timeoutMs / 1000)} s; are longhaul workers running for its task queue?`, options);
+    super(`Project "${projectId}" did not answer (waited up to ${Math.round(timeoutMs / 1000)} s); are longhaul workers running for its task queue?`, options);
   }
 }
 

@@ -8,7 +8,7 @@ import { cycleStatusQuery } from '../workflows/messages/cycleMessages';
 import { plannerStatusQuery } from '../workflows/messages/plannerMessages';
 import { projectStatusQuery, setLimitsUpdate } from '../workflows/messages/projectMessages';
 import { pauseSignal, resumeSignal, SteerInput, steerSignal, stopSignal } from '../workflows/messages/steeringMessages';
-import { isDeadlineExceeded, isQueryNotRegistered } from './callErrors';
+import { isDeadlineExceeded, isNoPoller, isQueryNotRegistered } from './callErrors';
 import {
   InvalidProjectInputError,
   ProjectClosedError,
@@ -182,7 +182,7 @@ export class ProjectHandle {
     try {
       return await call();
     } catch (err) {
-      if (isDeadlineExceeded(err)) throw new ProjectNotAnsweringError(this.projectId, timeoutMs, { cause: err });
+      if (isDeadlineExceeded(err) || isNoPoller(err)) throw new ProjectNotAnsweringError(this.projectId, timeoutMs, { cause: err });
       if (err instanceof WorkflowNotFoundError) throw await this.notFoundReason();
       throw err;
     }

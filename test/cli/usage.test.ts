@@ -1,5 +1,6 @@
 import { readTestServerInfo } from '../support/testServerInfo';
-import { cliEnv, runCli } from './cliHarness';
+import { uniqueName } from '../support/longhaulTestWorkers';
+import { cliEnv, runCli, type CliResult } from './cliHarness';
 import { runInProcess } from './inProcessCli';
 
 /**
@@ -52,11 +53,14 @@ describe('usage and help', () => {
 
   test('the executable exits 2 on bad usage and 1 for a project that does not exist, saying how to list projects', async () => {
     const address = readTestServerInfo().address;
-    const [usage, status, pause] = await Promise.all([
+    const [usage, status, pause, unserved] = await Promise.all([
       runCli(['limits', 'p1', '--max-tasks', '-3'], cliEnv(offline)),
       runCli(['status', 'no-such-project'], cliEnv({ TEMPORAL_ADDRESS: address })),
       runCli(['pause', 'no-such-project'], cliEnv({ TEMPORAL_ADDRESS: address })),
+      statusWithoutWorkers(address),
     ]);
+    expect(unserved.code).toBe(1);
+    expect(unserved.stdout).toContain('no answer from a workflow worker');
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/--max-tasks <n>.*invalid/);
     for (const result of [status, pause]) {
@@ -65,3 +69,19 @@ describe('usage and help', () => {
     }
   });
 });
+
+/** `status` of a project that no worker serves: it says so, and fails. */
+async function statusWithoutWorkers(address: string): Promise<CliResult> {
+  const env = { TEMPORAL_ADDRESS: address, LONGHAUL_TASK_QUEUE: uniqueName('unserved') };
+  const id = uniqueName('unserved');
+  const started = await runInProcess(['start', '--id', id, '--goal', 'nobody works on this', '--repo', '/tmp'], env);
+  expect(started.stderr).toContain(`Started project ${id}`);
+  expect(started.code).toBe(0);
+  expect(started.stdout.trim()).toBe(id);
+  try {
+    return await runInProcess(['status', id], env);
+  } finally {
+    const cancelled = await runInProcess(['cancel', id], env);
+    expect(cancelled.code).toBe(0);
+  }
+}

@@ -19,7 +19,7 @@ import { exitCodeForOutcome, renderResult } from '../view/renderResult';
 import { watchProject, type WatchEnd } from '../view/watchProject';
 import { requireProjectId } from './projectIdArgument';
 import { exitCodeForWatch, isInteractive } from './watchOutcome';
-import { logWorkersToFile } from './workerLog';
+import { installRunRuntime } from './workerLog';
 
 /**
  * `run`: starts a project (or attaches to the running one with the same `--id`), runs all workers in
@@ -85,7 +85,7 @@ async function runWorkersAndWatch(
   address: string,
 ): Promise<number> {
   const logFile = path.join(config.stateDir, 'logs', `${projectId}.log`);
-  logWorkersToFile(logFile);
+  installRunRuntime(logFile);
   const { runWorkers } = await import('../../workers/runWorkers');
   const interrupts = detachOnInterrupt(io.stderr, () =>
     io.stderr.write(`\nDetaching: stopping this process's workers. Project ${projectId} waits in Temporal; continue with \`longhaul run --id ${projectId}\`.\n`),

@@ -37,7 +37,8 @@ export async function statusCommand(id: string, options: StatusOptions, globals:
       const execution = await project.describe();
       const report: StatusReport = { projectId, execution: executionReport(execution) };
       try {
-        report.status = await project.status({ timeoutMs: 10_000 });
+        // A closed run answers only while some worker can replay it; then its result says enough.
+        report.status = await project.status({ timeoutMs: execution.running ? 10_000 : 3_000 });
       } catch (err) {
         report.statusError = problemText(err);
       }
@@ -52,7 +53,10 @@ export async function statusCommand(id: string, options: StatusOptions, globals:
       if (options.json) {
         io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else {
-        const lines = renderStatus(projectId, report.status, { uiUrl: workflowUiUrl(target, projectId), problem: report.statusError, textWidth: 100 });
+        const lines =
+          report.status || execution.running
+            ? renderStatus(projectId, report.status, { uiUrl: workflowUiUrl(target, projectId), problem: report.statusError, textWidth: 100 })
+            : [`longhaul  ${projectId}`, ...(workflowUiUrl(target, projectId) ? [`${'web ui'.padEnd(9)} ${workflowUiUrl(target, projectId)}`] : [])];
         lines.push(`${'run'.padEnd(9)} ${execution.status.toLowerCase()} since ${execution.startTime.toISOString()}${execution.closeTime ? `, closed ${execution.closeTime.toISOString()}` : ''} · task queue ${execution.taskQueue}`);
         if (report.result) lines.push(...renderResult(projectId, report.result));
         if (report.failure) lines.push(`Project ${projectId} ${execution.status.toLowerCase()}: ${report.failure}`);

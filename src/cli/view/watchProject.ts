@@ -118,7 +118,9 @@ export function problemText(err: unknown): string {
   if (err instanceof ProjectNotAnsweringError) {
     return 'no answer from a workflow worker — are workers running for this task queue? (`longhaul worker`, or `longhaul run --id <id>`)';
   }
-  return `status unavailable: ${err instanceof Error ? err.message : String(err)}`;
+  if (!(err instanceof Error)) return `status unavailable: ${String(err)}`;
+  const cause = err.cause instanceof Error && !err.message.includes(err.cause.message) ? `: ${err.cause.message}` : '';
+  return `status unavailable: ${err.message}${cause}`;
 }
 
 async function failureMessage(project: ProjectHandle, executionStatus: string): Promise<string> {
