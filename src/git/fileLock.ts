@@ -124,14 +124,24 @@ export class FileLock {
     let pause = 2;
     for (;;) {
       signal?.throwIfAborted();
-      const owner = newOwner();
+      let created = false;
       try {
         await fs.mkdir(this.lockDir);
-        await writeOwner(this.ownerFile(), owner);
-        return owner;
+        created = true;
       } catch (error) {
-        retireOwner(owner);
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      if (created) {
+        const owner = newOwner();
+        try {
+          await writeOwner(this.ownerFile(), owner);
+          return owner;
+        } catch (error) {
+          // Do not leave an ownerless lock behind for others to wait out.
+          retireOwner(owner);
+          await fs.rm(this.lockDir, { recursive: true, force: true });
+          throw error;
+        }
       }
       await this.breakIfStale();
       const waited = Date.now() - started;

@@ -168,9 +168,11 @@ export class IntegrationQueue {
       signal?.throwIfAborted();
       const head = await fetchTargetHead(leader.git, leader.worktreeGitDir, source, targetBranch, signal);
       let tip = head;
-      let tipTree = (await leader.git(['rev-parse', '--verify', `${head}^{tree}`])).stdout.trim();
+      // Looked up only when a replay needs it.
+      let tipTree: string | undefined;
       const outcomes = new Map<string, QueueOutcome>();
-      const carried: QueueRequest[] = [];
+      /** Requests riding on this push, with the commit each lands as. */
+      const carried: { request: QueueRequest; commit: string }[] = [];
       const ranges = new Map<string, RangeCommit[]>();
       const messageFile = path.join(leader.worktreeGitDir, 'LONGHAUL_REPLAY_MSG');
       for (const request of requests) {
@@ -186,21 +188,29 @@ export class IntegrationQueue {
             continue;
           }
         }
+        if (request.parent === tip) {
+          // Built right on the current tip: it lands as it is.
+          tip = request.commit;
+          tipTree = undefined;
+          carried.push({ request, commit: tip });
+          continue;
+        }
+        tipTree ??= (await leader.git(['rev-parse', '--verify', `${tip}^{tree}`])).stdout.trim();
         await fs.writeFile(messageFile, request.message);
         const replay = await replayCommit(gitIn(leader.dir, request.identity), request.commit, tip, tipTree, messageFile);
         if (replay.kind === 'replayed') {
           tip = replay.commit;
           tipTree = replay.tree;
-          carried.push(request);
+          carried.push({ request, commit: tip });
         } else {
           outcomes.set(request.id, { kind: replay.kind });
         }
       }
       if (carried.length > 0) {
-        const mine = carried.find((request) => request.taskId === leader.taskId);
+        const mine = carried.find((entry) => entry.request.taskId === leader.taskId)?.request;
         if (mine) await leader.hooks?.beforePush?.({ taskId: mine.taskId, commit: tip, attempt });
         if (leader.checkedOutAt !== undefined) {
-          const changes = await localChanges(leader.checkedOutAt, mine?.identity ?? carried[0].identity);
+          const changes = await localChanges(leader.checkedOutAt, carried[0].request.identity);
           if (changes.length > 0) throw dirtyTargetFailure(targetBranch, leader.checkedOutAt, changes);
         }
         const pushed = await pushWithLease({
@@ -220,13 +230,7 @@ export class IntegrationQueue {
           await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2_000, 20 * 2 ** attempt)));
           continue;
         }
-        // Each carried request landed as its own commit in the chain ending at `tip`.
-        const chain = await listRange(leader.git, `${head}..${tip}`);
-        for (const request of carried) {
-          const landed = chain.find((entry) => entry.taskIds.includes(request.taskId));
-          if (!landed) throw new Error(`replayed commit of task ${request.taskId} is missing from the pushed chain`);
-          outcomes.set(request.id, { kind: 'landed', commit: landed.sha });
-        }
+        for (const entry of carried) outcomes.set(entry.request.id, { kind: 'landed', commit: entry.commit });
       }
       for (const [id, outcome] of outcomes) {
         await writeAtomically(path.join(this.dir, `${id}${outcomeSuffix}`), outcome);
