@@ -110,22 +110,23 @@ export class GitWorkspace implements Workspace {
     await this.sweep(entry);
     const wanted = [...new Set([req.targetBranch, ...(req.baseBranch ? [req.baseBranch] : [])])];
     const refs = await cache.remoteRefs(wanted);
-    const baseBranch = req.baseBranch ?? refs.headBranch;
-    if (baseBranch === undefined) {
-      throw gitFailure(
-        GitFailureType.missingBaseBranch,
-        `"${source.original}" has no current branch (empty repository or detached HEAD); name a baseBranch`,
-      );
-    }
-    const baseSha = req.baseBranch ? refs.branches.get(req.baseBranch) : refs.headSha;
-    if (baseSha === undefined) {
-      throw gitFailure(GitFailureType.missingBaseBranch, `base branch "${baseBranch}" does not exist in "${source.original}"`);
-    }
     // Refuse before anything lands if the target is the user's checked-out branch with local changes.
     await guardTargetCheckout(source, req.targetBranch, this.settings.identity);
+    const namedBase = req.baseBranch ?? refs.headBranch;
+    const baseSha = req.baseBranch ? refs.branches.get(req.baseBranch) : refs.headBranch ? refs.headSha : undefined;
 
     if (!refs.branches.has(req.targetBranch)) {
-      await cache.withLock(() => cache.fetchBranchesLocked([baseBranch], GitFailureType.missingBaseBranch));
+      // The base matters only when the target has to be created from it.
+      if (namedBase === undefined) {
+        throw gitFailure(
+          GitFailureType.missingBaseBranch,
+          `"${source.original}" has no current branch (empty repository or detached HEAD); name a baseBranch`,
+        );
+      }
+      if (baseSha === undefined) {
+        throw gitFailure(GitFailureType.missingBaseBranch, `base branch "${namedBase}" does not exist in "${source.original}"`);
+      }
+      await cache.withLock(() => cache.fetchBranchesLocked([namedBase], GitFailureType.missingBaseBranch));
       const created = await pushWithLease({
         git: cache.git,
         source,
@@ -139,13 +140,14 @@ export class GitWorkspace implements Workspace {
         throw gitFailure(GitFailureType.dirtyTargetBranch, `cannot create "${req.targetBranch}": ${created.reason}`);
       }
     }
-    await cache.withLock(() =>
-      cache.fetchBranchesLocked([...new Set([baseBranch, req.targetBranch])], GitFailureType.missingBaseBranch),
-    );
+    const mirrored = [req.targetBranch, ...(namedBase && baseSha && namedBase !== req.targetBranch ? [namedBase] : [])];
+    await cache.withLock(() => cache.fetchBranchesLocked(mirrored, GitFailureType.missingTargetBranch));
     const baseCommit = await cache.mirroredHead(req.targetBranch);
     if (baseCommit === undefined) {
       throw gitFailure(GitFailureType.missingTargetBranch, `target branch "${req.targetBranch}" vanished while preparing`);
     }
+    // "HEAD" stands for a detached source HEAD once the target exists and no base was named.
+    const baseBranch = namedBase ?? 'HEAD';
     return { baseBranch, targetBranch: req.targetBranch, baseCommit };
   }
 

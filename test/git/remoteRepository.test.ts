@@ -130,6 +130,20 @@ describe('repositories that cannot be used', () => {
     expect(malformed.nonRetryable).toBe(true);
   }, 20_000);
 
+  it('needs the base branch only to create the target', async () => {
+    const source = createSourceRepo(path.join(root, 'detached'), 2);
+    const workspace = new GitWorkspace({ workdir: path.join(root, 'work') });
+    const request = { projectId: 'bad', repo: source, targetBranch: 'longhaul/detached', cycle: 1 };
+    const first = await workspace.prepareCycle(request);
+    expect(first.baseBranch).toBe('main');
+    // The user detaches HEAD mid-project (say, to bisect): later cycles carry on.
+    git(source, 'checkout', '-q', '--detach');
+    expect(await workspace.prepareCycle({ ...request, cycle: 2 })).toEqual({ ...first, baseBranch: 'HEAD' });
+    const fresh = await failureOf(workspace.prepareCycle({ ...request, targetBranch: 'longhaul/fresh' }));
+    expect(fresh.type).toBe(GitFailureType.missingBaseBranch);
+    expect(fresh.message).toContain('no current branch');
+  }, 20_000);
+
   it('keeps its caches where the environment says', () => {
     expect(defaultWorkdir({ LONGHAUL_WORKDIR: '/srv/longhaul' })).toBe('/srv/longhaul');
     expect(defaultWorkdir({ XDG_CACHE_HOME: '/var/cache/me' })).toBe('/var/cache/me/longhaul');
