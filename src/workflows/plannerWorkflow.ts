@@ -16,7 +16,7 @@ import type { PlanResult, SubplannerOutcome } from '../schemas/plan';
 import { PlannerInput, type PlannerSummary } from '../schemas/planner';
 import type { PlannerStatus } from '../schemas/plannerStatus';
 import type { PlannerState } from '../schemas/status';
-import type { PlannedTask, TaskResult, TaskStatus } from '../schemas/task';
+import { clip, type PlannedTask, type TaskResult, type TaskStatus } from '../schemas/task';
 import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
 import { planActivityOptions, workActivityOptions } from './activityOptions';
 import { areaSlug } from './areaSlug';
@@ -399,8 +399,9 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
         previousVerdict: input.previousVerdict
           ? `${input.previousVerdict.verdict}: ${input.previousVerdict.reasons}${input.previousVerdict.nextFocus ? `\nNext focus: ${input.previousVerdict.nextFocus}` : ''}`
           : undefined,
-        results: resultsSincePlan,
-        subplannerOutcomes: outcomesSincePlan,
+        // Clipped so that even a large round keeps the activity's input far below payload limits.
+        results: resultsSincePlan.map((r) => ({ ...r, summary: clip(r.summary, 1_000) })),
+        subplannerOutcomes: outcomesSincePlan.map((o) => ({ ...o, summary: clip(o.summary, 1_000) })),
       }]);
       usage = addUsage(usage, plan.usage);
       lastPlanSummary = plan.summary;
