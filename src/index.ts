@@ -14,6 +14,7 @@ export {
   ProjectNotAnsweringError,
   ProjectNotFoundError,
   ProjectStartingError,
+  SearchAttributesMissingError,
   UnexpectedProjectDataError,
 } from './client/projectErrors';
 export { cycleWorkflowId, generateProjectId, isValidProjectId, projectWorkflowType, rootPlannerWorkflowId } from './client/projectIds';

@@ -71,3 +71,19 @@ export class ProjectStartingError extends Error {
     super(`Project "${projectId}" is still starting (resolving its settings and checking its models); ask again shortly.`);
   }
 }
+
+/** The namespace does not know longhaul's search attributes, so a start that sets them was refused. */
+export class SearchAttributesMissingError extends Error {
+  override readonly name = 'SearchAttributesMissingError';
+  constructor(
+    readonly namespace: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Namespace "${namespace}" does not have longhaul's search attributes registered. Register them ` +
+        '(`temporal operator search-attribute create --name LonghaulProject --type Keyword --name LonghaulRole --type Keyword ' +
+        '--name LonghaulCycle --type Int --name LonghaulPhase --type Keyword`), or start with `searchAttributes: false`.',
+      options,
+    );
+  }
+}

@@ -3,7 +3,7 @@ import { ProjectInput } from '../schemas/projectInput';
 import type { projectWorkflow } from '../workflows/projectWorkflow';
 import { longhaulProjectKey, longhaulRoleKey } from '../workflows/searchAttributes';
 import { defaultWorkflowTaskQueue } from '../workflows/taskQueues';
-import { InvalidProjectInputError, ProjectAlreadyStartedError } from './projectErrors';
+import { InvalidProjectInputError, ProjectAlreadyStartedError, SearchAttributesMissingError } from './projectErrors';
 import { getProject, type ProjectHandle } from './projectHandle';
 import { projectIdProblem, projectWorkflowType } from './projectIds';
 
@@ -30,6 +30,7 @@ const summaryLength = 200;
  *
  * @throws InvalidProjectInputError when the id or input is not valid.
  * @throws ProjectAlreadyStartedError when a project with this id is running.
+ * @throws SearchAttributesMissingError when the namespace lacks longhaul's search attributes.
  *
  * @example
  * const project = await startProject(client, {
@@ -63,6 +64,9 @@ export async function startProject(client: Client, options: StartProjectOptions)
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ProjectAlreadyStartedError(options.projectId);
+    if (options.searchAttributes !== false && mentionsUnknownSearchAttribute(err)) {
+      throw new SearchAttributesMissingError(client.options.namespace, { cause: err });
+    }
     throw err;
   }
   return getProject(client, options.projectId);
@@ -71,4 +75,12 @@ export async function startProject(client: Client, options: StartProjectOptions)
 function oneLine(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+/** The server's refusal of a start that names attributes the namespace has not registered. */
+function mentionsUnknownSearchAttribute(err: unknown): boolean {
+  for (let current: unknown = err, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (/search attribute/i.test(current.message) && /Longhaul(Project|Role)/.test(current.message)) return true;
+  }
+  return false;
 }

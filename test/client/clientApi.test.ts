@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Client, NamespaceNotFoundError } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import {
   connectClient,
@@ -9,17 +11,20 @@ import {
   listProjects,
   listProjectWorkflows,
   loadConfig,
+  missingSearchAttributes,
   ProjectAlreadyStartedError,
   ProjectClosedError,
   ProjectNotFoundError,
   runWorkers,
+  SearchAttributesMissingError,
   startProject,
 } from '../../src/index';
 import { startFakeModelServer } from '../support/fakeModelServer';
-import { uniqueName } from '../support/longhaulTestWorkers';
+import { testClient, uniqueName } from '../support/longhaulTestWorkers';
 import { readTestServerInfo } from '../support/testServerInfo';
 import { eventually } from '../cli/cliHarness';
 import { createBareRepo, filesOnBranch } from '../cli/gitRepo';
+import { runInProcess } from '../cli/inProcessCli';
 import { scriptedModel } from '../cli/scriptedModel';
 
 /**
@@ -117,5 +122,42 @@ test('startProject and the project handle drive a real run, which visibility lis
     process.env.OPENAI_BASE_URL = savedEnv.url;
     if (savedEnv.key === undefined) delete process.env.OPENAI_API_KEY;
     if (savedEnv.url === undefined) delete process.env.OPENAI_BASE_URL;
+  }
+});
+
+test('in a namespace without longhaul\'s search attributes, starting with them is refused with a clear error and starting without them works', async () => {
+  const { client, close } = await testClient();
+  const namespace = uniqueName('plain-ns');
+  try {
+    await client.connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+    const plain = new Client({ connection: client.connection, namespace });
+    const input = { goal: 'nothing runs this', repo: '/tmp' };
+    const refused = await eventually('the new namespace', async () => {
+      try {
+        await startProject(plain, { projectId: uniqueName('refused'), input });
+        return 'started';
+      } catch (err) {
+        if (err instanceof NamespaceNotFoundError) return undefined; // Not visible to the frontend yet.
+        return err;
+      }
+    });
+    expect(refused).toBeInstanceOf(SearchAttributesMissingError);
+    expect((refused as Error).message).toContain('temporal operator search-attribute create --name LonghaulProject --type Keyword');
+    expect(await missingSearchAttributes(plain)).toEqual(['LonghaulProject', 'LonghaulRole', 'LonghaulCycle', 'LonghaulPhase']);
+
+    const project = await startProject(plain, { projectId: uniqueName('plain'), input, searchAttributes: false });
+    expect((await project.describe()).running).toBe(true);
+    await plain.workflow.getHandle(project.projectId).terminate('test over');
+
+    // The CLI finds out by itself, says so, and starts the project without them.
+    const viaCli = await runInProcess(['start', '--goal', 'nothing runs this either', '--repo', '/tmp'], {
+      TEMPORAL_ADDRESS: readTestServerInfo().address,
+      TEMPORAL_NAMESPACE: namespace,
+    });
+    expect(viaCli.code).toBe(0);
+    expect(viaCli.stderr).toContain(`namespace "${namespace}" lacks the search attributes LonghaulProject, LonghaulRole, LonghaulCycle, LonghaulPhase`);
+    await plain.workflow.getHandle(viaCli.stdout.trim()).terminate('test over');
+  } finally {
+    await close();
   }
 });

@@ -51,6 +51,7 @@ export async function runCommand(options: ProjectOptions, globals: GlobalOptions
     if (execution?.running) {
       taskQueue = execution.taskQueue;
       io.stderr.write(`Project ${projectId} is already running; attaching to it and running its workers here (task queue ${taskQueue}).\n`);
+      if (input) io.stderr.write('It keeps the goal, repository and settings it was started with; the ones given now are not used.\n');
     } else if (execution?.status === 'COMPLETED') {
       const result = await project.result();
       io.stdout.write(`${renderResult(projectId, result).join('\n')}\n`);
