@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
@@ -6,6 +7,38 @@ import { cacheGitDir, createSourceRepo, git, removeDir, runPool, taskTrailers, t
 
 const taskCount = 100;
 const workerCount = 16;
+const projectRoot = path.resolve(__dirname, '..', '..');
+
+/** A separate worker process that opens, edits, integrates and disposes of the given tasks in turn. */
+function workerProcess(input: { workdir: string; source: string; targetBranch: string; taskIds: string[] }): Promise<void> {
+  const script = `
+    const fs = require('node:fs');
+    const path = require('node:path');
+    const { GitWorkspace } = require(${JSON.stringify(path.join(projectRoot, 'src/git/gitWorkspace.ts'))});
+    const input = JSON.parse(process.env.WORKER_INPUT);
+    const workspace = new GitWorkspace({ workdir: input.workdir });
+    (async () => {
+      await Promise.all(input.taskIds.map(async (taskId) => {
+        const task = await workspace.openTask({
+          projectId: 'procs', repo: input.source, targetBranch: input.targetBranch, cycle: 1, taskId, title: taskId,
+        });
+        fs.writeFileSync(path.join(task.dir, taskId + '.txt'), taskId + '\\n');
+        const result = await task.integrate({ message: 'Add ' + taskId, resolveConflict: async () => false });
+        await task.dispose();
+        if (result.status !== 'integrated') throw new Error(taskId + ' ended ' + result.status);
+      }));
+    })().catch((error) => { console.error(error); process.exit(2); });
+  `;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
+      cwd: projectRoot,
+      env: { ...process.env, WORKER_INPUT: JSON.stringify(input), TS_NODE_PROJECT: path.join(projectRoot, 'tsconfig.json') },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker process exited with ${code}`))));
+  });
+}
 
 describe('concurrent integration', () => {
   let root: string;
@@ -17,7 +50,7 @@ describe('concurrent integration', () => {
   afterAll(() => removeDir(root));
 
   it('lands 100 disjoint tasks from 16 parallel workers exactly once each, linearly, leaving no worktree', async () => {
-    const source = createSourceRepo(path.join(root, 'source'), 150);
+    const source = createSourceRepo(path.join(root, 'source'), 100);
     const workdir = path.join(root, 'work');
     const projectId = 'many';
     const targetBranch = `longhaul/${projectId}`;
@@ -74,4 +107,32 @@ describe('concurrent integration', () => {
     expect(git(cacheGitDir(workdir), 'for-each-ref', 'refs/heads/')).toBe('');
     expect(await workers[3].targetHead({ projectId, repo: source, targetBranch })).toBe(git(source, 'rev-parse', targetBranch));
   }, 80_000);
+
+  it('lets separate worker processes share one cache and integrate concurrently', async () => {
+    const source = createSourceRepo(path.join(root, 'procs-source'), 20);
+    const workdir = path.join(root, 'procs-work');
+    const targetBranch = 'longhaul/procs';
+    const workspace = new GitWorkspace({ workdir });
+    await workspace.prepareCycle({ projectId: 'procs', repo: source, targetBranch, cycle: 1 });
+    const lanes = [0, 1, 2].map((lane) => Array.from({ length: 5 }, (_, index) => `p${lane}-t${index}`));
+    const inThisProcess = Array.from({ length: 5 }, (_, index) => `local-t${index}`);
+    await Promise.all([
+      ...lanes.map((taskIds) => workerProcess({ workdir, source, targetBranch, taskIds })),
+      ...inThisProcess.map(async (taskId) => {
+        const task = await workspace.openTask({ projectId: 'procs', repo: source, targetBranch, cycle: 1, taskId, title: taskId });
+        await fs.writeFile(path.join(task.dir, `${taskId}.txt`), `${taskId}\n`);
+        expect((await task.integrate({ message: `Add ${taskId}`, resolveConflict: async () => false })).status).toBe(
+          'integrated',
+        );
+        await task.dispose();
+      }),
+    ]);
+    const expected = [...lanes.flat(), ...inThisProcess];
+    const trailers = taskTrailers(source, targetBranch);
+    expect(trailers).toHaveLength(expected.length);
+    expect(new Set(trailers)).toEqual(new Set(expected));
+    expect(git(source, 'rev-list', '--merges', '--count', targetBranch)).toBe('0');
+    expect(worktreeList(cacheGitDir(workdir))).toEqual([]);
+    expect(git(cacheGitDir(workdir), 'for-each-ref', 'refs/heads/')).toBe('');
+  }, 60_000);
 });
