@@ -1,6 +1,7 @@
 import { GitFailureType, gitFailure } from './gitFailures';
 import { gitIn, type GitIdentity } from './gitRunner';
 import type { RepoSource } from './repoSource';
+import { sourceFailure } from './sourceErrors';
 
 /**
  * Protects a user's working tree when they name the branch they have checked out as the target.
@@ -25,7 +26,13 @@ export async function findCheckout(
 ): Promise<string | undefined> {
   if (source.localPath === undefined) return undefined;
   const git = gitIn(source.localPath, identity);
-  const { stdout } = await git(['worktree', 'list', '--porcelain', '-z']);
+  let stdout: string;
+  try {
+    ({ stdout } = await git(['worktree', 'list', '--porcelain', '-z']));
+  } catch (error) {
+    // The repository went away (or never was one): say so in the source's terms.
+    throw sourceFailure(source, error);
+  }
   let currentPath: string | undefined;
   for (const field of stdout.split('\0')) {
     if (field.startsWith('worktree ')) currentPath = field.slice('worktree '.length);

@@ -139,8 +139,3 @@ export type Git = (args: readonly string[], extra?: Partial<GitRunOptions>) => P
 export function gitIn(cwd: string, identity: GitIdentity, idleTimeoutMs?: number): Git {
   return (args, extra) => runGit(args, { cwd, identity, idleTimeoutMs, ...extra });
 }
-
-/** Stdout of a command expected to print one line (a sha, a ref). */
-export async function gitLine(git: Git, args: readonly string[]): Promise<string> {
-  return (await git(args)).stdout.trim();
-}

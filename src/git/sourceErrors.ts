@@ -15,6 +15,7 @@ const permanentPatterns: readonly RegExp[] = [
   /permission denied \(publickey/i,
   /unable to find remote helper/i,
   /no such file or directory/i,
+  /does not exist/i,
 ];
 
 /** Turns a failed fetch/ls-remote/clone against the source into a classified failure. */

@@ -74,19 +74,3 @@ export async function listRange(git: Git, revisions: string): Promise<RangeCommi
   }
   return commits;
 }
-
-/** Every task trailer value in `revisions`, one per commit occurrence (for audits and tests). */
-export async function listTaskTrailers(git: Git, revisions: string): Promise<string[]> {
-  const { stdout } = await git([
-    'log',
-    `--format=%(trailers:key=${taskTrailerKey},valueonly,separator=%x1d)%x1e`,
-    '--end-of-options',
-    revisions,
-    '--',
-  ]);
-  return stdout
-    .split('\x1e')
-    .flatMap((record) => record.trim().split('\x1d'))
-    .map((value) => value.trim())
-    .filter((value) => value.length > 0);
-}
