@@ -110,7 +110,7 @@ test('startProject and the project handle drive a real run, which visibility lis
     expect(await summary(projectId)).toBe(goal);
     expect(await summary(`${projectId}/cycle-1`)).toContain(goal);
     expect(await summary(root.workflowId)).toMatch(/planner/i);
-    const projects = await listProjects(client, { limit: 200 });
+    const projects = await listProjects(client, { limit: 1_000 });
     expect(projects.find((p) => p.workflowId === projectId)).toMatchObject({ status: 'COMPLETED', project: projectId, role: 'project' });
   } finally {
     releaseWork();
