@@ -113,7 +113,8 @@ export class RepoCache {
     await stagingGit(['config', 'gc.auto', '0']);
     await stagingGit(['config', 'maintenance.auto', 'false']);
     try {
-      await stagingGit(['fetch', '--no-tags', 'origin']);
+      // Progress output keeps a long first fetch from looking hung to the idle timeout.
+      await stagingGit(['fetch', '--no-tags', '--progress', 'origin']);
     } catch (error) {
       await fs.rm(staging, { recursive: true, force: true });
       throw sourceFailure(this.source, error);
@@ -188,7 +189,7 @@ export class RepoCache {
   /** Mirrors every branch of the source (used when a commit is not found by the usual fetches). */
   async fetchAllLocked(): Promise<void> {
     try {
-      await this.git(['fetch', '--no-tags', '--no-write-fetch-head', '--prune', 'origin']);
+      await this.git(['fetch', '--no-tags', '--no-write-fetch-head', '--prune', '--progress', 'origin']);
     } catch (error) {
       throw sourceFailure(this.source, error);
     }
