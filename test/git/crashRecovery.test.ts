@@ -174,6 +174,33 @@ describe('integration interrupted by a crash', () => {
     expect(worktreeList(cacheGitDir(workdir))).toEqual([]);
   }, 40_000);
 
+  it('sweeps a dead worker\'s worktree and debris, parking its work for the retry', async () => {
+    expect(await crashingWorker({ workdir, source, targetBranch, taskId: 'swept', killAt: 'beforePush' })).toBe('SIGKILL');
+    const cache = cacheGitDir(workdir);
+    const tasksDir = path.join(path.dirname(cache), 'tasks');
+    await fs.mkdir(path.join(tasksDir, 'debris-from-a-crash', 'src'), { recursive: true });
+    expect(worktreeList(cache)).toHaveLength(1);
+
+    await new GitWorkspace({ workdir, staleWorktreeMs: 0 }).sweepNow(source);
+    expect(worktreeList(cache)).toEqual([]);
+    expect(await fs.readdir(tasksDir)).toEqual([]);
+    expect(git(cache, 'for-each-ref', '--format=%(refname)', 'refs/heads/')).toBe('refs/heads/longhaul/crash/c1/swept');
+
+    const retry = await new GitWorkspace({ workdir }).openTask({
+      projectId: 'crash',
+      repo: source,
+      targetBranch,
+      cycle: 1,
+      taskId: 'swept',
+      title: 't',
+    });
+    expect(await fs.readFile(path.join(retry.dir, 'files', 'swept.txt'), 'utf8')).toBe('work of swept\n');
+    expect((await retry.integrate({ message: 'Swept task', resolveConflict: async () => false })).status).toBe('integrated');
+    await retry.dispose();
+    expect(taskTrailers(source, targetBranch).filter((id) => id === 'swept')).toHaveLength(1);
+    expect(git(cache, 'for-each-ref', 'refs/heads/')).toBe('');
+  }, 40_000);
+
   it('parks unfinished work when an attempt fails in-process, and the retry resumes it', async () => {
     const failing = new GitWorkspace({
       workdir,
