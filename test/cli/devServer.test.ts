@@ -75,6 +75,9 @@ test('with no server configured, commands start one local dev server in the back
   } finally {
     // Its own process group (it was started detached): stop the wrapper and the server alike.
     if (pid !== undefined && alive(pid)) process.kill(-pid, 'SIGTERM');
+    const deadline = Date.now() + 15_000;
+    while (pid !== undefined && alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    fs.rmSync(stateDir, { recursive: true, force: true });
   }
 });
 
@@ -94,5 +97,7 @@ test('dev-server runs the local server in the foreground with 30-day retention u
     expect(ended.stdout).toContain('Dev server stopped.');
   } finally {
     if (server.child.exitCode === null && server.child.signalCode === null) server.kill('SIGKILL');
+    await server.exited;
+    fs.rmSync(stateDir, { recursive: true, force: true });
   }
 });

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getProject } from '../../src/client/projectHandle';
 import type { ProjectStatus } from '../../src/schemas/status';
@@ -99,5 +100,6 @@ test('run is killed mid-run, the operator commands work on the live project, and
     releaseWork();
     await close();
     await fake.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { getProject } from '../../src/client/projectHandle';
@@ -89,5 +90,7 @@ test('the worker command runs projects started by the Temporal CLI and by `longh
     if (worker.child.exitCode === null && worker.child.signalCode === null) worker.kill('SIGKILL');
     await close();
     await fake.close();
+    await worker.exited;
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

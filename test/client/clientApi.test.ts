@@ -122,6 +122,7 @@ test('startProject and the project handle drive a real run, which visibility lis
     process.env.OPENAI_BASE_URL = savedEnv.url;
     if (savedEnv.key === undefined) delete process.env.OPENAI_API_KEY;
     if (savedEnv.url === undefined) delete process.env.OPENAI_BASE_URL;
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 
