@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { startDevServer, temporalAnswers } from '../devServer/startDevServer';
 import { findTemporalCli } from '../devServer/findTemporalCli';
-import { longhaulSearchAttributeDefinitions } from '../workflows/searchAttributes';
 import { CliError } from './cliError';
 import { ensureRetention } from './namespaceRetention';
 
@@ -78,66 +77,33 @@ export async function ensureLocalDevServer(options: EnsureLocalDevServerOptions)
   }
   fs.mkdirSync(options.stateDir, { recursive: true });
   options.onStarting?.(`Starting a local Temporal dev server on ${address} (Web UI ${uiUrl}); state in ${files.dbFile}, log in ${files.logFile}.`);
-  const args = [
-    'server',
-    'start-dev',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(options.port),
-    '--ui-port',
-    String(options.port + 1000),
-    '--db-filename',
-    files.dbFile,
-    '--sqlite-pragma',
-    'journal_mode=WAL',
-    '--log-level',
-    'warn',
-  ];
-  if (namespace !== 'default') args.push('--namespace', namespace);
-  for (const attribute of longhaulSearchAttributeDefinitions) args.push('--search-attribute', attribute);
-  const log = fs.openSync(files.logFile, 'a');
-  // Detached in its own process group: Ctrl-C on this command must not take the server down with it.
-  const child = spawn(cliPath, args, { stdio: ['ignore', log, log], detached: true });
-  fs.closeSync(log);
-  let exit: string | undefined;
-  child.once('exit', (code, signal) => (exit = `exited with code ${code}${signal ? `, signal ${signal}` : ''}`));
-  child.once('error', (err) => (exit = `could not be started: ${err.message}`));
-  child.unref();
-  if (child.pid !== undefined) fs.writeFileSync(files.pidFile, `${child.pid}\n`);
-
-  const deadline = Date.now() + (options.startupTimeoutMs ?? 60_000);
-  while (Date.now() < deadline) {
+  try {
+    const server = await startDevServer({
+      cliPath,
+      port: options.port,
+      uiPort: options.port + 1000,
+      dbFilename: files.dbFile,
+      namespace,
+      logFile: files.logFile,
+      startupTimeoutMs: options.startupTimeoutMs,
+      detached: true,
+    });
+    if (server.process.pid !== undefined) fs.writeFileSync(files.pidFile, `${server.process.pid}\n`);
+    await raiseRetention(address, namespace);
+    return { address, uiUrl, started: true, ...files };
+  } catch (err) {
+    // Another command may have started one at the same moment; then use that.
     if (await answers(address, 1_000)) {
       await raiseRetention(address, namespace);
-      return { address, uiUrl, started: true, ...files };
+      return { address, uiUrl, started: false, ...files };
     }
-    if (exit !== undefined) {
-      // Another command may have started one at the same moment; then use that.
-      if (await answers(address, 1_000)) {
-        await raiseRetention(address, namespace);
-        return { address, uiUrl, started: false, ...files };
-      }
-      throw new CliError(`The local Temporal dev server ${exit} (${cliPath} ${args.slice(0, 2).join(' ')}). Its log: ${files.logFile}${logTail(files.logFile)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    // The server's own log says why; its tail is the useful part of the error.
+    throw new CliError(`The local Temporal dev server could not be started: ${(err as Error).message}. Its log: ${files.logFile}${logTail(files.logFile)}`);
   }
-  throw new CliError(`The local Temporal dev server did not answer on ${address} within ${Math.round((options.startupTimeoutMs ?? 60_000) / 1000)} s. Its log: ${files.logFile}`);
 }
 
 /** True when a Temporal frontend answers on `address`. */
-export async function answers(address: string, timeoutMs: number): Promise<boolean> {
-  let connection: Connection | undefined;
-  try {
-    connection = await Connection.connect({ address, connectTimeout: timeoutMs });
-    await connection.withDeadline(Date.now() + timeoutMs, () => connection!.workflowService.getSystemInfo({}));
-    return true;
-  } catch {
-    return false; // Nothing there (yet): the caller starts one or keeps waiting.
-  } finally {
-    await connection?.close();
-  }
-}
+export const answers = temporalAnswers;
 
 async function raiseRetention(address: string, namespace: string): Promise<void> {
   const connection = await Connection.connect({ address });

@@ -19,6 +19,8 @@ export interface DevServerOptions {
   /** Where the server's own output goes; discarded when omitted. */
   logFile?: string;
   startupTimeoutMs?: number;
+  /** Outlive the starting process (the CLI's embedded server); the caller records the pid. */
+  detached?: boolean;
 }
 
 export interface DevServer {
@@ -35,20 +37,15 @@ export interface DevServer {
  */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const port = options.port || (await freePort());
-  const namespace = options.namespace ?? 'default';
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'warn'];
-  if (options.headless) args.push('--headless');
-  else args.push('--ui-port', String(options.uiPort ?? port + 1000));
-  if (options.dbFilename) {
-    fs.mkdirSync(path.dirname(options.dbFilename), { recursive: true });
-    args.push('--db-filename', options.dbFilename, '--sqlite-pragma', 'journal_mode=WAL');
-  }
-  for (const attribute of longhaulSearchAttributeDefinitions) args.push('--search-attribute', attribute);
-  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  const uiPort = options.uiPort ?? port + 1000;
+  const args = devServerArgs({ ...options, port, uiPort });
+  if (options.dbFilename) fs.mkdirSync(path.dirname(options.dbFilename), { recursive: true });
 
   const out = options.logFile ? fs.openSync(options.logFile, 'a') : 'ignore';
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', out, out], detached: false });
+  // Detached: in its own process group, so Ctrl-C on the command that started it does not stop it.
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', out, out], detached: options.detached ?? false });
   if (typeof out === 'number') fs.closeSync(out);
+  if (options.detached) child.unref();
   const exited = new Promise<never>((_, reject) => {
     child.once('exit', (code, signal) => reject(new Error(`temporal server start-dev exited early (code ${code}, signal ${signal})${options.logFile ? `; see ${options.logFile}` : ''}`)));
     child.once('error', reject);
@@ -64,30 +61,46 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   }
   return {
     address,
-    uiUrl: options.headless ? undefined : `http://127.0.0.1:${options.uiPort ?? port + 1000}`,
+    uiUrl: options.headless ? undefined : `http://localhost:${uiPort}`,
     process: child,
     stop: () => stopProcess(child),
   };
 }
 
+/** The `temporal server start-dev` arguments for these options, with longhaul's search attributes. */
+export function devServerArgs(options: DevServerOptions & { port: number; uiPort: number }): string[] {
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
+  if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
+  if (options.headless) args.push('--headless');
+  else args.push('--ui-port', String(options.uiPort));
+  if (options.dbFilename) args.push('--db-filename', options.dbFilename, '--sqlite-pragma', 'journal_mode=WAL');
+  for (const attribute of longhaulSearchAttributeDefinitions) args.push('--search-attribute', attribute);
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  return args;
+}
+
+/** True when a Temporal frontend answers on `address` within `timeoutMs`. */
+export async function temporalAnswers(address: string, timeoutMs: number): Promise<boolean> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: timeoutMs });
+    const open = connection;
+    await open.withDeadline(Date.now() + timeoutMs, () => open.workflowService.getSystemInfo({}));
+    return true;
+  } catch {
+    return false; // Nothing there (yet): the caller starts one or keeps waiting.
+  } finally {
+    await connection?.close();
+  }
+}
+
 async function waitUntilServing(address: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
   while (Date.now() < deadline) {
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
-      try {
-        await connection.workflowService.getSystemInfo({});
-        return;
-      } finally {
-        await connection.close();
-      }
-    } catch (err) {
-      lastError = err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    if (await temporalAnswers(address, 1_000)) return;
+    await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`Temporal dev server at ${address} did not answer within ${timeoutMs} ms: ${String(lastError)}`);
+  throw new Error(`Temporal dev server at ${address} did not answer within ${timeoutMs} ms`);
 }
 
 function stopProcess(child: ChildProcess): Promise<void> {
