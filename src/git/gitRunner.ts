@@ -106,6 +106,9 @@ export async function runGit(args: readonly string[], options: GitRunOptions): P
     baseDir: options.cwd,
     trimmed: false,
     maxConcurrentProcesses: 1,
+    // Finish on 'close' only: simple-git's default also finishes 50 ms after 'exit', which on a busy
+    // machine can be before the output has been read, silently truncating it.
+    completion: { onClose: true, onExit: false },
     config: [...fixedConfig],
     allowEnvironment: [...identityKeys, ...passThroughKeys],
     unsafe: { allowUnsafePack: options.allowPackOverride === true },
@@ -122,10 +125,11 @@ export async function runGit(args: readonly string[], options: GitRunOptions): P
   });
   git.env(gitEnvironment(options.identity));
   await git.raw([...args]);
+  if (captured === undefined) throw new Error(`git ${args.join(' ')} finished without reporting its output`);
   const result: GitRunResult = {
-    stdout: captured ? Buffer.concat(captured.stdOut).toString('utf8') : '',
-    stderr: captured ? Buffer.concat(captured.stdErr).toString('utf8') : '',
-    exitCode: captured ? captured.exitCode : 0,
+    stdout: Buffer.concat(captured.stdOut).toString('utf8'),
+    stderr: Buffer.concat(captured.stdErr).toString('utf8'),
+    exitCode: captured.exitCode,
   };
   if (result.exitCode !== 0 && options.allowFailure !== true) {
     throw new GitCommandError(args, result.exitCode, result.stdout, result.stderr);

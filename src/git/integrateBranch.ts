@@ -6,6 +6,7 @@ import { LockTimeoutError, type HeldLock } from './fileLock';
 import { GitFailureType, gitFailure } from './gitFailures';
 import type { Git } from './gitRunner';
 import type { IntegrationHooks } from './integrationHooks';
+import { requireSha } from './names';
 import { pushWithLease } from './pushTarget';
 import { fetchTargetHead as fetchHead, readFetchHead } from './targetFetch';
 import type { RepoCache } from './repoCache';
@@ -43,7 +44,7 @@ function clipText(text: string, max: number): string {
 }
 
 async function revParse(git: Git, rev: string): Promise<string> {
-  return (await git(['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`])).stdout.trim();
+  return requireSha((await git(['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`])).stdout, rev);
 }
 
 function fetchTargetHead(ctx: IntegrationContext, signal?: AbortSignal): Promise<string> {
@@ -236,7 +237,8 @@ export async function integrateTask(ctx: IntegrationContext, options: IntegrateO
   const knownHead = (await readFetchHead(ctx.worktreeGitDir)) ?? (await fetchTargetHead(ctx, signal));
   const headNow = await revParse(ctx.git, 'HEAD');
   // Usually the task has not committed and HEAD is the head it opened at.
-  const base = headNow === knownHead ? knownHead : (await ctx.git(['merge-base', 'HEAD', knownHead])).stdout.trim();
+  const base =
+    headNow === knownHead ? knownHead : requireSha((await ctx.git(['merge-base', 'HEAD', knownHead])).stdout, 'the merge base');
 
   // Verbose: the listing is ignored, but a silent git costs simple-git an extra wait.
   await ctx.git(['add', '-A', '--verbose']);

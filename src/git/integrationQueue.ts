@@ -6,6 +6,7 @@ import { LockTimeoutError, type FileLock } from './fileLock';
 import { GitFailureType, gitFailure } from './gitFailures';
 import { gitIn, type Git, type GitIdentity } from './gitRunner';
 import type { IntegrationHooks } from './integrationHooks';
+import { requireSha } from './names';
 import { isOwnerAlive, newOwner, OwnerRecord, retireOwner } from './ownerRecord';
 import { pushWithLease } from './pushTarget';
 import type { RepoSource } from './repoSource';
@@ -195,7 +196,7 @@ export class IntegrationQueue {
           carried.push({ request, commit: tip });
           continue;
         }
-        tipTree ??= (await leader.git(['rev-parse', '--verify', `${tip}^{tree}`])).stdout.trim();
+        tipTree ??= requireSha((await leader.git(['rev-parse', '--verify', `${tip}^{tree}`])).stdout, 'the tip tree');
         await fs.writeFile(messageFile, request.message);
         const replay = await replayCommit(gitIn(leader.dir, request.identity), request.commit, tip, tipTree, messageFile);
         if (replay.kind === 'replayed') {

@@ -34,3 +34,10 @@ export function taskWorktreeName(branch: string): string {
 
 /** A git full object name (SHA-1 or SHA-256). */
 export const fullShaPattern = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/** A full object name parsed from git's output; anything else means the output was not what git promised. */
+export function requireSha(text: string, what: string): string {
+  const sha = text.trim();
+  if (!fullShaPattern.test(sha)) throw new Error(`expected ${what} to be an object name, got "${sha.slice(0, 80)}"`);
+  return sha;
+}

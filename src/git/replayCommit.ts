@@ -1,4 +1,5 @@
 import type { Git } from './gitRunner';
+import { requireSha } from './names';
 
 export type ReplayOutcome =
   /** The replayed commit (not checked out anywhere) and its tree. */
@@ -25,8 +26,8 @@ export async function replayCommit(
   const merged = await git(['merge-tree', '--write-tree', '--no-messages', onto, commit], { allowFailure: true });
   // Exit 1 is a conflicted merge; anything else non-zero means this git cannot do it.
   if (merged.exitCode !== 0) return { kind: 'needs_worktree' };
-  const tree = merged.stdout.split('\n', 1)[0].trim();
+  const tree = requireSha(merged.stdout.split('\n', 1)[0], 'the merged tree');
   if (tree === ontoTree) return { kind: 'empty' };
   const made = await git(['commit-tree', tree, '-p', onto, '-F', messageFile]);
-  return { kind: 'replayed', commit: made.stdout.trim(), tree };
+  return { kind: 'replayed', commit: requireSha(made.stdout, 'the replayed commit'), tree };
 }

@@ -4,7 +4,7 @@ import { FileLock, LockTimeoutError } from './fileLock';
 import { GitFailureType, gitFailure } from './gitFailures';
 import { IntegrationQueue } from './integrationQueue';
 import { GitCommandError, gitIn, type Git, type GitIdentity } from './gitRunner';
-import { shortHash } from './names';
+import { requireSha, shortHash } from './names';
 import type { RepoSource } from './repoSource';
 import { sourceFailure } from './sourceErrors';
 
@@ -204,7 +204,7 @@ export class RepoCache {
     const { stdout, exitCode } = await this.git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], {
       allowFailure: true,
     });
-    return exitCode === 0 ? stdout.trim() : undefined;
+    return exitCode === 0 ? requireSha(stdout, rev) : undefined;
   }
 
   async listWorktrees(): Promise<WorktreeEntry[]> {
