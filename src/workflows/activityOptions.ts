@@ -1,6 +1,7 @@
 import type { ActivityOptions } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
 import { ActivityCancellationType } from '@temporalio/workflow';
-import { roleTaskQueue } from './taskQueues';
+import { roleTaskQueue, type ActivityRole } from './taskQueues';
 
 /**
  * How long a silent agent is given before Temporal retries its activity elsewhere: agents heartbeat
@@ -8,38 +9,27 @@ import { roleTaskQueue } from './taskQueues';
  */
 export const defaultHeartbeatSeconds = 60;
 
+// How long one attempt may take, and how often it is tried, per role.
+const roleLimits: Record<ActivityRole, { startToCloseTimeout: Duration; initialInterval: Duration; maximumAttempts: number }> = {
+  plan: { startToCloseTimeout: '30 minutes', initialInterval: '2 seconds', maximumAttempts: 6 },
+  work: { startToCloseTimeout: '4 hours', initialInterval: '5 seconds', maximumAttempts: 4 },
+  judge: { startToCloseTimeout: '1 hour', initialInterval: '2 seconds', maximumAttempts: 6 },
+};
+
 /**
- * One place for the timeouts of each role. Errors that must not be retried (bad input, a rejected API
- * key, a prompt too long for the model) are thrown as non-retryable ApplicationFailures. Cancellation waits for the activity to acknowledge it, so
- * a cancelled run never leaves an agent writing into a worktree behind its back.
+ * Options for a role's agent activities. Errors that must not be retried (bad input, a rejected API
+ * key, a prompt too long for the model) are thrown as non-retryable ApplicationFailures. Cancellation
+ * waits for the activity to acknowledge it, so a cancelled run never leaves an agent writing into a
+ * worktree behind its back.
  */
-export function planActivityOptions(workflowTaskQueue: string, heartbeatSeconds = defaultHeartbeatSeconds): ActivityOptions {
+export function roleActivityOptions(role: ActivityRole, workflowTaskQueue: string, heartbeatSeconds = defaultHeartbeatSeconds): ActivityOptions {
+  const limits = roleLimits[role];
   return {
-    taskQueue: roleTaskQueue(workflowTaskQueue, 'plan'),
-    startToCloseTimeout: '30 minutes',
+    taskQueue: roleTaskQueue(workflowTaskQueue, role),
+    startToCloseTimeout: limits.startToCloseTimeout,
     heartbeatTimeout: heartbeatSeconds * 1_000,
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 6 },
-  };
-}
-
-export function workActivityOptions(workflowTaskQueue: string, heartbeatSeconds = defaultHeartbeatSeconds): ActivityOptions {
-  return {
-    taskQueue: roleTaskQueue(workflowTaskQueue, 'work'),
-    startToCloseTimeout: '4 hours',
-    heartbeatTimeout: heartbeatSeconds * 1_000,
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 4 },
-  };
-}
-
-export function judgeActivityOptions(workflowTaskQueue: string, heartbeatSeconds = defaultHeartbeatSeconds): ActivityOptions {
-  return {
-    taskQueue: roleTaskQueue(workflowTaskQueue, 'judge'),
-    startToCloseTimeout: '1 hour',
-    heartbeatTimeout: heartbeatSeconds * 1_000,
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 6 },
+    retry: { initialInterval: limits.initialInterval, backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: limits.maximumAttempts },
   };
 }
 

@@ -13,7 +13,7 @@ import type { createActivities } from '../activities/createActivities';
 import { CycleInput, type CycleStatus, type CycleSummary } from '../schemas/cycle';
 import type { PlannerInput, PlannerSummary } from '../schemas/planner';
 import { addUsage } from '../schemas/usage';
-import { judgeActivityOptions, planActivityOptions } from './activityOptions';
+import { roleActivityOptions } from './activityOptions';
 import { cycleStatusQuery } from './messages/cycleMessages';
 import { cycleFinishedSignal } from './messages/projectMessages';
 import { pauseSignal, resumeSignal, SteerInput, steerSignal } from './messages/steeringMessages';
@@ -35,8 +35,8 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
   const taskQueue = workflowInfo().taskQueue;
   const rootPlannerId = `${workflowInfo().workflowId}/planner`;
   const heartbeatSeconds = settings.heartbeatTimeoutSeconds;
-  const { prepareCycle } = proxyActivities<Activities>(planActivityOptions(taskQueue, heartbeatSeconds));
-  const { judgeCycle } = proxyActivities<Activities>(judgeActivityOptions(taskQueue, heartbeatSeconds));
+  const { prepareCycle } = proxyActivities<Activities>(roleActivityOptions('plan', taskQueue, heartbeatSeconds));
+  const { judgeCycle } = proxyActivities<Activities>(roleActivityOptions('judge', taskQueue, heartbeatSeconds));
   const project = getExternalWorkflowHandle(input.projectWorkflowId);
 
   const recordPhase = phaseRecorder(settings.searchAttributes);
@@ -114,7 +114,7 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
 
     status.phase = 'judging';
     details(`judging ${root.tasksDone} done and ${root.tasksFailed} failed tasks`);
-    const judged = await judgeCycle.executeWithOptions({ ...judgeActivityOptions(taskQueue, heartbeatSeconds), summary: `Judge cycle ${cycle}` }, [{
+    const judged = await judgeCycle.executeWithOptions({ ...roleActivityOptions('judge', taskQueue, heartbeatSeconds), summary: `Judge cycle ${cycle}` }, [{
       projectId: settings.projectId,
       cycle,
       goal: settings.goal,

@@ -25,7 +25,8 @@ import type { ProjectSettings } from '../schemas/projectSettings';
 import type { ProjectOutcome, ProjectPhase, ProjectResult, ProjectStatus } from '../schemas/status';
 import { addUsage, totalTokens, type Usage } from '../schemas/usage';
 import type { Verdict } from '../schemas/verdict';
-import { controlActivityOptions, judgeActivityOptions, planActivityOptions, workActivityOptions } from './activityOptions';
+import { controlActivityOptions, roleActivityOptions } from './activityOptions';
+import type { ActivityRole } from './taskQueues';
 import { cycleWorkflow } from './cycleWorkflow';
 import { grantSlotsSignal, type SlotGrant } from './messages/plannerMessages';
 import { cycleFinishedSignal, plannerReportSignal, projectStatusQuery, setLimitsUpdate } from './messages/projectMessages';
@@ -405,15 +406,10 @@ async function startProject(input: ProjectInput, projectId: string, taskQueue: s
   const { resolveProjectSettings } = proxyActivities<Activities>(controlActivityOptions(taskQueue));
   const settings = await resolveProjectSettings({ projectId, input });
   // Fail before any work starts when a role's model cannot be used (e.g. its API key is missing).
-  const preflight = (options: ReturnType<typeof planActivityOptions>, role: 'planner' | 'worker' | 'judge'): Promise<void> =>
-    proxyActivities<Activities>({ ...options, retry: { ...options.retry, maximumAttempts: 3 } }).preflightModel({
-      role,
-      model: settings.models[role],
-    });
-  await Promise.all([
-    preflight(planActivityOptions(taskQueue), 'planner'),
-    preflight(workActivityOptions(taskQueue), 'worker'),
-    preflight(judgeActivityOptions(taskQueue), 'judge'),
-  ]);
+  const preflight = (activityRole: ActivityRole, role: 'planner' | 'worker' | 'judge'): Promise<void> => {
+    const options = roleActivityOptions(activityRole, taskQueue);
+    return proxyActivities<Activities>({ ...options, retry: { ...options.retry, maximumAttempts: 3 } }).preflightModel({ role, model: settings.models[role] });
+  };
+  await Promise.all([preflight('plan', 'planner'), preflight('work', 'worker'), preflight('judge', 'judge')]);
   return settings;
 }
