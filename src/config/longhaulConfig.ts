@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { PriceTable } from '../models/priceTable';
 import { defaultLimits, Limits, LimitsPatch } from '../schemas/limits';
 import { ModelRef } from '../schemas/modelRef';
 import { defaultHeartbeatSeconds } from '../workflows/activityOptions';
@@ -44,7 +45,7 @@ export const ConfigFile = z
     heartbeatTimeoutSeconds: z.number().int().min(2).max(3_600).optional(),
     stateDir: z.string().min(1).optional(),
     /** Extra or overriding model prices, USD per million tokens (see README). */
-    prices: z.record(z.string(), z.unknown()).optional(),
+    prices: PriceTable.optional(),
   })
   .strict();
 export type ConfigFile = z.infer<typeof ConfigFile>;
@@ -64,7 +65,7 @@ export const LonghaulConfig = z.object({
   workdir: z.string(),
   stateDir: z.string(),
   heartbeatTimeoutSeconds: z.number().int().min(2).max(3_600),
-  prices: z.record(z.string(), z.unknown()).optional(),
+  prices: PriceTable.optional(),
 });
 export type LonghaulConfig = z.infer<typeof LonghaulConfig>;
 
