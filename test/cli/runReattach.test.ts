@@ -6,7 +6,7 @@ import { startFakeModelServer, type FakeModelServer } from '../support/fakeModel
 import { testClient, uniqueName } from '../support/longhaulTestWorkers';
 import { readTestServerInfo } from '../support/testServerInfo';
 import { CliProcess, cliEnv, eventually, runCli, tempDir } from './cliHarness';
-import { createBareRepo, filesOnBranch } from './gitRepo';
+import { createBareRepo, filesOnBranch } from '../support/gitFixtures';
 import { scriptedModel } from './scriptedModel';
 
 /**

@@ -7,7 +7,7 @@ import { startFakeModelServer } from '../support/fakeModelServer';
 import { testClient, uniqueName } from '../support/longhaulTestWorkers';
 import { readTestServerInfo } from '../support/testServerInfo';
 import { CliProcess, cliEnv, runCli, tempDir } from './cliHarness';
-import { createBareRepo, filesOnBranch } from './gitRepo';
+import { createBareRepo, filesOnBranch } from '../support/gitFixtures';
 import { scriptedModel } from './scriptedModel';
 
 const execFileAsync = promisify(execFile);

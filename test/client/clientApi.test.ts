@@ -23,7 +23,7 @@ import { startFakeModelServer } from '../support/fakeModelServer';
 import { testClient, uniqueName } from '../support/longhaulTestWorkers';
 import { readTestServerInfo } from '../support/testServerInfo';
 import { eventually } from '../cli/cliHarness';
-import { createBareRepo, filesOnBranch } from '../cli/gitRepo';
+import { createBareRepo, filesOnBranch } from '../support/gitFixtures';
 import { runInProcess } from '../cli/inProcessCli';
 import { scriptedModel } from '../cli/scriptedModel';
 

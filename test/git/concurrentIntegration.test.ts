@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
 import type { IntegrationResult } from '../../src/git/workspaceContract';
-import { cacheGitDir, createSourceRepo, git, removeDir, runPool, taskTrailers, tempDir, worktreeList } from './gitFixtures';
+import { cacheGitDir, createSourceRepo, git, removeDir, runPool, taskTrailers, tempDir, worktreeList } from '../support/gitFixtures';
 
 const taskCount = 100;
 const workerCount = 16;

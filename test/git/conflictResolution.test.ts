@@ -2,7 +2,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
 import type { ConflictInfo } from '../../src/git/workspaceContract';
-import { cacheGitDir, createSourceRepo, git, removeDir, taskTrailers, tempDir, worktreeList } from './gitFixtures';
+import { cacheGitDir, createSourceRepo, git, removeDir, taskTrailers, tempDir, worktreeList } from '../support/gitFixtures';
 
 describe('conflicting tasks', () => {
   let root: string;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
-import { cacheGitDir, createSourceRepo, git, removeDir, taskTrailers, tempDir, worktreeList } from './gitFixtures';
+import { cacheGitDir, createSourceRepo, git, removeDir, taskTrailers, tempDir, worktreeList } from '../support/gitFixtures';
 
 const projectRoot = path.resolve(__dirname, '..', '..');
 

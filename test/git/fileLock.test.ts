@@ -3,7 +3,7 @@ import { mkdirSync, promises as fs, readFileSync, utimesSync, writeFileSync } fr
 import os from 'node:os';
 import path from 'node:path';
 import { FileLock, LockTimeoutError } from '../../src/git/fileLock';
-import { removeDir, tempDir } from './gitFixtures';
+import { removeDir, tempDir } from '../support/gitFixtures';
 
 const projectRoot = path.resolve(__dirname, '..', '..');
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { GitFailureType } from '../../src/git/gitFailures';
 import { defaultWorkdir, GitWorkspace } from '../../src/git/gitWorkspace';
-import { cacheGitDir, createBareRemote, createSourceRepo, git, removeDir, runPool, taskTrailers, tempDir, worktreeList } from './gitFixtures';
+import { cacheGitDir, createBareRemote, createSourceRepo, git, removeDir, runPool, taskTrailers, tempDir, worktreeList } from '../support/gitFixtures';
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
   try {

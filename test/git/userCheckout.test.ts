@@ -3,7 +3,7 @@ import { promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GitFailureType } from '../../src/git/gitFailures';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
-import { createSourceRepo, git, removeDir, snapshotTree, taskTrailers, tempDir } from './gitFixtures';
+import { createSourceRepo, git, removeDir, snapshotTree, taskTrailers, tempDir } from '../support/gitFixtures';
 
 async function rejection(promise: Promise<unknown>): Promise<ApplicationFailure> {
   try {

@@ -47,8 +47,9 @@ test('pause, resume, steer, stop, the status query and the setLimits update work
     // The status query shows the live tree, counts and limits; the cap holds across planners.
     const running = await eventually(async () => {
       const s = await status();
-      return s.tasks.running === 2 && s.planners.length === 2 && s;
-    }, 30_000, 'two running tasks');
+      // Both planners have planned: 6 tasks, 2 of them running under the cap.
+      return s.tasks.running === 2 && s.tasks.queued === 4 && s.planners.length === 2 && s;
+    }, 30_000, 'two running and four queued tasks');
     expect(running).toMatchObject({ projectId, phase: 'running', cycle: 1, cycleWorkflowId: `${projectId}/cycle-1`, paused: false });
     expect(running.limits.maxParallelWorkers).toBe(2);
     expect(running.tasks.queued).toBe(4);
