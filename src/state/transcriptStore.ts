@@ -140,7 +140,7 @@ export class TranscriptStore {
           truncatedTail = true;
           break;
         }
-        throw new Error(`transcript ${ref} line ${i + 1} is not JSON: ${(err as Error).message}`);
+        throw new Error(`transcript ${ref} line ${i + 1} is not JSON: ${(err as Error).message}`, { cause: err });
       }
       const record = TranscriptRecord.safeParse(parsed);
       if (!record.success) throw new Error(`transcript ${ref} line ${i + 1} is not a transcript record: ${z.prettifyError(record.error)}`);
