@@ -18,6 +18,7 @@ import { cycleStatusQuery } from './messages/cycleMessages';
 import { cycleFinishedSignal } from './messages/projectMessages';
 import { pauseSignal, resumeSignal, SteerInput, steerSignal } from './messages/steeringMessages';
 import { parseInput } from '../schemas/parseInput';
+import { parseSignal } from './parseSignal';
 import { describeFailure } from './describeFailure';
 import { plannerWorkflow } from './plannerWorkflow';
 import { phaseRecorder, startAttributes } from './visibility';
@@ -41,10 +42,11 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
 
   const recordPhase = phaseRecorder(settings.searchAttributes);
   const status: CycleStatus = { cycle, phase: 'preparing', paused: input.paused, steering: [...input.steering] };
-  let rootStarted = false;
+  let rootRunning = false;
 
   const forwardToRoot = (send: () => Promise<void>): void => {
-    if (!rootStarted) return; // The root planner will get the current state in its input.
+    // Before the root planner starts it gets the current state in its input; after it ends there is no one to tell.
+    if (!rootRunning) return;
     send().catch((err: unknown) => log.warn('Could not forward a signal to the root planner', { error: String(err) }));
   };
   setHandler(cycleStatusQuery, () => status);
@@ -57,7 +59,8 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
     forwardToRoot(() => getExternalWorkflowHandle(rootPlannerId).signal(resumeSignal));
   });
   setHandler(steerSignal, (raw: SteerInput) => {
-    const steer = parseInput(SteerInput, raw, 'steer signal');
+    const steer = parseSignal(SteerInput, raw, 'steer signal');
+    if (!steer) return;
     status.steering.push(steer.instruction);
     forwardToRoot(() => getExternalWorkflowHandle(rootPlannerId).signal(steerSignal, steer));
   });
@@ -103,7 +106,7 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
       searchAttributes: settings.searchAttributes,
       heartbeatTimeoutSeconds: heartbeatSeconds,
     };
-    rootStarted = true;
+    rootRunning = true;
     const root: PlannerSummary = await executeChild(plannerWorkflow, {
       workflowId: rootPlannerId,
       args: [rootInput],
@@ -112,6 +115,7 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
       typedSearchAttributes: startAttributes(settings.searchAttributes, settings.projectId, 'planner', cycle),
     });
 
+    rootRunning = false;
     status.phase = 'judging';
     details(`judging ${root.tasksDone} done and ${root.tasksFailed} failed tasks`);
     const judged = await judgeCycle.executeWithOptions({ ...roleActivityOptions('judge', taskQueue, heartbeatSeconds), summary: `Judge cycle ${cycle}` }, [{

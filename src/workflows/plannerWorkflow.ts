@@ -25,6 +25,7 @@ import type { PlannerReport } from '../schemas/plannerReport';
 import { plannerReportSignal } from './messages/projectMessages';
 import { pauseSignal, resumeSignal, SteerInput, steerSignal } from './messages/steeringMessages';
 import { parseInput } from '../schemas/parseInput';
+import { parseSignal } from './parseSignal';
 import { describeFailure } from './describeFailure';
 import { phaseRecorder, startAttributes } from './visibility';
 
@@ -128,7 +129,9 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
     version++;
   });
   setHandler(steerSignal, (raw: SteerInput) => {
-    const { instruction } = parseInput(SteerInput, raw, 'steer signal');
+    const steer = parseSignal(SteerInput, raw, 'steer signal');
+    if (!steer) return;
+    const { instruction } = steer;
     steering.push(instruction);
     if (steering.length > maxSteering) steering.splice(0, steering.length - maxSteering);
     forwardToChildren((id) => getExternalWorkflowHandle(id).signal(steerSignal, { instruction }));

@@ -32,6 +32,7 @@ import { grantSlotsSignal, type SlotGrant } from './messages/plannerMessages';
 import { cycleFinishedSignal, plannerReportSignal, projectStatusQuery, setLimitsUpdate } from './messages/projectMessages';
 import { pauseSignal, resumeSignal, SteerInput, steerSignal, stopSignal } from './messages/steeringMessages';
 import { parseInput } from '../schemas/parseInput';
+import { parseSignal } from './parseSignal';
 import { describeFailure } from './describeFailure';
 import { longhaulProjectKey, longhaulRoleKey } from './searchAttributes';
 import { SlotLedger } from './slotLedger';
@@ -207,7 +208,8 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
     updateDetails();
   });
   setHandler(steerSignal, (raw: SteerInput) => {
-    const steer = parseInput(SteerInput, raw, 'steer signal');
+    const steer = parseSignal(SteerInput, raw, 'steer signal');
+    if (!steer) return;
     steering.push(steer.instruction);
     if (steering.length > keptSteering) steering.splice(0, steering.length - keptSteering);
     forwardToCycle((id) => getExternalWorkflowHandle(id).signal(steerSignal, steer));
@@ -318,6 +320,9 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
   }
   const resolved: ProjectSettings = settings;
   recordPhase = phaseRecorder(resolved.searchAttributes);
+  // A run continued in the middle of a cycle must serve the planners that were left waiting: they
+  // will not report again until they get a slot.
+  distributeSlots();
   updateDetails();
 
   try {

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, NamespaceNotFoundError } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import {
   connectClient,
   getProject,
@@ -26,6 +26,7 @@ import { eventually } from '../cli/cliHarness';
 import { createBareRepo, filesOnBranch } from '../support/gitFixtures';
 import { runInProcess } from '../cli/inProcessCli';
 import { scriptedModel } from '../cli/scriptedModel';
+import { quietLogger } from '../support/quietLogger';
 
 /**
  * The programmatic API end to end: a project started with startProject() runs on the real workers
@@ -54,7 +55,7 @@ test('startProject and the project handle drive a real run, which visibility lis
   const savedEnv = { key: process.env.OPENAI_API_KEY, url: process.env.OPENAI_BASE_URL };
   process.env.OPENAI_API_KEY = 'test-key';
   process.env.OPENAI_BASE_URL = fake.openaiBaseUrl;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: quietLogger() });
   const client = await connectClient(config);
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));

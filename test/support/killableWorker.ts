@@ -4,13 +4,14 @@
  * Environment: LONGHAUL_TEST_SERVER_INFO, TEST_TASK_QUEUE, TEST_WORKDIR, TEST_LOG, TEST_TASKS.
  */
 import * as fs from 'node:fs';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
 import { createLonghaulWorkers, runLonghaulWorkers } from '../../src/workers/createLonghaulWorkers';
 import { workerRoles } from '../../src/workers/workerRoles';
 import { scriptedAgents, writeTaskFile } from './scriptedAgents';
 import { testDeps } from './testDeps';
 import { readTestServerInfo } from './testServerInfo';
+import { quietLogger } from './quietLogger';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
   const log = required('TEST_LOG');
   const tasks = Number(required('TEST_TASKS'));
   const note = (line: string): void => fs.appendFileSync(log, `${process.pid} ${line}\n`);
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: quietLogger() });
   const agents = scriptedAgents({
     plan: (req) => ({
       summary: 'plan',

@@ -1,16 +1,17 @@
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { ActivityDeps } from '../../src/activities/activityDeps';
 import { createLonghaulWorkers, runLonghaulWorkers } from '../../src/workers/createLonghaulWorkers';
 import { workerRoles, type WorkerRole } from '../../src/workers/workerRoles';
 import { readTestServerInfo } from './testServerInfo';
+import { quietLogger } from './quietLogger';
 
 // Worker state changes at INFO would drown the test output.
 let runtimeInstalled = false;
 function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: quietLogger() });
 }
 
 let seq = 0;

@@ -1,5 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import { findTemporalTestServer } from '../../src/devServer/findTemporalCli';
 import { pauseSignal } from '../../src/workflows/messages/steeringMessages';
 import { projectWorkflow } from '../../src/workflows/projectWorkflow';
@@ -10,11 +10,12 @@ import { scriptedAgents } from '../support/scriptedAgents';
 import { testDeps } from '../support/testDeps';
 import { readTestServerInfo } from '../support/testServerInfo';
 import { uniqueName } from '../support/longhaulTestWorkers';
+import { quietLogger } from '../support/quietLogger';
 
 let env: TestWorkflowEnvironment;
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: quietLogger() });
   // An installed test server when there is one; otherwise the SDK downloads it.
   const installed = findTemporalTestServer();
   env = await TestWorkflowEnvironment.createTimeSkipping(

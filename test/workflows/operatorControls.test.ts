@@ -80,6 +80,10 @@ test('pause, resume, steer, stop, the status query and the setLimits update work
     const rootPlanner = client.workflow.getHandle(`${projectId}/cycle-1/planner`);
     expect(await rootPlanner.query(plannerStatusQuery)).toMatchObject({ paused: true, state: 'paused' });
 
+    // A malformed steer cannot be rejected; it is ignored instead of failing the project.
+    await handle.signal(steerSignal, { instruction: '   ' });
+    await handle.signal(steerSignal, { wrong: true } as unknown as { instruction: string });
+
     // Steer: recorded by the project, forwarded down the tree, seen at the next planning step.
     await handle.signal(steerSignal, { instruction: 'prefer small commits' });
     await eventually(async () => (await rootPlanner.query(plannerStatusQuery)).steering.includes('prefer small commits'), 10_000, 'steering at the root planner');

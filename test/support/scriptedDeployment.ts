@@ -1,0 +1,49 @@
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Runtime } from '@temporalio/worker';
+import type { Agents } from '../../src/agents/agentContracts';
+import { findTemporalCli } from '../../src/devServer/findTemporalCli';
+import { startDevServer, type DevServerOptions } from '../../src/devServer/startDevServer';
+import { createLonghaulWorkers, runLonghaulWorkers } from '../../src/workers/createLonghaulWorkers';
+import { workerRoles } from '../../src/workers/workerRoles';
+import { RecordingWorkspace } from './recordingWorkspace';
+import { testDeps } from './testDeps';
+import { quietLogger } from './quietLogger';
+
+export interface ScriptedDeploymentOptions {
+  taskQueue: string;
+  agents: Agents;
+  /** For the throw-away dev server started when TEMPORAL_ADDRESS is not set. */
+  server?: Pick<DevServerOptions, 'dynamicConfig' | 'dbFilename'>;
+  concurrency?: { plan?: number; work?: number; judge?: number };
+}
+
+/**
+ * For scripts (benchmarks, history recording): longhaul's real workers with scripted agents, on
+ * TEMPORAL_ADDRESS or on a dev server started for the occasion, while `fn` runs.
+ */
+export async function withScriptedDeployment<T>(options: ScriptedDeploymentOptions, fn: (client: Client) => Promise<T>): Promise<T> {
+  Runtime.install({ logger: quietLogger() });
+  let address = process.env.TEMPORAL_ADDRESS;
+  const cliPath = address ? undefined : findTemporalCli();
+  if (!address && !cliPath) throw new Error('No Temporal CLI found: run scripts/install-temporal.sh or set TEMPORAL_ADDRESS');
+  const server = cliPath ? await startDevServer({ cliPath, headless: true, ...options.server }) : undefined;
+  address = server?.address ?? (address as string);
+  const connection = await NativeConnection.connect({ address });
+  const clientConnection = await Connection.connect({ address });
+  try {
+    const workers = await createLonghaulWorkers({
+      connection,
+      namespace: 'default',
+      taskQueue: options.taskQueue,
+      roles: [...workerRoles],
+      deps: testDeps(options.agents, new RecordingWorkspace()),
+      workflows: { workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger() }) },
+      concurrency: options.concurrency,
+    });
+    return await runLonghaulWorkers(workers, fn(new Client({ connection: clientConnection })));
+  } finally {
+    await connection.close();
+    await clientConnection.close();
+    await server?.stop();
+  }
+}
