@@ -16,8 +16,10 @@ import { treeScript } from '../test/support/treeScript';
 async function main(): Promise<void> {
   const tasks = Number(process.argv[2] ?? 1_000);
   const parallel = Number(process.argv[3] ?? 32);
-  const leaves = 4 * 5;
-  const agents = scriptedAgents(treeScript({ branching: [4, 5], tasksPerLeaf: () => Math.ceil(tasks / leaves), cycles: 1 }));
+  // Leaves of at most 25 tasks (a plan holds at most 30), under four areas.
+  const perArea = Math.max(1, Math.ceil(tasks / 25 / 4));
+  const tasksPerLeaf = Math.ceil(tasks / (4 * perArea));
+  const agents = scriptedAgents(treeScript({ branching: [4, perArea], tasksPerLeaf: () => tasksPerLeaf, cycles: 1 }));
   const taskQueue = `bench-${Date.now().toString(36)}`;
   // Persistent SQLite, as the embedded default runs.
   const server = { dbFilename: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'longhaul-bench-')), 'bench.sqlite') };
