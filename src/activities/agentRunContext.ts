@@ -11,11 +11,7 @@ export function startAgentRun(transcriptRef: string): { ctx: AgentRunContext; st
   const details = activity.info.heartbeatDetails as AgentCheckpoint | undefined;
   const resumeFrom = details && details.transcriptRef === transcriptRef ? details : undefined;
   let last: AgentCheckpoint | undefined = resumeFrom;
-  const beat = (): void => activity.heartbeat(last);
-  const timeoutMs = activity.info.heartbeatTimeoutMs ?? 60_000;
-  // Cheap locally (the worker throttles what it sends), and cancellation only arrives on a heartbeat.
-  const ticker = setInterval(beat, Math.max(500, Math.min(2_000, Math.floor(timeoutMs / 3))));
-  beat();
+  const ticker = startHeartbeat(() => last);
   return {
     ctx: {
       signal: activity.cancellationSignal,
@@ -23,11 +19,25 @@ export function startAgentRun(transcriptRef: string): { ctx: AgentRunContext; st
       transcriptRef,
       heartbeat(checkpoint: AgentCheckpoint): void {
         last = checkpoint;
-        beat();
+        ticker.beat();
       },
     },
-    stop: () => clearInterval(ticker),
+    stop: ticker.stop,
   };
+}
+
+/**
+ * Heartbeats the current activity every couple of seconds with `details()`, from now until `stop`.
+ * Cheap locally (the worker throttles what it sends); it lets Temporal tell slow work (a clone, a long
+ * model call) from a dead worker, and cancellation only arrives with a heartbeat's answer.
+ */
+export function startHeartbeat(details: () => unknown = () => undefined): { beat(): void; stop(): void } {
+  const activity = Context.current();
+  const beat = (): void => activity.heartbeat(details());
+  const timeoutMs = activity.info.heartbeatTimeoutMs ?? 60_000;
+  const ticker = setInterval(beat, Math.max(500, Math.min(2_000, Math.floor(timeoutMs / 3))));
+  beat();
+  return { beat, stop: () => clearInterval(ticker) };
 }
 
 /** Where an agent run's transcript lives, relative to longhaul's state folder. */

@@ -1,5 +1,5 @@
 import type { Agents } from '../agents/agentContracts';
-import type { Workspace } from '../git/workspaceContract';
+import type { ReadOnlyView, Workspace } from '../git/workspaceContract';
 import { JudgeInput, type JudgeResult } from '../schemas/judge';
 import { parseInput } from '../schemas/parseInput';
 import { clip } from '../schemas/task';
@@ -10,11 +10,13 @@ import { startAgentRun, transcriptRefFor } from './agentRunContext';
 export function createJudgeCycle(agents: Agents, workspace: Workspace) {
   return async function judgeCycle(raw: JudgeInput): Promise<JudgeResult> {
     const input = parseInput(JudgeInput, raw, 'judge input');
-    const headCommit = await workspace.targetHead({ projectId: input.projectId, repo: input.repo, targetBranch: input.targetBranch });
     const transcriptRef = transcriptRefFor(input.projectId, input.cycle, 'judge');
-    const view = await workspace.openReadOnlyView({ projectId: input.projectId, repo: input.repo, commit: headCommit });
+    // Heartbeats start before the fetch and checkout, which may wait for a clone or a lock.
     const run = startAgentRun(transcriptRef);
+    let view: ReadOnlyView | undefined;
     try {
+      const headCommit = await workspace.targetHead({ projectId: input.projectId, repo: input.repo, targetBranch: input.targetBranch });
+      view = await workspace.openReadOnlyView({ projectId: input.projectId, repo: input.repo, commit: headCommit });
       const judged = await agents.judge.judge(
         {
           projectId: input.projectId,
@@ -49,7 +51,7 @@ export function createJudgeCycle(agents: Agents, workspace: Workspace) {
       };
     } finally {
       run.stop();
-      await view.release();
+      await view?.release();
     }
   };
 }

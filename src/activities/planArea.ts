@@ -1,5 +1,5 @@
 import type { Agents } from '../agents/agentContracts';
-import type { Workspace } from '../git/workspaceContract';
+import type { ReadOnlyView, Workspace } from '../git/workspaceContract';
 import { parseInput } from '../schemas/parseInput';
 import { PlanProposal, PlanRequest, type PlanResult } from '../schemas/plan';
 import { startAgentRun, transcriptRefFor } from './agentRunContext';
@@ -13,15 +13,17 @@ export function createPlanArea(agents: Agents, workspace: Workspace) {
     const req = parseInput(PlanRequest, raw, 'plan request');
     const plannerName = req.plannerId.slice(req.projectId.length + 1);
     const transcriptRef = transcriptRefFor(req.projectId, req.cycle, `${plannerName}-round-${req.round}`);
-    const view = await workspace.openReadOnlyView({ projectId: req.projectId, repo: req.repo, commit: req.baseCommit });
+    // Heartbeats start before the checkout, which may wait for a clone or a lock.
     const run = startAgentRun(transcriptRef);
+    let view: ReadOnlyView | undefined;
     try {
+      view = await workspace.openReadOnlyView({ projectId: req.projectId, repo: req.repo, commit: req.baseCommit });
       const planned = await agents.planner.plan({ ...req, dir: view.dir }, run.ctx);
       const proposal = parseInput(PlanProposal, planned.result, 'plan from the planner agent');
       return { ...proposal, usage: planned.usage, transcriptRef, promptVersion: planned.promptVersion };
     } finally {
       run.stop();
-      await view.release();
+      await view?.release();
     }
   };
 }

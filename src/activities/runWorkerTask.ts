@@ -1,5 +1,6 @@
+import { Context } from '@temporalio/activity';
 import type { AgentResult, Agents, WorkerAgentRequest, WorkOutcome } from '../agents/agentContracts';
-import type { IntegrationResult, Workspace } from '../git/workspaceContract';
+import type { IntegrationResult, TaskWorktree, Workspace } from '../git/workspaceContract';
 import { parseInput } from '../schemas/parseInput';
 import { clip, type TaskResult } from '../schemas/task';
 import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
@@ -17,17 +18,18 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
     const transcriptRef = transcriptRefFor(input.projectId, input.cycle, input.taskId);
     const base = { taskId: input.taskId, title: input.task.title, transcriptRef };
     const run = startAgentRun(transcriptRef);
+    let worktree: TaskWorktree | undefined;
     try {
-      const worktree = await workspace.openTask({
+      worktree = await workspace.openTask({
         projectId: input.projectId,
         repo: input.repo,
         targetBranch: input.targetBranch,
         cycle: input.cycle,
         taskId: input.taskId,
         title: input.task.title,
+        sinceCommit: input.baseCommit,
       });
       if (worktree.integratedCommit) {
-        await worktree.dispose();
         return { ...base, status: 'done', summary: 'Integrated by an earlier attempt of this task.', commit: worktree.integratedCommit, usage: zeroUsage };
       }
       const request: WorkerAgentRequest = {
@@ -51,7 +53,6 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
         promptVersion: worked.promptVersion,
       });
       if (worked.result.outcome === 'blocked' || worked.stoppedBy) {
-        await worktree.dispose();
         const why = worked.stoppedBy ? `Stopped by ${worked.stoppedBy.replace('_', ' ')}. ` : '';
         return finish({ status: worked.stoppedBy ? 'failed' : 'blocked', summary: `${why}${worked.result.summary}` });
       }
@@ -65,7 +66,6 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
           return resolved.result.outcome === 'done';
         },
       });
-      await worktree.dispose();
       switch (integration.status) {
         case 'integrated':
           return finish({ status: 'done', summary: worked.result.summary, commit: integration.commit });
@@ -81,6 +81,11 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
       }
     } finally {
       run.stop();
+      // On every path, failures included: disposing keeps unfinished work on the task branch and
+      // frees the worktree, so a retry on this machine continues from it instead of finding it busy.
+      await worktree?.dispose().catch((err: unknown) => {
+        Context.current().log.warn('Could not dispose of the task worktree', { taskId: input.taskId, error: String(err) });
+      });
     }
   };
 }

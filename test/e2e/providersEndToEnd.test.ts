@@ -135,14 +135,24 @@ test('rate limits, server errors and overload are retried by Temporal and the pr
   const normal = projectResponder();
   const faults: FakeFault[] = [{ fault: 'rate_limit', retryAfterSeconds: 1 }, { fault: 'server_error' }, { fault: 'overloaded' }];
   let served = 0;
-  // The first planner call meets all three faults in turn, then the run goes on normally.
-  const responder: Responder = (req) => (req.toolNames.includes('submit_plan') && served < faults.length ? faults[served++] : normal(req));
+  let workerFaulted = false;
+  // The first planner call meets all three faults in turn, the first worker call one more (its retry
+  // must find its worktree free again), then the run goes on normally.
+  const responder: Responder = (req) => {
+    if (req.toolNames.includes('submit_plan') && served < faults.length) return faults[served++];
+    if (req.toolNames.includes('finish_task') && !workerFaulted) {
+      workerFaulted = true;
+      return { fault: 'server_error' };
+    }
+    return normal(req);
+  };
   await withProvider('anthropic', 'anthropic:claude-opus-4-5', responder, ({ taskQueue, server, deps }) =>
     withLonghaulWorkers({ taskQueue, deps }, async (client) => {
       const result = await client.workflow.execute(projectWorkflow, { taskQueue, workflowId: taskQueue, args: [{ goal: 'Greet', repo: createRepo() }] });
       expect(result).toMatchObject({ outcome: 'done', tasksDone: 2 });
       expect(served).toBe(3);
-      expect(server.requests.length).toBe(9 + 3);
+      expect(workerFaulted).toBe(true);
+      expect(server.requests.length).toBe(9 + 3 + 1);
       // Failed calls cost nothing: usage counts the successful calls only.
       expect(result.usage.calls).toBe(9);
     }),
