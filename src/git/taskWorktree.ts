@@ -145,7 +145,7 @@ export class GitTaskWorktree implements TaskWorktree {
     const worktree = new GitTaskWorktree(cache, dir, branch, request, owner, worktreeGitDir, settings);
     try {
       const targetHead = await fetchTargetHead(git, worktreeGitDir, cache.source, request.targetBranch);
-      const landed = await findTaskCommits(git, targetHead, request.taskId);
+      const landed = await findTaskCommits(git, request.sinceCommit ? `${request.sinceCommit}..${targetHead}` : targetHead, request.taskId);
       worktree.integratedCommit = landed[landed.length - 1];
       if (mode === 'fresh') {
         await git(['reset', '--hard', targetHead]);

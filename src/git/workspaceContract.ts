@@ -27,6 +27,11 @@ export interface OpenTaskRequest {
   cycle: number;
   taskId: string;
   title: string;
+  /**
+   * The cycle's base commit: only commits after it count as an earlier attempt of this task, so a
+   * task of another project (or an earlier run under the same id) with the same id never does.
+   */
+  sinceCommit?: string;
 }
 
 export interface ConflictInfo {

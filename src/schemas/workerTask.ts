@@ -10,6 +10,8 @@ export const WorkerTaskInput = z.object({
   task: PlannedTask,
   repo: z.string().min(1),
   targetBranch: z.string().min(1),
+  /** The cycle's base commit; earlier attempts of this task are looked for only after it. */
+  baseCommit: z.string().optional(),
   testCommand: z.string().optional(),
   model: z.string().min(1),
   steering: z.array(z.string()),
