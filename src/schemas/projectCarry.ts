@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PlannerReport } from './plannerReport';
 import { CycleFinished } from './cycle';
 import { ProjectSettings } from './projectSettings';
+import { TaskCounts } from './status';
 import { Usage } from './usage';
 import { Verdict } from './verdict';
 
@@ -15,6 +16,15 @@ export const LedgerEntry = z.object({
   closedNotified: z.boolean(),
 });
 export type LedgerEntry = z.infer<typeof LedgerEntry>;
+
+/** Planners of the current cycle that have finished, folded into counts to keep the carried state small. */
+export const FinishedPlanners = z.object({
+  planners: z.number().int().nonnegative(),
+  tasks: TaskCounts,
+  tasksStarted: z.number().int().nonnegative(),
+  usage: Usage,
+});
+export type FinishedPlanners = z.infer<typeof FinishedPlanners>;
 
 /** Everything a project run hands to the next one when it continues-as-new. */
 export const ProjectCarry = z.object({
@@ -30,6 +40,7 @@ export const ProjectCarry = z.object({
   headCommit: z.string().optional(),
   ledger: z.array(LedgerEntry),
   ledgerSeq: z.number().int().nonnegative(),
+  ledgerFinished: FinishedPlanners.optional(),
   /** A cycle that finished while the previous run was handing over. */
   finishedCycle: CycleFinished.optional(),
 });

@@ -9,11 +9,13 @@ import { roleTaskQueue, type ActivityRole } from './taskQueues';
  */
 export const defaultHeartbeatSeconds = 60;
 
-// How long one attempt may take, and how often it is tried, per role.
-const roleLimits: Record<ActivityRole, { startToCloseTimeout: Duration; initialInterval: Duration; maximumAttempts: number }> = {
-  plan: { startToCloseTimeout: '30 minutes', initialInterval: '2 seconds', maximumAttempts: 6 },
+// How long one attempt may take, and how often it is tried, per role. Planning and judging are retried
+// for as long as the failure is retryable (an outage must not end a weeks-long project); a worker task
+// is retried a few times, then goes back to its planner as failed.
+const roleLimits: Record<ActivityRole, { startToCloseTimeout: Duration; initialInterval: Duration; maximumAttempts?: number }> = {
+  plan: { startToCloseTimeout: '30 minutes', initialInterval: '2 seconds' },
   work: { startToCloseTimeout: '4 hours', initialInterval: '5 seconds', maximumAttempts: 4 },
-  judge: { startToCloseTimeout: '1 hour', initialInterval: '2 seconds', maximumAttempts: 6 },
+  judge: { startToCloseTimeout: '1 hour', initialInterval: '2 seconds' },
 };
 
 /**

@@ -1,12 +1,12 @@
 import {
   CancellationScope,
-  executeChild,
   getExternalWorkflowHandle,
   isCancellation,
   log,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/createActivities';
@@ -24,6 +24,9 @@ import { plannerWorkflow } from './plannerWorkflow';
 import { phaseRecorder, startAttributes } from './visibility';
 
 type Activities = ReturnType<typeof createActivities>;
+
+/** Steering instructions kept, as in the project and the planners. */
+const keptSteering = 20;
 
 /**
  * One fresh cycle: fix the base commit, let the root planner (and its tree) plan and run the work,
@@ -62,6 +65,7 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
     const steer = parseSignal(SteerInput, raw, 'steer signal');
     if (!steer) return;
     status.steering.push(steer.instruction);
+    if (status.steering.length > keptSteering) status.steering.splice(0, status.steering.length - keptSteering);
     forwardToRoot(() => getExternalWorkflowHandle(rootPlannerId).signal(steerSignal, steer));
   });
 
@@ -100,21 +104,28 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
       models: settings.models,
       maxPlannerDepth: settings.limits.maxPlannerDepth,
       maxPlannerRounds: settings.limits.maxPlannerRounds,
-      steering: status.steering,
+      steering: [...status.steering],
       previousVerdict: input.previousVerdict,
       paused: status.paused,
       searchAttributes: settings.searchAttributes,
       heartbeatTimeoutSeconds: heartbeatSeconds,
     };
-    rootRunning = true;
-    const root: PlannerSummary = await executeChild(plannerWorkflow, {
+    const rootHandle = await startChild(plannerWorkflow, {
       workflowId: rootPlannerId,
       args: [rootInput],
       staticSummary: `Root planner, cycle ${cycle}`,
       staticDetails: settings.goal.slice(0, 2_000),
       typedSearchAttributes: startAttributes(settings.searchAttributes, settings.projectId, 'planner', cycle),
     });
-
+    // Forward from now on; first send what changed while the root planner was starting.
+    rootRunning = true;
+    for (const instruction of status.steering.slice(rootInput.steering.length)) {
+      forwardToRoot(() => getExternalWorkflowHandle(rootPlannerId).signal(steerSignal, { instruction }));
+    }
+    if (status.paused !== rootInput.paused) {
+      forwardToRoot(() => getExternalWorkflowHandle(rootPlannerId).signal(status.paused ? pauseSignal : resumeSignal));
+    }
+    const root: PlannerSummary = await rootHandle.result();
     rootRunning = false;
     status.phase = 'judging';
     details(`judging ${root.tasksDone} done and ${root.tasksFailed} failed tasks`);

@@ -20,7 +20,7 @@ import { clip, type PlannedTask, type TaskResult, type TaskStatus } from '../sch
 import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
 import { roleActivityOptions } from './activityOptions';
 import { areaSlug } from './areaSlug';
-import { grantSlotsSignal, plannerStatusQuery, type SlotGrant } from './messages/plannerMessages';
+import { grantSlotsSignal, plannerStatusQuery, SlotGrant } from './messages/plannerMessages';
 import type { PlannerReport } from '../schemas/plannerReport';
 import { plannerReportSignal } from './messages/projectMessages';
 import { pauseSignal, resumeSignal, SteerInput, steerSignal } from './messages/steeringMessages';
@@ -109,7 +109,9 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
     }
   };
 
-  setHandler(grantSlotsSignal, (grant: SlotGrant) => {
+  setHandler(grantSlotsSignal, (raw: SlotGrant) => {
+    const grant = parseSignal(SlotGrant, raw, 'slot grant');
+    if (!grant) return;
     grantedSeen += grant.count;
     available += grant.count;
     if (grant.closed && !closed) {
@@ -255,6 +257,7 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
       task: item.task,
       repo: input.repo,
       targetBranch: input.targetBranch,
+      baseCommit: input.baseCommit,
       testCommand: input.testCommand,
       model: input.models.worker,
       steering: [...steering],
@@ -301,6 +304,7 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
       }
       version++;
       updateDetails();
+      if (queue.length === 0 && running === 0) break; // Everything was skipped: nothing left to wait for.
       const seen = version;
       await condition(() => version !== seen);
       throwIfReportFailed();
@@ -315,20 +319,18 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
     }
     const started: ChildPlanner[] = [];
     for (const spec of plan.subplanners) {
-      const index = children.length;
+      if (closed) break; // No slots will come: a new sub-planner would only plan for nothing.
       const workflowId = uniqueChildId(`${self}/${areaSlug(spec.area)}`);
       const childInput: PlannerInput = {
         ...input,
         parentId: self,
-        path: `${input.path}.${index}`,
+        path: `${input.path}.${children.length}`,
         depth: input.depth + 1,
         area: spec.area,
         areaGoal: spec.goal,
         steering: [...steering],
         paused,
       };
-      const child: ChildPlanner = { workflowId, area: spec.area };
-      children.push(child);
       const handle = await startChild(plannerWorkflow, {
         workflowId,
         args: [childInput],
@@ -336,6 +338,15 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
         staticDetails: spec.goal.slice(0, 2_000),
         typedSearchAttributes: startAttributes(input.searchAttributes, input.projectId, 'planner', input.cycle),
       });
+      // Registered only once it exists, so forwarded signals never go to a child not yet started;
+      // what changed while it was starting is sent now.
+      const child: ChildPlanner = { workflowId, area: spec.area };
+      children.push(child);
+      started.push(child);
+      const childHandle = getExternalWorkflowHandle(workflowId);
+      const catchUp: Promise<void>[] = steering.slice(childInput.steering.length).map((instruction) => childHandle.signal(steerSignal, { instruction }));
+      if (paused !== childInput.paused) catchUp.push(childHandle.signal(paused ? pauseSignal : resumeSignal));
+      for (const send of catchUp) send.catch((err: unknown) => log.warn('Could not catch a sub-planner up', { child: workflowId, error: String(err) }));
       handle
         .result()
         .then(
@@ -350,7 +361,6 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
           version++;
           updateDetails();
         });
-      started.push(child);
     }
     return started;
   }

@@ -16,9 +16,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/createActivities';
-import type { CycleFinished, CycleInput } from '../schemas/cycle';
+import { CycleFinished, type CycleInput } from '../schemas/cycle';
 import { defaultLimits, Limits, LimitsPatch } from '../schemas/limits';
-import type { PlannerReport } from '../schemas/plannerReport';
+import { PlannerReport } from '../schemas/plannerReport';
 import { ProjectCarry } from '../schemas/projectCarry';
 import { ProjectInput } from '../schemas/projectInput';
 import type { ProjectSettings } from '../schemas/projectSettings';
@@ -80,7 +80,7 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
   const verdicts: Verdict[] = carry?.verdicts ?? [];
   let headCommit = carry?.headCommit;
   let finishedCycle: CycleFinished | undefined = carry?.finishedCycle;
-  const ledger = new SlotLedger(carry?.ledger ?? [], carry?.ledgerSeq ?? 0);
+  const ledger = new SlotLedger(carry?.ledger ?? [], carry?.ledgerSeq ?? 0, carry?.ledgerFinished);
   let outcome: ProjectOutcome | undefined;
   let outcomeReason: string | undefined;
   let cyclesThisRun = 0;
@@ -118,7 +118,7 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
     if (!activeCycleId || handingOver) return;
     const closedBecause = limitReason();
     if (closedBecause) {
-      for (const plannerId of ledger.takeUnnotifiedWaiters()) sendGrant(plannerId, { count: 0, closed: true, reason: closedBecause });
+      for (const plannerId of ledger.takeUnnotified()) sendGrant(plannerId, { count: 0, closed: true, reason: closedBecause });
       return;
     }
     if (paused) return;
@@ -184,7 +184,9 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
     );
   }
 
-  setHandler(plannerReportSignal, (report: PlannerReport) => {
+  setHandler(plannerReportSignal, (raw: PlannerReport) => {
+    const report = parseSignal(PlannerReport, raw, 'planner report');
+    if (!report) return;
     const activeCycle = activeCycleId ? cycle : undefined;
     if (!ledger.apply(report, activeCycle)) {
       log.warn('Ignoring a report from a planner of another cycle', { planner: report.workflowId, cycle: report.cycle });
@@ -193,7 +195,9 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
     distributeSlots();
     updateDetails();
   });
-  setHandler(cycleFinishedSignal, (message: CycleFinished) => {
+  setHandler(cycleFinishedSignal, (raw: CycleFinished) => {
+    const message = parseSignal(CycleFinished, raw, 'cycle-finished signal');
+    if (!message) return;
     if (activeCycleId && message.cycle === cycle) finishedCycle = message;
   });
   setHandler(pauseSignal, () => {
@@ -260,6 +264,7 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
     // Deliver what is in flight first; anything that arrives meanwhile is in the state we carry.
     handingOver = true;
     await condition(() => pendingSignals.size === 0 && allHandlersFinished());
+    ledger.compact();
     return continueAsNew<typeof projectWorkflow>(input, carryState(resolved));
   }
 
@@ -298,7 +303,8 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
     totals.started += Math.max(ledger.tasksStarted(), summary.tasksDone + summary.tasksFailed);
     totals.done += summary.tasksDone;
     totals.failed += summary.tasksFailed;
-    completedUsage = addUsage(completedUsage, summary.usage);
+    // Every planner reported its own usage, failed ones included; the judge's comes with the verdict.
+    completedUsage = addUsage(completedUsage, addUsage(ledger.usage(), summary.verdict.usage));
     ledger.clear();
     headCommit = summary.headCommit;
     verdicts.push(summary.verdict);
@@ -353,7 +359,14 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
       // cancellation is passed on by hand, and the project ends once the cycle's tree has wound down.
       const cycleId = activeCycleId;
       await CancellationScope.nonCancellable(async () => {
-        await getExternalWorkflowHandle(cycleId).cancel();
+        if (finishedCycle) return; // It ended already.
+        try {
+          await getExternalWorkflowHandle(cycleId).cancel();
+        } catch (cancelError) {
+          log.warn('Could not cancel the running cycle; it may have ended meanwhile', { cycleId, error: String(cancelError) });
+          return;
+        }
+        // Bounded: a cycle terminated by hand would never report, and the project must still end.
         await condition(() => finishedCycle !== undefined, '1 hour');
       });
     }

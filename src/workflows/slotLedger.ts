@@ -1,4 +1,4 @@
-import type { LedgerEntry } from '../schemas/projectCarry';
+import type { FinishedPlanners, LedgerEntry } from '../schemas/projectCarry';
 import type { PlannerReport } from '../schemas/plannerReport';
 import type { PlannerNode, TaskCounts } from '../schemas/status';
 import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
@@ -12,10 +12,33 @@ export class SlotLedger {
   constructor(
     private entries: LedgerEntry[],
     private seq: number,
+    private finished: FinishedPlanners = emptyFinished(),
   ) {}
 
-  get state(): { ledger: LedgerEntry[]; ledgerSeq: number } {
-    return { ledger: this.entries, ledgerSeq: this.seq };
+  get state(): { ledger: LedgerEntry[]; ledgerSeq: number; ledgerFinished: FinishedPlanners } {
+    return { ledger: this.entries, ledgerSeq: this.seq, ledgerFinished: this.finished };
+  }
+
+  /**
+   * Folds finished planners into counts (before continue-as-new), so the carried state grows with the
+   * planners still running, not with every planner the cycle ever had.
+   */
+  compact(): void {
+    const [done, live] = partition(this.entries, (e) => e.report.state === 'done');
+    for (const { report } of done) {
+      this.finished = {
+        planners: this.finished.planners + 1,
+        tasks: addCounts(this.finished.tasks, report.tasks),
+        tasksStarted: this.finished.tasksStarted + report.tasksStarted,
+        usage: addUsage(this.finished.usage, report.usage),
+      };
+    }
+    this.entries = live;
+  }
+
+  /** Planners of this cycle folded away by `compact`. */
+  get finishedPlanners(): number {
+    return this.finished.planners;
   }
 
   /** Applies a planner's report; returns false for one from another cycle. */
@@ -26,6 +49,8 @@ export class SlotLedger {
       this.entries.push({ report, granted: 0, queuedAt: ++this.seq, closedNotified: false });
       return true;
     }
+    // A finished planner sends nothing after its final report; anything later is a stale one.
+    if (entry.report.state === 'done') return true;
     const wasWaiting = wants(entry) > 0;
     entry.report = report;
     if (!wasWaiting && wants(entry) > 0) entry.queuedAt = ++this.seq;
@@ -44,7 +69,9 @@ export class SlotLedger {
 
   /** Tasks started or about to start (granted but not yet seen by the planner). */
   tasksStarted(): number {
-    return this.entries.reduce((sum, e) => sum + e.report.tasksStarted + Math.max(0, e.granted - e.report.grantedSeen), 0);
+    // Grants on their way to a planner that has finished will never start a task.
+    const inFlight = (e: LedgerEntry): number => (e.report.state === 'done' ? 0 : Math.max(0, e.granted - e.report.grantedSeen));
+    return this.entries.reduce((sum, e) => sum + e.report.tasksStarted + inFlight(e), this.finished.tasksStarted);
   }
 
   /**
@@ -76,11 +103,14 @@ export class SlotLedger {
     return grants;
   }
 
-  /** Planners that want slots but have not yet been told that none will come. */
-  takeUnnotifiedWaiters(): string[] {
+  /**
+   * Running planners not yet told that no slots will come. All of them, not only those waiting now:
+   * a planner still planning would otherwise go on paying for plans that can never run.
+   */
+  takeUnnotified(): string[] {
     const ids: string[] = [];
     for (const entry of this.entries) {
-      if (wants(entry) > 0 && !entry.closedNotified) {
+      if (entry.report.state !== 'done' && !entry.closedNotified) {
         entry.closedNotified = true;
         ids.push(entry.report.workflowId);
       }
@@ -94,19 +124,11 @@ export class SlotLedger {
   }
 
   counts(): TaskCounts {
-    return this.entries.reduce(
-      (sum, e) => ({
-        queued: sum.queued + e.report.tasks.queued,
-        running: sum.running + e.report.tasks.running,
-        done: sum.done + e.report.tasks.done,
-        failed: sum.failed + e.report.tasks.failed,
-      }),
-      { queued: 0, running: 0, done: 0, failed: 0 },
-    );
+    return this.entries.reduce((sum, e) => addCounts(sum, e.report.tasks), this.finished.tasks);
   }
 
   usage(): Usage {
-    return this.entries.reduce((sum, e) => addUsage(sum, e.report.usage), zeroUsage);
+    return this.entries.reduce((sum, e) => addUsage(sum, e.report.usage), this.finished.usage);
   }
 
   nodes(): PlannerNode[] {
@@ -127,7 +149,20 @@ export class SlotLedger {
 
   clear(): void {
     this.entries = [];
+    this.finished = emptyFinished();
   }
+}
+
+function emptyFinished(): FinishedPlanners {
+  return { planners: 0, tasks: { queued: 0, running: 0, done: 0, failed: 0 }, tasksStarted: 0, usage: zeroUsage };
+}
+
+function addCounts(a: TaskCounts, b: TaskCounts): TaskCounts {
+  return { queued: a.queued + b.queued, running: a.running + b.running, done: a.done + b.done, failed: a.failed + b.failed };
+}
+
+function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((item) => !test(item))];
 }
 
 function held(entry: LedgerEntry): number {

@@ -114,3 +114,26 @@ test('continue-as-new every few cycles keeps state, and signals sent during the 
     console.log(`12 cycles ran in ${runs.length} project runs; ${sent.length} signals sent, all received`);
   });
 });
+
+test('reaching maxCostUsd tells every running planner to stop, and the project ends limit_reached', async () => {
+  const taskQueue = uniqueName('costlimit');
+  const agents = scriptedAgents({
+    plan: (req) =>
+      req.depth === 0 && req.round === 0
+        ? { summary: 'split', tasks: [task('root 1'), task('root 2')], subplanners: [{ area: 'a', goal: 'a' }, { area: 'b', goal: 'b' }], done: false }
+        : req.round === 0
+          ? { summary: req.area, tasks: [1, 2, 3, 4].map((n) => task(`${req.area} ${n}`)), subplanners: [], done: false }
+          : { summary: 'more', tasks: [task(`${req.area} again ${req.round}`)], subplanners: [], done: false },
+    judge: () => ({ verdict: 'continue', reasons: 'not yet' }),
+  });
+  // Each scripted call costs $0.0015: the three first plans alone cross $0.004.
+  const result = await withLonghaulWorkers({ taskQueue, deps: testDeps(agents, new RecordingWorkspace()) }, (client) =>
+    client.workflow.execute(projectWorkflow, { taskQueue, workflowId: taskQueue, args: [{ goal: 'g', repo: '/x', limits: { maxCostUsd: 0.004, maxParallelWorkers: 1 } }] }),
+  );
+  expect(result.outcome).toBe('limit_reached');
+  expect(result.reason).toContain('maxCostUsd');
+  expect(result.cycles).toBe(1);
+  // Planners stopped planning once told: no further rounds, and far from all tasks ran.
+  expect(agents.calls.plan).toBeLessThanOrEqual(3);
+  expect(agents.calls.work).toBeLessThan(10);
+});
