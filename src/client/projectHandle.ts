@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { isGrpcCancelledError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { z } from 'zod';
 import { CycleStatus } from '../schemas/cycle';
 import { Limits, LimitsPatch } from '../schemas/limits';
@@ -179,10 +179,14 @@ export class ProjectHandle {
 
   /** Runs a query or update, translating "not there" and "nobody answered" into project errors. */
   private async answered<T>(call: () => Promise<T>, timeoutMs: number): Promise<T> {
+    const started = Date.now();
     try {
       return await call();
     } catch (err) {
-      if (isDeadlineExceeded(err) || isNoPoller(err)) throw new ProjectNotAnsweringError(this.projectId, timeoutMs, { cause: err });
+      // A call cut off at our deadline may surface as CANCELLED rather than DEADLINE_EXCEEDED (seen on a
+      // busy server): past the deadline, either way nobody answered in time.
+      const outOfTime = isGrpcCancelledError(err) && Date.now() - started >= timeoutMs;
+      if (isDeadlineExceeded(err) || isNoPoller(err) || outOfTime) throw new ProjectNotAnsweringError(this.projectId, timeoutMs, { cause: err });
       if (err instanceof WorkflowNotFoundError) throw await this.notFoundReason();
       throw err;
     }

@@ -71,9 +71,11 @@ describe('a large project', () => {
     expect(big.tasks).toBe(2_000);
     console.log(describeRun('2,000-task project', big));
     const baseRun = base as Run;
-    // Work spreads over more planners and more continued-as-new project runs, not into one history.
+    // Work spreads over more planners and more continued-as-new project runs, not into one history:
+    // ten times the tasks, about the same largest event count. Bytes grow a little with the number of
+    // planners running at once (their state is carried across continue-as-new), far below any limit.
     expect(big.largestByEvents.events).toBeLessThan(baseRun.largestByEvents.events * 2);
-    expect(big.largestByBytes.bytes).toBeLessThan(baseRun.largestByBytes.bytes * 2);
-    expect(big.largestByBytes.bytes).toBeLessThan(2 * 1024 * 1024);
+    expect(big.largestByBytes.bytes).toBeLessThan(baseRun.largestByBytes.bytes * 3);
+    expect(big.largestByBytes.bytes).toBeLessThan(1024 * 1024);
   }, 600_000);
 });
