@@ -292,6 +292,18 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
     finishedCycle = undefined;
     activeCycleId = undefined;
     cyclesThisRun++;
+    if (!message.summary && message.error === 'cancelled') {
+      // An operator cancelled this one cycle (cancelling the project takes another path): keep what
+      // it did and spent, and go on with a fresh cycle.
+      const counts = ledger.counts();
+      totals.started += ledger.tasksStarted();
+      totals.done += counts.done;
+      totals.failed += counts.failed;
+      completedUsage = addUsage(completedUsage, ledger.usage());
+      ledger.clear();
+      log.warn('Cycle was cancelled; starting a fresh one', { cycle: message.cycle });
+      return;
+    }
     if (!message.summary) {
       throw ApplicationFailure.create({
         type: 'CycleFailed',

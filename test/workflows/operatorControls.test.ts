@@ -139,3 +139,25 @@ test('cancelling a project cancels its cycle, planners and running agents', asyn
     expect(planner.status.name).toBe('CANCELLED');
   });
 });
+
+test('cancelling one cycle from outside ends that cycle only; the project goes on with a fresh one', async () => {
+  const taskQueue = uniqueName('cancelcycle');
+  const gate = new Gate();
+  const agents = scriptedAgents({
+    plan: (req) => ({ summary: 'plan', tasks: req.round === 0 ? [task(`cycle ${req.cycle} task`)] : [], subplanners: [], done: req.round > 0 }),
+    async work(req, ctx) {
+      if (req.cycle === 1) await gate.pass(ctx.signal);
+      return writeTaskFile(req);
+    },
+    judge: () => ({ verdict: 'done', reasons: 'ok' }),
+  });
+  await withLonghaulWorkers({ taskQueue, deps: testDeps(agents, new RecordingWorkspace()) }, async (client) => {
+    const handle = await client.workflow.start(projectWorkflow, { taskQueue, workflowId: taskQueue, args: [{ goal: 'g', repo: '/unused' }] });
+    await eventually(async () => gate.waiting === 1, 30_000, 'a blocked agent in cycle 1');
+    await client.workflow.getHandle(`${taskQueue}/cycle-1`).cancel();
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'done', cycles: 2, tasksDone: 1 });
+    expect(result.verdicts.map((v) => v.cycle)).toEqual([2]);
+    expect((await client.workflow.getHandle(`${taskQueue}/cycle-1`).describe()).status.name).toBe('CANCELLED');
+  });
+});
