@@ -18,9 +18,19 @@ beforeAll(async () => {
   Runtime.install({ logger: quietLogger() });
   // An installed test server when there is one; otherwise the SDK downloads it.
   const installed = findTemporalTestServer();
-  env = await TestWorkflowEnvironment.createTimeSkipping(
-    installed ? { server: { executable: { type: 'existing-path', path: installed } } } : undefined,
-  );
+  const options = installed ? { server: { executable: { type: 'existing-path' as const, path: installed } } } : undefined;
+  // The SDK gives the server only about 5 s to come up; on a busy 2-core machine that is sometimes
+  // too short, so a failed start is tried again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      env = await TestWorkflowEnvironment.createTimeSkipping(options);
+      return;
+    } catch (err) {
+      if (attempt === 4) throw err;
+      console.warn(`Time-skipping test server did not start (attempt ${attempt}), trying again: ${(err as Error).message.slice(0, 120)}`);
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+  }
 }, 120_000);
 
 afterAll(async () => {
