@@ -203,6 +203,8 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
   });
   function throwIfReportFailed(): void {
     if (reportFailure !== undefined) {
+      // A report cut short by this planner's own cancellation is the cancellation, not a lost project.
+      if (isCancellation(reportFailure)) throw reportFailure;
       throw ApplicationFailure.create({
         type: 'ProjectUnreachable',
         nonRetryable: true,
