@@ -1,19 +1,9 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { existsSync, mkdirSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { GitFailureType } from '../../src/git/gitFailures';
 import { defaultWorkdir, GitWorkspace } from '../../src/git/gitWorkspace';
 import { cacheGitDir, createBareRemote, createSourceRepo, git, removeDir, runPool, taskTrailers, tempDir, worktreeList } from '../support/gitFixtures';
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ApplicationFailure) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
+import { failureOf } from '../support/failureOf';
 
 describe('a remote repository reached through a file:// URL', () => {
   let root: string;

@@ -1,19 +1,9 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GitFailureType } from '../../src/git/gitFailures';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
 import { createSourceRepo, git, removeDir, snapshotTree, taskTrailers, tempDir } from '../support/gitFixtures';
-
-async function rejection(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ApplicationFailure) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
+import { failureOf } from '../support/failureOf';
 
 describe("the user's checked-out branch", () => {
   let root: string;
@@ -39,7 +29,7 @@ describe("the user's checked-out branch", () => {
   it('refuses a dirty checked-out target with a clear, non-retryable error and touches nothing', async () => {
     makeDirty();
     const before = snapshotTree(source);
-    const failure = await rejection(
+    const failure = await failureOf(
       workspace.prepareCycle({ projectId: 'p', repo: source, targetBranch: 'main', cycle: 1 }),
     );
     expect(failure.type).toBe(GitFailureType.dirtyTargetBranch);
@@ -95,7 +85,7 @@ describe("the user's checked-out branch", () => {
     const task = await workspace.openTask({ projectId: 'p', repo: source, targetBranch: 'main', cycle: 1, taskId: 't', title: 't' });
     await fs.writeFile(path.join(task.dir, 'files', 'f0003.txt'), 'agent change\n');
     await fs.writeFile(path.join(source, 'files', 'f0003.txt'), 'user change\n');
-    const failure = await rejection(task.integrate({ message: 'Agent change', resolveConflict: async () => false }));
+    const failure = await failureOf(task.integrate({ message: 'Agent change', resolveConflict: async () => false }));
     await task.dispose();
     expect(failure.type).toBe(GitFailureType.dirtyTargetBranch);
     expect(failure.nonRetryable).toBe(true);

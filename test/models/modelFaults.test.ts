@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { isAbortError } from '../../src/models/modelErrors';
 import type { ModelClient } from '../../src/models/modelClient';
 import { type FakeModelServer, replyWithText, startFakeModelServer } from '../support/fakeModelServer';
-import { clientFor, failureOf, testPrices } from './modelTestSupport';
+import { failureOf } from '../support/failureOf';
+import { clientFor, testPrices } from './modelTestSupport';
 import { createModelClient } from '../../src/models/createModelClient';
 
 const providers = ['openai', 'anthropic'] as const;

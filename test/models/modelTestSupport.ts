@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { createModelClient } from '../../src/models/createModelClient';
 import type { ModelClient, ToolSpec } from '../../src/models/modelClient';
 import { mergePriceTable, type PriceTable } from '../../src/models/priceTable';
@@ -46,16 +45,3 @@ export const writeFileTool: ToolSpec = {
   },
 };
 
-/** The rejection of `promise`, which must be an ApplicationFailure. */
-export async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  let rejection: unknown;
-  try {
-    await promise;
-  } catch (err) {
-    rejection = err;
-  }
-  if (!(rejection instanceof ApplicationFailure)) {
-    throw new Error(`expected an ApplicationFailure, got ${rejection === undefined ? 'success' : String(rejection)}`);
-  }
-  return rejection;
-}
