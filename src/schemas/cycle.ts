@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ProjectSettings } from './projectSettings';
-import { Usage } from './usage';
+import { SubtreeTotals } from './subtreeTotals';
 import { Verdict } from './verdict';
 
 export const PreviousVerdict = z.object({
@@ -24,14 +24,8 @@ export const CycleSummary = z.object({
   cycle: z.number().int().positive(),
   baseCommit: z.string(),
   headCommit: z.string(),
-  tasksDone: z.number().int().nonnegative(),
-  tasksFailed: z.number().int().nonnegative(),
-  tasksSkipped: z.number().int().nonnegative(),
-  commits: z.number().int().nonnegative(),
-  planners: z.number().int().positive(),
-  usage: Usage,
   verdict: Verdict,
-});
+}).extend(SubtreeTotals.shape);
 export type CycleSummary = z.infer<typeof CycleSummary>;
 
 export const cyclePhases = ['preparing', 'planning', 'judging', 'finished'] as const;

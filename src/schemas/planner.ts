@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ResolvedModels } from './modelRef';
 import { PreviousVerdict } from './cycle';
-import { Usage } from './usage';
+import { SubtreeTotals } from './subtreeTotals';
 
 export const PlannerInput = z.object({
   projectWorkflowId: z.string().min(1),
@@ -30,16 +30,10 @@ export const PlannerInput = z.object({
 export type PlannerInput = z.infer<typeof PlannerInput>;
 
 /** A planner's subtree, rolled up for its parent. */
-export const PlannerSummary = z.object({
+export const PlannerSummary = SubtreeTotals.extend({
   workflowId: z.string(),
   area: z.string(),
   summary: z.string().max(4_000),
   rounds: z.number().int().nonnegative(),
-  tasksDone: z.number().int().nonnegative(),
-  tasksFailed: z.number().int().nonnegative(),
-  tasksSkipped: z.number().int().nonnegative(),
-  commits: z.number().int().nonnegative(),
-  planners: z.number().int().positive(),
-  usage: Usage,
 });
 export type PlannerSummary = z.infer<typeof PlannerSummary>;

@@ -18,6 +18,7 @@ import { cycleStatusQuery } from './messages/cycleMessages';
 import { cycleFinishedSignal } from './messages/projectMessages';
 import { pauseSignal, resumeSignal, SteerInput, steerSignal } from './messages/steeringMessages';
 import { parseInput } from '../schemas/parseInput';
+import { subtreeTotalsOf } from '../schemas/subtreeTotals';
 import { parseSignal } from './parseSignal';
 import { describeFailure } from './describeFailure';
 import { plannerWorkflow } from './plannerWorkflow';
@@ -149,11 +150,7 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
       cycle,
       baseCommit: prepared.baseCommit,
       headCommit,
-      tasksDone: root.tasksDone,
-      tasksFailed: root.tasksFailed,
-      tasksSkipped: root.tasksSkipped,
-      commits: root.commits,
-      planners: root.planners,
+      ...subtreeTotalsOf(root),
       usage: addUsage(root.usage, verdict.usage),
       verdict,
     };

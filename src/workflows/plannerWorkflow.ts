@@ -25,6 +25,7 @@ import type { PlannerReport } from '../schemas/plannerReport';
 import { plannerReportSignal } from './messages/projectMessages';
 import { pauseSignal, resumeSignal, SteerInput, steerSignal } from './messages/steeringMessages';
 import { parseInput } from '../schemas/parseInput';
+import { addSubtreeTotals, subtreeTotalsOf } from '../schemas/subtreeTotals';
 import { parseSignal } from './parseSignal';
 import { describeFailure } from './describeFailure';
 import { phaseRecorder, startAttributes } from './visibility';
@@ -467,29 +468,17 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
   await reporting;
   throwIfReportFailed();
 
-  let subtree: PlannerSummary = {
+  // Failed sub-planners add nothing here; the project counts their work from their reports.
+  const totals = children.reduce(
+    (sum, child) => (child.result ? addSubtreeTotals(sum, subtreeTotalsOf(child.result)) : sum),
+    { tasksDone: done, tasksFailed: failed, tasksSkipped: skipped, commits, planners: 1, usage },
+  );
+  const subtree: PlannerSummary = {
     workflowId: self,
     area: input.area,
     summary: lastPlanSummary ?? 'No plan was made.',
     rounds: round,
-    tasksDone: done,
-    tasksFailed: failed,
-    tasksSkipped: skipped,
-    commits,
-    planners: 1,
-    usage,
+    ...totals,
   };
-  for (const child of children) {
-    if (!child.result) continue;
-    subtree = {
-      ...subtree,
-      tasksDone: subtree.tasksDone + child.result.tasksDone,
-      tasksFailed: subtree.tasksFailed + child.result.tasksFailed,
-      tasksSkipped: subtree.tasksSkipped + child.result.tasksSkipped,
-      commits: subtree.commits + child.result.commits,
-      planners: subtree.planners + child.result.planners,
-      usage: addUsage(subtree.usage, child.result.usage),
-    };
-  }
   return subtree;
 }
