@@ -104,7 +104,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     ['pause', 'pause a project: running tasks finish, nothing new starts', 'longhaul pause oauth'],
     ['resume', 'resume a paused project', 'longhaul resume oauth'],
     ['stop', 'end a project after its current cycle (outcome "stopped")', 'longhaul stop oauth'],
-    ['cancel', 'cancel a project at once, abandoning unfinished tasks', 'longhaul cancel oauth'],
+    ['cancel', 'cancel a project: running agents are stopped (their work kept on task branches) and it ends cancelled', 'longhaul cancel oauth'],
   ] as const) {
     program
       .command(name)

@@ -90,10 +90,10 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
 
   const usage = (): Usage => addUsage(completedUsage, ledger.usage());
   const limitReason = (): string | undefined => {
-    const tokens = totalTokens(usage());
+    const spent = usage();
     if (totals.started + ledger.tasksStarted() >= limits.maxTasks) return `maxTasks (${limits.maxTasks}) reached`;
-    if (limits.maxTokens !== undefined && tokens >= limits.maxTokens) return `maxTokens (${limits.maxTokens}) reached`;
-    if (limits.maxCostUsd !== undefined && usage().costUsd >= limits.maxCostUsd) return `maxCostUsd (${limits.maxCostUsd}) reached`;
+    if (limits.maxTokens !== undefined && totalTokens(spent) >= limits.maxTokens) return `maxTokens (${limits.maxTokens}) reached`;
+    if (limits.maxCostUsd !== undefined && spent.costUsd >= limits.maxCostUsd) return `maxCostUsd (${limits.maxCostUsd}) reached`;
     if (limits.deadline !== undefined && Date.now() >= Date.parse(limits.deadline)) return `deadline (${limits.deadline}) passed`;
     return undefined;
   };
