@@ -1,16 +1,16 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { guardTargetCheckout } from './checkoutGuard';
-import { GitFailureType, gitFailure } from './gitFailures';
-import { defaultIdentity, type GitIdentity } from './gitRunner';
-import type { IntegrationHooks } from './integrationHooks';
-import { pushWithLease } from './pushTarget';
-import { ReadOnlyViews } from './readOnlyView';
-import { RepoCache } from './repoCache';
-import { parseRepoSource, type RepoSource } from './repoSource';
-import { cleanStale } from './staleCleanup';
-import { GitTaskWorktree } from './taskWorktree';
+import { guardTargetCheckout } from './source/checkoutGuard';
+import { GitFailureType, gitFailure } from './core/gitFailures';
+import { defaultIdentity, type GitIdentity } from './core/gitRunner';
+import type { IntegrationHooks } from './integration/integrationHooks';
+import { pushWithLease } from './source/pushTarget';
+import { ReadOnlyViews } from './worktree/readOnlyView';
+import { RepoCache } from './source/repoCache';
+import { parseRepoSource, type RepoSource } from './source/repoSource';
+import { cleanStale } from './worktree/staleCleanup';
+import { GitTaskWorktree } from './worktree/taskWorktree';
 import type {
   OpenTaskRequest,
   PrepareCycleRequest,

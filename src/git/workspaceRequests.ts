@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BranchName } from '../schemas/projectInput';
-import { GitFailureType, gitFailure } from './gitFailures';
+import { GitFailureType, gitFailure } from './core/gitFailures';
 
 /** Ids end up in branch names, paths and commit trailers: printable, single line, bounded. */
 const Id = z

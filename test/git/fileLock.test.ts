@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, promises as fs, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FileLock, LockTimeoutError } from '../../src/git/fileLock';
+import { FileLock, LockTimeoutError } from '../../src/git/locks/fileLock';
 import { removeDir, tempDir } from '../support/gitFixtures';
 
 const projectRoot = path.resolve(__dirname, '..', '..');
@@ -11,7 +11,7 @@ const projectRoot = path.resolve(__dirname, '..', '..');
 function contender(lockDir: string, counter: string, rounds: number): Promise<void> {
   const script = `
     const fs = require('node:fs');
-    const { FileLock } = require(${JSON.stringify(path.join(projectRoot, 'src/git/fileLock.ts'))});
+    const { FileLock } = require(${JSON.stringify(path.join(projectRoot, 'src/git/locks/fileLock.ts'))});
     const [lockDir, counter, rounds] = process.argv.slice(1);
     const lock = new FileLock(lockDir, { timeoutMs: 60000 });
     (async () => {

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { GitFailureType } from '../../src/git/gitFailures';
+import { GitFailureType } from '../../src/git/core/gitFailures';
 import { defaultWorkdir, GitWorkspace } from '../../src/git/gitWorkspace';
 import { cacheGitDir, createBareRemote, createSourceRepo, git, removeDir, runPool, taskTrailers, tempDir, worktreeList } from '../support/gitFixtures';
 import { failureOf } from '../support/failureOf';

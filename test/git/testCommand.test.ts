@@ -1,7 +1,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
-import { runTestCommand } from '../../src/git/testCommand';
+import { runTestCommand } from '../../src/git/integration/testCommand';
 import { createSourceRepo, git, removeDir, taskTrailers, tempDir } from '../support/gitFixtures';
 
 describe('the test command gate', () => {

@@ -1,6 +1,6 @@
 import { promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { GitFailureType } from '../../src/git/gitFailures';
+import { GitFailureType } from '../../src/git/core/gitFailures';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
 import { createSourceRepo, git, removeDir, snapshotTree, taskTrailers, tempDir } from '../support/gitFixtures';
 import { failureOf } from '../support/failureOf';

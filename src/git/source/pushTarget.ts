@@ -1,5 +1,5 @@
-import { GitFailureType, gitFailure } from './gitFailures';
-import type { Git } from './gitRunner';
+import { GitFailureType, gitFailure } from '../core/gitFailures';
+import type { Git } from '../core/gitRunner';
 import type { RepoSource } from './repoSource';
 import { sourceFailure } from './sourceErrors';
 

@@ -1,9 +1,9 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { gitIn } from './gitRunner';
-import { isOwnerAlive, readOwner } from './ownerRecord';
+import { gitIn } from '../core/gitRunner';
+import { isOwnerAlive, readOwner } from '../locks/ownerRecord';
 import type { ReadOnlyViews } from './readOnlyView';
-import type { RepoCache } from './repoCache';
+import type { RepoCache } from '../source/repoCache';
 import { ownerFileOf, parkUncommittedWork } from './taskWorktree';
 import { processRetirementsLocked } from './worktreeRetirement';
 

@@ -1,10 +1,10 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { FileLock, LockTimeoutError } from './fileLock';
-import { GitFailureType, gitFailure } from './gitFailures';
-import { IntegrationQueue } from './integrationQueue';
-import { GitCommandError, gitIn, type Git, type GitIdentity } from './gitRunner';
-import { requireSha, shortHash } from './names';
+import { FileLock, LockTimeoutError } from '../locks/fileLock';
+import { GitFailureType, gitFailure } from '../core/gitFailures';
+import { IntegrationQueue } from '../integration/integrationQueue';
+import { GitCommandError, gitIn, type Git, type GitIdentity } from '../core/gitRunner';
+import { requireSha, shortHash } from '../core/names';
 import type { RepoSource } from './repoSource';
 import { sourceFailure } from './sourceErrors';
 

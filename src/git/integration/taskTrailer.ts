@@ -1,4 +1,4 @@
-import type { Git } from './gitRunner';
+import type { Git } from '../core/gitRunner';
 
 /** The trailer that ties a commit on the target branch to the task that made it. */
 export const taskTrailerKey = 'Longhaul-Task';

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { GitFailureType, gitFailure } from './gitFailures';
-import { GitCommandError, type Git } from './gitRunner';
-import { fullShaPattern } from './names';
+import { GitFailureType, gitFailure } from '../core/gitFailures';
+import { GitCommandError, type Git } from '../core/gitRunner';
+import { fullShaPattern } from '../core/names';
 import type { RepoSource } from './repoSource';
 import { sourceFailure } from './sourceErrors';
 

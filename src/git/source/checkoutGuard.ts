@@ -1,5 +1,5 @@
-import { GitFailureType, gitFailure } from './gitFailures';
-import { gitIn, type GitIdentity } from './gitRunner';
+import { GitFailureType, gitFailure } from '../core/gitFailures';
+import { gitIn, type GitIdentity } from '../core/gitRunner';
 import type { RepoSource } from './repoSource';
 import { sourceFailure } from './sourceErrors';
 

@@ -1,6 +1,6 @@
 import type { ApplicationFailure } from '@temporalio/common';
-import { GitFailureType, gitFailure } from './gitFailures';
-import { GitCommandError } from './gitRunner';
+import { GitFailureType, gitFailure } from '../core/gitFailures';
+import { GitCommandError } from '../core/gitRunner';
 import type { RepoSource } from './repoSource';
 
 /** What git prints when the repository itself is wrong rather than momentarily unreachable. */

@@ -1,10 +1,10 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { GitFailureType, gitFailure } from './gitFailures';
-import { gitIn } from './gitRunner';
-import { isOwnerAlive, newOwner, readOwner, retireOwner, writeOwner, type OwnerRecord } from './ownerRecord';
-import type { RepoCache } from './repoCache';
-import type { ReadOnlyView } from './workspaceContract';
+import { GitFailureType, gitFailure } from '../core/gitFailures';
+import { gitIn } from '../core/gitRunner';
+import { isOwnerAlive, newOwner, readOwner, retireOwner, writeOwner, type OwnerRecord } from '../locks/ownerRecord';
+import type { RepoCache } from '../source/repoCache';
+import type { ReadOnlyView } from '../workspaceContract';
 
 function usersDirOf(viewDir: string): string {
   return `${viewDir}.users`;

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { GitFailureType, gitFailure } from './gitFailures';
-import type { RepoCache } from './repoCache';
+import { GitFailureType, gitFailure } from '../core/gitFailures';
+import type { RepoCache } from '../source/repoCache';
 
 const RetirementItem = z.object({ branch: z.string().optional() });
 

@@ -1,19 +1,19 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { dirtyTargetFailure, guardTargetCheckout, localChanges } from './checkoutGuard';
+import { dirtyTargetFailure, guardTargetCheckout, localChanges } from '../source/checkoutGuard';
 import { filesWithConflictMarkers } from './conflictMarkers';
-import { LockTimeoutError, type HeldLock } from './fileLock';
-import { GitFailureType, gitFailure } from './gitFailures';
-import type { Git } from './gitRunner';
+import { LockTimeoutError, type HeldLock } from '../locks/fileLock';
+import { GitFailureType, gitFailure } from '../core/gitFailures';
+import type { Git } from '../core/gitRunner';
 import type { IntegrationHooks } from './integrationHooks';
-import { requireSha } from './names';
-import { pushWithLease } from './pushTarget';
-import { fetchTargetHead as fetchHead, readFetchHead } from './targetFetch';
-import type { RepoCache } from './repoCache';
+import { requireSha } from '../core/names';
+import { pushWithLease } from '../source/pushTarget';
+import { fetchTargetHead as fetchHead, readFetchHead } from '../source/targetFetch';
+import type { RepoCache } from '../source/repoCache';
 import { replayCommit } from './replayCommit';
 import { buildCommitMessage, listRange } from './taskTrailer';
 import { runTestCommand } from './testCommand';
-import type { IntegrateOptions, IntegrationResult } from './workspaceContract';
+import type { IntegrateOptions, IntegrationResult } from '../workspaceContract';
 
 export interface IntegrationSettings {
   maxPushAttempts: number;

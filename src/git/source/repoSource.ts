@@ -1,8 +1,8 @@
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GitFailureType, gitFailure } from './gitFailures';
-import { safeSegment, shortHash } from './names';
+import { GitFailureType, gitFailure } from '../core/gitFailures';
+import { safeSegment, shortHash } from '../core/names';
 
 /** Where the project's repository lives, as the user named it and as git is told. */
 export interface RepoSource {

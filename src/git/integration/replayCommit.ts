@@ -1,5 +1,5 @@
-import type { Git } from './gitRunner';
-import { requireSha } from './names';
+import type { Git } from '../core/gitRunner';
+import { requireSha } from '../core/names';
 
 export type ReplayOutcome =
   /** The replayed commit (not checked out anywhere) and its tree. */

@@ -1,16 +1,16 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { GitFailureType, gitFailure } from './gitFailures';
-import { gitIn, type Git } from './gitRunner';
-import { abortUnfinishedRebase, integrateTask, type IntegrationContext, type IntegrationSettings } from './integrateBranch';
-import type { IntegrationHooks } from './integrationHooks';
-import { taskBranchName, taskWorktreeName } from './names';
-import { isOwnerAlive, newOwner, readOwner, retireOwner, writeOwner, type OwnerRecord } from './ownerRecord';
-import type { RepoCache } from './repoCache';
+import { GitFailureType, gitFailure } from '../core/gitFailures';
+import { gitIn, type Git } from '../core/gitRunner';
+import { abortUnfinishedRebase, integrateTask, type IntegrationContext, type IntegrationSettings } from '../integration/integrateBranch';
+import type { IntegrationHooks } from '../integration/integrationHooks';
+import { taskBranchName, taskWorktreeName } from '../core/names';
+import { isOwnerAlive, newOwner, readOwner, retireOwner, writeOwner, type OwnerRecord } from '../locks/ownerRecord';
+import type { RepoCache } from '../source/repoCache';
 import { retireWorktree } from './worktreeRetirement';
-import { fetchTargetHead, readFetchHead } from './targetFetch';
-import { findTaskCommits } from './taskTrailer';
-import type { IntegrateOptions, IntegrationResult, OpenTaskRequest, TaskWorktree } from './workspaceContract';
+import { fetchTargetHead, readFetchHead } from '../source/targetFetch';
+import { findTaskCommits } from '../integration/taskTrailer';
+import type { IntegrateOptions, IntegrationResult, OpenTaskRequest, TaskWorktree } from '../workspaceContract';
 
 export interface TaskWorktreeSettings extends IntegrationSettings {
   hooks?: IntegrationHooks;

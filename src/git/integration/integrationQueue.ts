@@ -1,17 +1,17 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { dirtyTargetFailure, localChanges } from './checkoutGuard';
-import { LockTimeoutError, type FileLock } from './fileLock';
-import { GitFailureType, gitFailure } from './gitFailures';
-import { gitIn, type Git, type GitIdentity } from './gitRunner';
+import { dirtyTargetFailure, localChanges } from '../source/checkoutGuard';
+import { LockTimeoutError, type FileLock } from '../locks/fileLock';
+import { GitFailureType, gitFailure } from '../core/gitFailures';
+import { gitIn, type Git, type GitIdentity } from '../core/gitRunner';
 import type { IntegrationHooks } from './integrationHooks';
-import { requireSha } from './names';
-import { isOwnerAlive, newOwner, OwnerRecord, retireOwner } from './ownerRecord';
-import { pushWithLease } from './pushTarget';
-import type { RepoSource } from './repoSource';
+import { requireSha } from '../core/names';
+import { isOwnerAlive, newOwner, OwnerRecord, retireOwner } from '../locks/ownerRecord';
+import { pushWithLease } from '../source/pushTarget';
+import type { RepoSource } from '../source/repoSource';
 import { replayCommit } from './replayCommit';
-import { fetchTargetHead } from './targetFetch';
+import { fetchTargetHead } from '../source/targetFetch';
 import { listRange, type RangeCommit } from './taskTrailer';
 
 /** A task commit waiting to be replayed onto the target. */
