@@ -17,15 +17,15 @@ export {
   SearchAttributesMissingError,
   UnexpectedProjectDataError,
 } from './client/projectErrors';
-export { cycleWorkflowId, generateProjectId, isValidProjectId, projectWorkflowType, rootPlannerWorkflowId } from './client/projectIds';
+export { cycleWorkflowId, generateProjectId, isValidProjectId, projectWorkflowType, rootPlannerWorkflowId } from './contract/workflowIds';
 export { loadConfig, type LoadConfigOptions, type LonghaulConfig } from './config/longhaulConfig';
 export { ProjectInput } from './schemas/projectInput';
 export { Limits, LimitsPatch, defaultLimits } from './schemas/limits';
 export { ProjectResult, ProjectStatus, PlannerNode, type ProjectOutcome, type ProjectPhase } from './schemas/status';
 export { PlannerStatus } from './schemas/plannerStatus';
 export { CycleStatus } from './schemas/cycle';
-export { longhaulSearchAttributeDefinitions } from './workflows/searchAttributes';
-export { workerRoles, type WorkerRole } from './workers/workerRoles';
+export { longhaulSearchAttributeDefinitions } from './contract/searchAttributes';
+export { workerRoles, type WorkerRole } from './contract/roles';
 import type { RunWorkersOptions } from './workers/runWorkers';
 export type { RunWorkersOptions };
 

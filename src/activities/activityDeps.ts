@@ -1,7 +1,8 @@
 import type { Agents } from '../agents/agentContracts';
 import type { Workspace } from '../git/workspaceContract';
 import type { Limits } from '../schemas/limits';
-import type { ResolvedModels, Role } from '../schemas/modelRef';
+import type { Role } from '../contract/roles';
+import type { ResolvedModels } from '../schemas/modelRef';
 
 /** Defaults a worker fills into projects that do not set them (from its environment or config). */
 export interface ProjectDefaults {

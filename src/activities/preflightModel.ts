@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ModelRef, Role } from '../schemas/modelRef';
+import { Role } from '../contract/roles';
+import { ModelRef } from '../schemas/modelRef';
 import { parseInput } from '../schemas/parseInput';
 import type { ActivityDeps } from './activityDeps';
 

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
-import { longhaulSearchAttributeDefinitions } from '../workflows/searchAttributes';
+import { longhaulSearchAttributeDefinitions } from '../contract/searchAttributes';
 import { Limits } from '../schemas/limits';
 import { parseInput } from '../schemas/parseInput';
 import { ProjectInput } from '../schemas/projectInput';

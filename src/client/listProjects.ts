@@ -1,8 +1,8 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import { longhaulCycleKey, longhaulPhaseKey, longhaulProjectKey, longhaulRoleKey } from '../workflows/searchAttributes';
+import { longhaulCycleKey, longhaulPhaseKey, longhaulProjectKey, longhaulRoleKey } from '../contract/searchAttributes';
 import { InvalidProjectInputError } from './projectErrors';
 import type { ExecutionStatusName } from './projectHandle';
-import { projectIdProblem, projectWorkflowType } from './projectIds';
+import { projectIdProblem, projectWorkflowType } from '../contract/workflowIds';
 
 /** One workflow as the visibility store lists it. */
 export interface WorkflowListing {

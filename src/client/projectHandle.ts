@@ -4,10 +4,10 @@ import { CycleStatus } from '../schemas/cycle';
 import { Limits, LimitsPatch } from '../schemas/limits';
 import { PlannerStatus } from '../schemas/plannerStatus';
 import { ProjectResult, ProjectStatus } from '../schemas/status';
-import { cycleStatusQuery } from '../workflows/messages/cycleMessages';
-import { plannerStatusQuery } from '../workflows/messages/plannerMessages';
-import { projectStatusQuery, setLimitsUpdate } from '../workflows/messages/projectMessages';
-import { pauseSignal, resumeSignal, SteerInput, steerSignal, stopSignal } from '../workflows/messages/steeringMessages';
+import { cycleStatusQuery } from '../contract/messages/cycleMessages';
+import { plannerStatusQuery } from '../contract/messages/plannerMessages';
+import { projectStatusQuery, setLimitsUpdate } from '../contract/messages/projectMessages';
+import { pauseSignal, resumeSignal, SteerInput, steerSignal, stopSignal } from '../contract/messages/operatorMessages';
 import { isDeadlineExceeded, isNoPoller, isQueryNotRegistered } from './callErrors';
 import {
   InvalidProjectInputError,
@@ -17,7 +17,7 @@ import {
   ProjectStartingError,
   UnexpectedProjectDataError,
 } from './projectErrors';
-import { cycleWorkflowId } from './projectIds';
+import { cycleWorkflowId } from '../contract/workflowIds';
 
 /** Temporal's execution status names, without the proto prefix. */
 export type ExecutionStatusName = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'CONTINUED_AS_NEW' | 'TIMED_OUT' | 'UNKNOWN';

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { longhaulSearchAttributeDefinitions } from '../workflows/searchAttributes';
+import { longhaulSearchAttributeDefinitions } from '../contract/searchAttributes';
 
 /** The names of longhaul's search attributes that the namespace has not registered. */
 export async function missingSearchAttributes(client: Client): Promise<string[]> {

@@ -1,11 +1,11 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { ProjectInput } from '../schemas/projectInput';
 import type { projectWorkflow } from '../workflows/projectWorkflow';
-import { longhaulProjectKey, longhaulRoleKey } from '../workflows/searchAttributes';
-import { defaultWorkflowTaskQueue } from '../workflows/taskQueues';
+import { longhaulProjectKey, longhaulRoleKey } from '../contract/searchAttributes';
+import { defaultWorkflowTaskQueue } from '../contract/taskQueues';
 import { InvalidProjectInputError, ProjectAlreadyStartedError, SearchAttributesMissingError } from './projectErrors';
 import { getProject, type ProjectHandle } from './projectHandle';
-import { projectIdProblem, projectWorkflowType } from './projectIds';
+import { projectIdProblem, projectWorkflowType } from '../contract/workflowIds';
 
 export interface StartProjectOptions {
   /** The project's workflow id: letters, digits, `.`, `_` and `-`. */

@@ -5,8 +5,8 @@ import { z } from 'zod';
 import { PriceTable } from '../models/priceTable';
 import { defaultLimits, Limits, LimitsPatch } from '../schemas/limits';
 import { ModelRef } from '../schemas/modelRef';
-import { defaultHeartbeatSeconds } from '../workflows/activityOptions';
-import { defaultWorkflowTaskQueue } from '../workflows/taskQueues';
+import { defaultHeartbeatSeconds } from '../contract/activityOptions';
+import { defaultWorkflowTaskQueue } from '../contract/taskQueues';
 
 export const configFileName = 'longhaul.config.json';
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { longhaulSearchAttributeDefinitions } from '../workflows/searchAttributes';
+import { longhaulSearchAttributeDefinitions } from '../contract/searchAttributes';
 
 export interface DevServerOptions {
   cliPath: string;

@@ -15,10 +15,6 @@ export function parseModelRef(ref: ModelRef): { provider: ProviderName; model: s
   return { provider: ProviderName.parse(ref.slice(0, at)), model: ref.slice(at + 1) };
 }
 
-export const roles = ['planner', 'worker', 'judge'] as const;
-export const Role = z.enum(roles);
-export type Role = z.infer<typeof Role>;
-
 export const ModelsByRole = z.object({
   planner: ModelRef.optional(),
   worker: ModelRef.optional(),

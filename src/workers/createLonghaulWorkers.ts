@@ -1,8 +1,8 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { activitiesByRole, createActivities, type LonghaulActivities } from '../activities/createActivities';
 import type { ActivityDeps } from '../activities/activityDeps';
-import { roleTaskQueue } from '../workflows/taskQueues';
-import type { WorkerRole } from './workerRoles';
+import { roleTaskQueue } from '../contract/taskQueues';
+import { roleOfQueueName, type RoleQueueName, type WorkerRole } from '../contract/roles';
 
 export interface LonghaulWorkersOptions {
   connection: NativeConnection;
@@ -14,7 +14,7 @@ export interface LonghaulWorkersOptions {
   /** A pre-built bundle (production) or the source path to bundle on start (development). */
   workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
   /** Concurrent activities per role (how many agents of that role this process runs at once). */
-  concurrency?: Partial<Record<Exclude<WorkerRole, 'workflow'>, number>>;
+  concurrency?: Partial<Record<RoleQueueName, number>>;
 }
 
 const defaultConcurrency = { plan: 4, work: 8, judge: 2 };
@@ -41,7 +41,7 @@ export async function createLonghaulWorkers(options: LonghaulWorkersOptions): Pr
     workers.push(
       await Worker.create({
         ...common,
-        taskQueue: roleTaskQueue(options.taskQueue, role),
+        taskQueue: roleTaskQueue(options.taskQueue, roleOfQueueName(role)),
         activities: pick(activitiesByRole[role]),
         maxConcurrentActivityTaskExecutions: options.concurrency?.[role] ?? defaultConcurrency[role],
         // Cancellation reaches an activity only with a heartbeat's answer: keep that wait short.

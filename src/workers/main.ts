@@ -1,6 +1,6 @@
 import { loadConfig } from '../config/longhaulConfig';
 import { runWorkers } from './runWorkers';
-import { parseWorkerRoles } from './workerRoles';
+import { parseWorkerRoles } from '../contract/roles';
 
 /**
  * `npm run worker [-- --role work]`: runs longhaul's workers against TEMPORAL_ADDRESS (default

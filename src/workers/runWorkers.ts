@@ -4,7 +4,7 @@ import { connectWorker } from './connectWorker';
 import { createLonghaulWorkers, runLonghaulWorkers } from './createLonghaulWorkers';
 import { createProductionDeps } from './createProductionDeps';
 import { workflowSource } from './workflowSource';
-import type { WorkerRole } from './workerRoles';
+import type { WorkerRole } from '../contract/roles';
 
 export interface RunWorkersOptions {
   config: LonghaulConfig;

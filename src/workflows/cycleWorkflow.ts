@@ -13,10 +13,11 @@ import type { createActivities } from '../activities/createActivities';
 import { CycleInput, type CycleStatus, type CycleSummary } from '../schemas/cycle';
 import type { PlannerInput, PlannerSummary } from '../schemas/planner';
 import { addUsage } from '../schemas/usage';
-import { roleActivityOptions } from './activityOptions';
-import { cycleStatusQuery } from './messages/cycleMessages';
-import { cycleFinishedSignal } from './messages/projectMessages';
-import { pauseSignal, resumeSignal, SteerInput, steerSignal } from './messages/steeringMessages';
+import { rootPlannerWorkflowId } from '../contract/workflowIds';
+import { roleActivityOptions } from '../contract/activityOptions';
+import { cycleStatusQuery } from '../contract/messages/cycleMessages';
+import { cycleFinishedSignal } from '../contract/messages/projectMessages';
+import { pauseSignal, resumeSignal, SteerInput, steerSignal } from '../contract/messages/operatorMessages';
 import { parseInput } from '../schemas/parseInput';
 import { subtreeTotalsOf } from '../schemas/subtreeTotals';
 import { parseSignal } from './parseSignal';
@@ -38,9 +39,9 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
   const input = parseInput(CycleInput, rawInput, 'cycle input');
   const { settings, cycle } = input;
   const taskQueue = workflowInfo().taskQueue;
-  const rootPlannerId = `${workflowInfo().workflowId}/planner`;
+  const rootPlannerId = rootPlannerWorkflowId(settings.projectId, cycle);
   const heartbeatSeconds = settings.heartbeatTimeoutSeconds;
-  const { prepareCycle } = proxyActivities<Activities>(roleActivityOptions('plan', taskQueue, heartbeatSeconds));
+  const { prepareCycle } = proxyActivities<Activities>(roleActivityOptions('planner', taskQueue, heartbeatSeconds));
   const { judgeCycle } = proxyActivities<Activities>(roleActivityOptions('judge', taskQueue, heartbeatSeconds));
   const project = getExternalWorkflowHandle(input.projectWorkflowId);
 

@@ -18,12 +18,12 @@ import type { PlannerStatus } from '../schemas/plannerStatus';
 import type { PlannerState } from '../schemas/status';
 import { clip, type PlannedTask, type TaskResult, type TaskStatus } from '../schemas/task';
 import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
-import { roleActivityOptions } from './activityOptions';
-import { areaSlug } from './areaSlug';
-import { grantSlotsSignal, plannerStatusQuery, SlotGrant } from './messages/plannerMessages';
+import { roleActivityOptions } from '../contract/activityOptions';
+import { subPlannerWorkflowId } from '../contract/workflowIds';
+import { grantSlotsSignal, plannerStatusQuery, SlotGrant } from '../contract/messages/plannerMessages';
 import type { PlannerReport } from '../schemas/plannerReport';
-import { plannerReportSignal } from './messages/projectMessages';
-import { pauseSignal, resumeSignal, SteerInput, steerSignal } from './messages/steeringMessages';
+import { plannerReportSignal } from '../contract/messages/projectMessages';
+import { pauseSignal, resumeSignal, SteerInput, steerSignal } from '../contract/messages/operatorMessages';
 import { parseInput } from '../schemas/parseInput';
 import { addSubtreeTotals, subtreeTotalsOf } from '../schemas/subtreeTotals';
 import { parseSignal } from './parseSignal';
@@ -64,8 +64,8 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
   const input = parseInput(PlannerInput, rawInput, 'planner input');
   const self = workflowInfo().workflowId;
   const taskQueue = workflowInfo().taskQueue;
-  const planOptions = roleActivityOptions('plan', taskQueue, input.heartbeatTimeoutSeconds);
-  const workOptions = roleActivityOptions('work', taskQueue, input.heartbeatTimeoutSeconds);
+  const planOptions = roleActivityOptions('planner', taskQueue, input.heartbeatTimeoutSeconds);
+  const workOptions = roleActivityOptions('worker', taskQueue, input.heartbeatTimeoutSeconds);
   const { planArea } = proxyActivities<Activities>(planOptions);
   const { runWorkerTask } = proxyActivities<Activities>(workOptions);
   const project = getExternalWorkflowHandle(input.projectWorkflowId);
@@ -323,7 +323,7 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
     const started: ChildPlanner[] = [];
     for (const spec of plan.subplanners) {
       if (closed) break; // No slots will come: a new sub-planner would only plan for nothing.
-      const workflowId = uniqueChildId(`${self}/${areaSlug(spec.area)}`);
+      const workflowId = subPlannerWorkflowId(self, spec.area, new Set(children.map((c) => c.workflowId)));
       const childInput: PlannerInput = {
         ...input,
         parentId: self,
@@ -366,14 +366,6 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
         });
     }
     return started;
-  }
-
-  function uniqueChildId(base: string): string {
-    const taken = new Set(children.map((c) => c.workflowId));
-    if (!taken.has(base)) return base;
-    let n = 2;
-    while (taken.has(`${base}-${n}`)) n++;
-    return `${base}-${n}`;
   }
 
   function outcomeOf(child: ChildPlanner): SubplannerOutcome {

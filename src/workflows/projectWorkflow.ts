@@ -25,16 +25,17 @@ import type { ProjectSettings } from '../schemas/projectSettings';
 import type { ProjectOutcome, ProjectPhase, ProjectResult, ProjectStatus } from '../schemas/status';
 import { addUsage, totalTokens, type Usage } from '../schemas/usage';
 import type { Verdict } from '../schemas/verdict';
-import { controlActivityOptions, roleActivityOptions } from './activityOptions';
-import type { ActivityRole } from './taskQueues';
+import { controlActivityOptions, roleActivityOptions } from '../contract/activityOptions';
+import { roles, type Role } from '../contract/roles';
+import { cycleWorkflowId, isValidProjectId, rootPlannerWorkflowId } from '../contract/workflowIds';
 import { cycleWorkflow } from './cycleWorkflow';
-import { grantSlotsSignal, type SlotGrant } from './messages/plannerMessages';
-import { cycleFinishedSignal, plannerReportSignal, projectStatusQuery, setLimitsUpdate } from './messages/projectMessages';
-import { pauseSignal, resumeSignal, SteerInput, steerSignal, stopSignal } from './messages/steeringMessages';
+import { grantSlotsSignal, type SlotGrant } from '../contract/messages/plannerMessages';
+import { cycleFinishedSignal, plannerReportSignal, projectStatusQuery, setLimitsUpdate } from '../contract/messages/projectMessages';
+import { pauseSignal, resumeSignal, SteerInput, steerSignal, stopSignal } from '../contract/messages/operatorMessages';
 import { parseInput } from '../schemas/parseInput';
 import { parseSignal } from './parseSignal';
 import { describeFailure } from './describeFailure';
-import { longhaulProjectKey, longhaulRoleKey } from './searchAttributes';
+import { longhaulProjectKey, longhaulRoleKey } from '../contract/searchAttributes';
 import { SlotLedger } from './slotLedger';
 import { phaseRecorder, startAttributes } from './visibility';
 
@@ -44,7 +45,6 @@ type Activities = ReturnType<typeof createActivities>;
 const cyclesPerRun = 5;
 const keptVerdicts = 20;
 const keptSteering = 20;
-const projectIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 /**
  * The long-lived top of a longhaul run. Runs one cycle after another until the judge is satisfied,
@@ -57,7 +57,7 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
   const taskQueue = workflowInfo().taskQueue;
   const input = parseInput(ProjectInput, rawInput, 'project input');
   const carry = carried ? parseInput(ProjectCarry, carried, 'continued project state') : undefined;
-  if (!carry && !projectIdPattern.test(projectId)) {
+  if (!carry && !isValidProjectId(projectId)) {
     throw ApplicationFailure.create({
       type: 'InvalidInput',
       nonRetryable: true,
@@ -138,7 +138,7 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
     if (outcome) return 'finished';
     if (paused) return 'paused';
     if (!activeCycleId) return cycle === 0 ? 'starting' : 'between_cycles';
-    return ledger.isDone(`${activeCycleId}/planner`) ? 'judging' : 'running';
+    return ledger.isDone(rootPlannerWorkflowId(projectId, cycle)) ? 'judging' : 'running';
   }
 
   function status(): ProjectStatus {
@@ -399,7 +399,7 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
   };
 
   async function startCycle(settings: ProjectSettings, n: number): Promise<string> {
-    const workflowId = `${projectId}/cycle-${n}`;
+    const workflowId = cycleWorkflowId(projectId, n);
     const last = verdicts[verdicts.length - 1];
     const cycleInput: CycleInput = {
       settings: { ...settings, limits },
@@ -436,10 +436,10 @@ async function startProject(input: ProjectInput, projectId: string, taskQueue: s
   const { resolveProjectSettings } = proxyActivities<Activities>(controlActivityOptions(taskQueue));
   const settings = await resolveProjectSettings({ projectId, input });
   // Fail before any work starts when a role's model cannot be used (e.g. its API key is missing).
-  const preflight = (activityRole: ActivityRole, role: 'planner' | 'worker' | 'judge'): Promise<void> => {
-    const options = roleActivityOptions(activityRole, taskQueue);
+  const preflight = (role: Role): Promise<void> => {
+    const options = roleActivityOptions(role, taskQueue);
     return proxyActivities<Activities>({ ...options, retry: { ...options.retry, maximumAttempts: 3 } }).preflightModel({ role, model: settings.models[role] });
   };
-  await Promise.all([preflight('plan', 'planner'), preflight('work', 'worker'), preflight('judge', 'judge')]);
+  await Promise.all(roles.map(preflight));
   return settings;
 }

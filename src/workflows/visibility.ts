@@ -1,8 +1,7 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { SearchAttributePair } from '@temporalio/common';
-import { longhaulCycleKey, longhaulPhaseKey, longhaulProjectKey, longhaulRoleKey } from './searchAttributes';
-
-export type LonghaulRoleName = 'project' | 'cycle' | 'planner';
+import type { WorkflowKind } from '../contract/roles';
+import { longhaulCycleKey, longhaulPhaseKey, longhaulProjectKey, longhaulRoleKey } from '../contract/searchAttributes';
 
 /**
  * Search attributes for a workflow longhaul starts, so a user can filter one project's runs in the
@@ -11,7 +10,7 @@ export type LonghaulRoleName = 'project' | 'cycle' | 'planner';
 export function startAttributes(
   enabled: boolean,
   projectId: string,
-  role: LonghaulRoleName,
+  role: WorkflowKind,
   cycle?: number,
 ): SearchAttributePair[] | undefined {
   if (!enabled) return undefined;

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { longhaulSearchAttributeDefinitions } from '../../src/workflows/searchAttributes';
+import { longhaulSearchAttributeDefinitions } from '../../src/contract/searchAttributes';
 import { repoRoot } from './cliHarness';
 
 const execFileAsync = promisify(execFile);

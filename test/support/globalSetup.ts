@@ -5,7 +5,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { findTemporalCli } from '../../src/devServer/findTemporalCli';
 import { startDevServer, type DevServer } from '../../src/devServer/startDevServer';
-import { longhaulCycleKey, longhaulPhaseKey, longhaulProjectKey, longhaulRoleKey } from '../../src/workflows/searchAttributes';
+import { longhaulCycleKey, longhaulPhaseKey, longhaulProjectKey, longhaulRoleKey } from '../../src/contract/searchAttributes';
 import { testServerInfoVariable, type TestServerInfo } from './testServerInfo';
 
 /**

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
 import { createLonghaulWorkers, runLonghaulWorkers } from '../../src/workers/createLonghaulWorkers';
-import { workerRoles } from '../../src/workers/workerRoles';
+import { workerRoles } from '../../src/contract/roles';
 import { scriptedAgents, writeTaskFile } from './scriptedAgents';
 import { testDeps } from './testDeps';
 import { readTestServerInfo } from './testServerInfo';

@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { ActivityDeps } from '../../src/activities/activityDeps';
 import { createLonghaulWorkers, runLonghaulWorkers } from '../../src/workers/createLonghaulWorkers';
-import { workerRoles, type WorkerRole } from '../../src/workers/workerRoles';
+import { workerRoles, type WorkerRole } from '../../src/contract/roles';
 import { readTestServerInfo } from './testServerInfo';
 import { quietLogger } from './quietLogger';
 

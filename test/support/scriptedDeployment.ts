@@ -4,7 +4,7 @@ import type { Agents } from '../../src/agents/agentContracts';
 import { findTemporalCli } from '../../src/devServer/findTemporalCli';
 import { startDevServer, type DevServerOptions } from '../../src/devServer/startDevServer';
 import { createLonghaulWorkers, runLonghaulWorkers } from '../../src/workers/createLonghaulWorkers';
-import { workerRoles } from '../../src/workers/workerRoles';
+import { workerRoles } from '../../src/contract/roles';
 import { RecordingWorkspace } from './recordingWorkspace';
 import { testDeps } from './testDeps';
 import { quietLogger } from './quietLogger';

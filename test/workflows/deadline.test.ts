@@ -1,10 +1,10 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime } from '@temporalio/worker';
 import { findTemporalTestServer } from '../../src/devServer/findTemporalCli';
-import { pauseSignal } from '../../src/workflows/messages/steeringMessages';
+import { pauseSignal } from '../../src/contract/messages/operatorMessages';
 import { projectWorkflow } from '../../src/workflows/projectWorkflow';
 import { createLonghaulWorkers, runLonghaulWorkers } from '../../src/workers/createLonghaulWorkers';
-import { workerRoles } from '../../src/workers/workerRoles';
+import { workerRoles } from '../../src/contract/roles';
 import { RecordingWorkspace } from '../support/recordingWorkspace';
 import { scriptedAgents } from '../support/scriptedAgents';
 import { testDeps } from '../support/testDeps';

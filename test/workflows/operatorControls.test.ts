@@ -1,8 +1,8 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { cycleStatusQuery } from '../../src/workflows/messages/cycleMessages';
-import { plannerStatusQuery } from '../../src/workflows/messages/plannerMessages';
-import { projectStatusQuery, setLimitsUpdate } from '../../src/workflows/messages/projectMessages';
-import { pauseSignal, resumeSignal, steerSignal, stopSignal } from '../../src/workflows/messages/steeringMessages';
+import { cycleStatusQuery } from '../../src/contract/messages/cycleMessages';
+import { plannerStatusQuery } from '../../src/contract/messages/plannerMessages';
+import { projectStatusQuery, setLimitsUpdate } from '../../src/contract/messages/projectMessages';
+import { pauseSignal, resumeSignal, steerSignal, stopSignal } from '../../src/contract/messages/operatorMessages';
 import { projectWorkflow } from '../../src/workflows/projectWorkflow';
 import type { PlannerAgentRequest } from '../../src/agents/agentContracts';
 import { eventually, Gate } from '../support/gate';

@@ -1,4 +1,4 @@
-import { projectIdProblem } from '../../client/projectIds';
+import { projectIdProblem } from '../../contract/workflowIds';
 import { UsageError } from '../cliError';
 
 /** Checks a project id argument before anything is sent to Temporal. */

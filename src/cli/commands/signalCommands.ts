@@ -3,7 +3,7 @@ import { cliConfig, withConnection, type CliIo, type GlobalOptions } from '../cl
 import { UsageError } from '../cliError';
 import { describeError } from '../describeError';
 import { exitCodes } from '../exitCodes';
-import { SteerInput } from '../../workflows/messages/steeringMessages';
+import { SteerInput } from '../../contract/messages/operatorMessages';
 import { requireProjectId } from './projectIdArgument';
 
 export type SignalAction = 'pause' | 'resume' | 'stop' | 'cancel';

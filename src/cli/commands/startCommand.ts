@@ -1,4 +1,4 @@
-import { generateProjectId } from '../../client/projectIds';
+import { generateProjectId } from '../../contract/workflowIds';
 import { startProject } from '../../client/startProject';
 import { cliConfig, withConnection, type CliIo, type GlobalOptions } from '../cliContext';
 import { describeError } from '../describeError';

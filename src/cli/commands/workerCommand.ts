@@ -1,4 +1,4 @@
-import { parseWorkerRoles, type WorkerRole } from '../../workers/workerRoles';
+import { parseWorkerRoles, type WorkerRole } from '../../contract/roles';
 import { cliConfig, type CliIo, type GlobalOptions } from '../cliContext';
 import { CliError, UsageError } from '../cliError';
 import { exitCodes } from '../exitCodes';

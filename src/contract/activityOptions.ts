@@ -1,7 +1,8 @@
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import { ActivityCancellationType } from '@temporalio/workflow';
-import { roleTaskQueue, type ActivityRole } from './taskQueues';
+import type { Role } from './roles';
+import { roleTaskQueue } from './taskQueues';
 
 /**
  * How long a silent agent is given before Temporal retries its activity elsewhere: agents heartbeat
@@ -12,9 +13,9 @@ export const defaultHeartbeatSeconds = 60;
 // How long one attempt may take, and how often it is tried, per role. Planning and judging are retried
 // for as long as the failure is retryable (an outage must not end a weeks-long project); a worker task
 // is retried a few times, then goes back to its planner as failed.
-const roleLimits: Record<ActivityRole, { startToCloseTimeout: Duration; initialInterval: Duration; maximumAttempts?: number }> = {
-  plan: { startToCloseTimeout: '30 minutes', initialInterval: '2 seconds' },
-  work: { startToCloseTimeout: '4 hours', initialInterval: '5 seconds', maximumAttempts: 4 },
+const roleLimits: Record<Role, { startToCloseTimeout: Duration; initialInterval: Duration; maximumAttempts?: number }> = {
+  planner: { startToCloseTimeout: '30 minutes', initialInterval: '2 seconds' },
+  worker: { startToCloseTimeout: '4 hours', initialInterval: '5 seconds', maximumAttempts: 4 },
   judge: { startToCloseTimeout: '1 hour', initialInterval: '2 seconds' },
 };
 
@@ -24,7 +25,7 @@ const roleLimits: Record<ActivityRole, { startToCloseTimeout: Duration; initialI
  * waits for the activity to acknowledge it, so a cancelled run never leaves an agent writing into a
  * worktree behind its back.
  */
-export function roleActivityOptions(role: ActivityRole, workflowTaskQueue: string, heartbeatSeconds = defaultHeartbeatSeconds): ActivityOptions {
+export function roleActivityOptions(role: Role, workflowTaskQueue: string, heartbeatSeconds = defaultHeartbeatSeconds): ActivityOptions {
   const limits = roleLimits[role];
   return {
     taskQueue: roleTaskQueue(workflowTaskQueue, role),

@@ -1,3 +1,5 @@
+import { roleQueueNames, type Role } from './roles';
+
 /**
  * Each role polls its own task queue so it scales and is throttled on its own. Activity queues are
  * derived from the workflow queue (`longhaul` → `longhaul-plan`, …) so one deployment, or one test,
@@ -5,9 +7,6 @@
  */
 export const defaultWorkflowTaskQueue = 'longhaul';
 
-export const activityRoles = ['plan', 'work', 'judge'] as const;
-export type ActivityRole = (typeof activityRoles)[number];
-
-export function roleTaskQueue(workflowTaskQueue: string, role: ActivityRole): string {
-  return `${workflowTaskQueue}-${role}`;
+export function roleTaskQueue(workflowTaskQueue: string, role: Role): string {
+  return `${workflowTaskQueue}-${roleQueueNames[role]}`;
 }

@@ -25,6 +25,26 @@ export function rootPlannerWorkflowId(projectId: string, cycle: number): string 
   return `${cycleWorkflowId(projectId, cycle)}/planner`;
 }
 
+/** A sub-planner's id: its parent's id and a slug of its area, numbered when a sibling has it already. */
+export function subPlannerWorkflowId(parentId: string, area: string, siblingIds: ReadonlySet<string>): string {
+  const base = `${parentId}/${areaSlug(area)}`;
+  if (!siblingIds.has(base)) return base;
+  let n = 2;
+  while (siblingIds.has(`${base}-${n}`)) n++;
+  return `${base}-${n}`;
+}
+
+/** Turns a planner's area name into a short, readable piece of a workflow id. */
+function areaSlug(area: string): string {
+  const slug = area
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/g, '');
+  return slug || 'area';
+}
+
 /**
  * A project id made from the goal's first words and the current time, for runs started without
  * `--id`: readable in the Web UI and unique enough for one operator.
