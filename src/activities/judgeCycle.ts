@@ -10,23 +10,25 @@ import { startAgentRun, transcriptRefFor } from './agentRunContext';
 export function createJudgeCycle(agents: Agents, workspace: Workspace) {
   return async function judgeCycle(raw: JudgeInput): Promise<JudgeResult> {
     const input = parseInput(JudgeInput, raw, 'judge input');
-    const transcriptRef = transcriptRefFor(input.projectId, input.cycle, 'judge');
+    const { scope } = input;
+    const { settings } = scope;
+    const transcriptRef = transcriptRefFor(settings.projectId, scope.cycle, 'judge');
     // Heartbeats start before the fetch and checkout, which may wait for a clone or a lock.
     const run = startAgentRun(transcriptRef);
     let view: ReadOnlyView | undefined;
     try {
-      const headCommit = await workspace.targetHead({ projectId: input.projectId, repo: input.repo, targetBranch: input.targetBranch });
-      view = await workspace.openReadOnlyView({ projectId: input.projectId, repo: input.repo, commit: headCommit });
+      const headCommit = await workspace.targetHead({ projectId: settings.projectId, repo: settings.repo, targetBranch: settings.targetBranch });
+      view = await workspace.openReadOnlyView({ projectId: settings.projectId, repo: settings.repo, commit: headCommit });
       const judged = await agents.judge.judge(
         {
-          projectId: input.projectId,
-          cycle: input.cycle,
-          goal: input.goal,
-          model: input.model,
+          projectId: settings.projectId,
+          cycle: scope.cycle,
+          goal: settings.goal,
+          model: settings.models.judge,
           dir: view.dir,
-          baseCommit: input.baseCommit,
+          baseCommit: scope.baseCommit,
           headCommit,
-          testCommand: input.testCommand,
+          testCommand: settings.testCommand,
           steering: input.steering,
           taskSummaries: [
             {
@@ -40,7 +42,7 @@ export function createJudgeCycle(agents: Agents, workspace: Workspace) {
       );
       const verdict = parseInput(VerdictProposal, judged.result, 'verdict from the judge agent');
       return {
-        cycle: input.cycle,
+        cycle: scope.cycle,
         verdict: verdict.verdict,
         reasons: clip(verdict.reasons, 4_000),
         nextFocus: verdict.next_focus,

@@ -1,7 +1,8 @@
 import type { Agents } from '../agents/agentContracts';
 import type { ReadOnlyView, Workspace } from '../git/workspaceContract';
 import { parseInput } from '../schemas/parseInput';
-import { PlanProposal, PlanRequest, type PlanResult } from '../schemas/plan';
+import { PlanProposal, PlanStepInput, type PlanRequest, type PlanResult } from '../schemas/plan';
+import type { PreviousVerdict } from '../schemas/cycle';
 import { startAgentRun, transcriptRefFor } from './agentRunContext';
 
 /**
@@ -9,15 +10,35 @@ import { startAgentRun, transcriptRefFor } from './agentRunContext';
  * tasks and sub-areas. Only the plan and its usage go back into workflow history.
  */
 export function createPlanArea(agents: Agents, workspace: Workspace) {
-  return async function planArea(raw: PlanRequest): Promise<PlanResult> {
-    const req = parseInput(PlanRequest, raw, 'plan request');
-    const plannerName = req.plannerId.slice(req.projectId.length + 1);
-    const transcriptRef = transcriptRefFor(req.projectId, req.cycle, `${plannerName}-round-${req.round}`);
+  return async function planArea(raw: PlanStepInput): Promise<PlanResult> {
+    const step = parseInput(PlanStepInput, raw, 'plan request');
+    const { scope } = step;
+    const { settings } = scope;
+    const plannerName = step.plannerId.slice(settings.projectId.length + 1);
+    const transcriptRef = transcriptRefFor(settings.projectId, scope.cycle, `${plannerName}-round-${step.round}`);
     // Heartbeats start before the checkout, which may wait for a clone or a lock.
     const run = startAgentRun(transcriptRef);
     let view: ReadOnlyView | undefined;
     try {
-      view = await workspace.openReadOnlyView({ projectId: req.projectId, repo: req.repo, commit: req.baseCommit });
+      view = await workspace.openReadOnlyView({ projectId: settings.projectId, repo: settings.repo, commit: scope.baseCommit });
+      const req: PlanRequest = {
+        projectId: settings.projectId,
+        cycle: scope.cycle,
+        plannerId: step.plannerId,
+        goal: settings.goal,
+        area: step.area,
+        areaGoal: step.areaGoal,
+        depth: step.depth,
+        canSpawnSubplanners: step.depth < settings.limits.maxPlannerDepth,
+        round: step.round,
+        repo: settings.repo,
+        baseCommit: scope.baseCommit,
+        model: settings.models.planner,
+        steering: step.steering,
+        previousVerdict: scope.previousVerdict && describeVerdict(scope.previousVerdict),
+        results: step.results,
+        subplannerOutcomes: step.subplannerOutcomes,
+      };
       const planned = await agents.planner.plan({ ...req, dir: view.dir }, run.ctx);
       const proposal = parseInput(PlanProposal, planned.result, 'plan from the planner agent');
       return { ...proposal, usage: planned.usage, transcriptRef, promptVersion: planned.promptVersion };
@@ -26,4 +47,8 @@ export function createPlanArea(agents: Agents, workspace: Workspace) {
       await view?.release();
     }
   };
+}
+
+function describeVerdict(verdict: PreviousVerdict): string {
+  return `${verdict.verdict}: ${verdict.reasons}${verdict.nextFocus ? `\nNext focus: ${verdict.nextFocus}` : ''}`;
 }

@@ -15,32 +15,34 @@ import { startAgentRun, transcriptRefFor } from './agentRunContext';
 export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
   return async function runWorkerTask(raw: WorkerTaskInput): Promise<TaskResult> {
     const input = parseInput(WorkerTaskInput, raw, 'worker task');
-    const transcriptRef = transcriptRefFor(input.projectId, input.cycle, input.taskId);
+    const { scope } = input;
+    const { settings } = scope;
+    const transcriptRef = transcriptRefFor(settings.projectId, scope.cycle, input.taskId);
     const base = { taskId: input.taskId, title: input.task.title, transcriptRef };
     const run = startAgentRun(transcriptRef);
     let worktree: TaskWorktree | undefined;
     try {
       worktree = await workspace.openTask({
-        projectId: input.projectId,
-        repo: input.repo,
-        targetBranch: input.targetBranch,
-        cycle: input.cycle,
+        projectId: settings.projectId,
+        repo: settings.repo,
+        targetBranch: settings.targetBranch,
+        cycle: scope.cycle,
         taskId: input.taskId,
         title: input.task.title,
-        sinceCommit: input.baseCommit,
+        sinceCommit: scope.baseCommit,
       });
       if (worktree.integratedCommit) {
         return { ...base, status: 'done', summary: 'Integrated by an earlier attempt of this task.', commit: worktree.integratedCommit, usage: zeroUsage };
       }
       const request: WorkerAgentRequest = {
-        projectId: input.projectId,
-        cycle: input.cycle,
+        projectId: settings.projectId,
+        cycle: scope.cycle,
         taskId: input.taskId,
-        goal: input.goal,
+        goal: settings.goal,
         task: input.task,
-        model: input.model,
+        model: settings.models.worker,
         dir: worktree.dir,
-        testCommand: input.testCommand,
+        testCommand: settings.testCommand,
         steering: input.steering,
       };
       const worked = await agents.worker.work(request, run.ctx);
@@ -58,7 +60,7 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
       }
       const integration: IntegrationResult = await worktree.integrate({
         message: input.task.title,
-        testCommand: input.testCommand,
+        testCommand: settings.testCommand,
         signal: run.ctx.signal,
         resolveConflict: async (conflict) => {
           const resolved: AgentResult<WorkOutcome> = await agents.worker.resolveConflict({ ...request, ...conflict }, run.ctx);

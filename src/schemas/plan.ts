@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { PlannedTask, TaskResult } from './task';
+import { CycleScope } from './cycleScope';
 import { Usage } from './usage';
+import { upgradePlanStepInput } from './v1Inputs';
 
 export const SubplannerSpec = z.object({
   area: z.string().trim().min(1).max(200),
@@ -27,6 +29,7 @@ export const SubplannerOutcome = z.object({
 });
 export type SubplannerOutcome = z.infer<typeof SubplannerOutcome>;
 
+/** What the planner agent is asked: one planning step, with the repository's view prepared for it. */
 export const PlanRequest = z.object({
   projectId: z.string(),
   cycle: z.number().int().positive(),
@@ -47,6 +50,22 @@ export const PlanRequest = z.object({
   subplannerOutcomes: z.array(SubplannerOutcome),
 });
 export type PlanRequest = z.infer<typeof PlanRequest>;
+
+/** One planning step of one planner, as the planner workflow schedules it. */
+const PlanStepInputV2 = z.object({
+  scope: CycleScope,
+  plannerId: z.string(),
+  area: z.string(),
+  areaGoal: z.string(),
+  depth: z.number().int().nonnegative(),
+  round: z.number().int().nonnegative(),
+  steering: z.array(z.string()),
+  /** Results of this planner's tasks since its last planning step. */
+  results: z.array(TaskResult.omit({ usage: true })),
+  subplannerOutcomes: z.array(SubplannerOutcome),
+});
+export const PlanStepInput = z.preprocess(upgradePlanStepInput, PlanStepInputV2);
+export type PlanStepInput = z.infer<typeof PlanStepInputV2>;
 
 export const PlanResult = PlanProposal.extend({
   usage: Usage,

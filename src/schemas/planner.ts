@@ -1,33 +1,24 @@
 import { z } from 'zod';
-import { ResolvedModels } from './modelRef';
-import { PreviousVerdict } from './cycle';
+import { CycleScope } from './cycleScope';
 import { SubtreeTotals } from './subtreeTotals';
+import { upgradePlannerInput } from './v1Inputs';
 
-export const PlannerInput = z.object({
-  projectWorkflowId: z.string().min(1),
-  projectId: z.string().min(1),
-  cycle: z.number().int().positive(),
+/** What a planner workflow is started with: its place in the tree, inside its cycle's scope. */
+const PlannerInputV2 = z.object({
+  scope: CycleScope,
   parentId: z.string().optional(),
   /** Short, branch-safe position in the tree (`p0`, `p0.2`, `p0.2.1`), used in task ids. */
   path: z.string().regex(/^p\d+(\.\d+)*$/),
   depth: z.number().int().nonnegative(),
-  goal: z.string().min(1),
   area: z.string().min(1),
   areaGoal: z.string().min(1),
-  repo: z.string().min(1),
-  baseCommit: z.string().min(1),
-  targetBranch: z.string().min(1),
-  testCommand: z.string().optional(),
-  models: ResolvedModels,
-  maxPlannerDepth: z.number().int().nonnegative(),
-  maxPlannerRounds: z.number().int().positive(),
   steering: z.array(z.string()),
-  previousVerdict: PreviousVerdict.optional(),
   paused: z.boolean(),
-  searchAttributes: z.boolean(),
-  heartbeatTimeoutSeconds: z.number().int().min(2).max(3_600),
 });
-export type PlannerInput = z.infer<typeof PlannerInput>;
+
+/** Also accepts the flat input planners were started with before the scope existed (running cycles). */
+export const PlannerInput = z.preprocess(upgradePlannerInput, PlannerInputV2);
+export type PlannerInput = z.infer<typeof PlannerInputV2>;
 
 /** A planner's subtree, rolled up for its parent. */
 export const PlannerSummary = SubtreeTotals.extend({

@@ -1,19 +1,14 @@
 import { z } from 'zod';
+import { CycleScope } from './cycleScope';
 import { PlannedTask } from './task';
+import { upgradeWorkerTaskInput } from './v1Inputs';
 
-export const WorkerTaskInput = z.object({
-  projectId: z.string().min(1),
-  cycle: z.number().int().positive(),
+const WorkerTaskInputV2 = z.object({
+  scope: CycleScope,
   taskId: z.string().regex(/^[A-Za-z0-9._-]+$/),
   plannerId: z.string(),
-  goal: z.string(),
   task: PlannedTask,
-  repo: z.string().min(1),
-  targetBranch: z.string().min(1),
-  /** The cycle's base commit; earlier attempts of this task are looked for only after it. */
-  baseCommit: z.string().optional(),
-  testCommand: z.string().optional(),
-  model: z.string().min(1),
   steering: z.array(z.string()),
 });
-export type WorkerTaskInput = z.infer<typeof WorkerTaskInput>;
+export const WorkerTaskInput = z.preprocess(upgradeWorkerTaskInput, WorkerTaskInputV2);
+export type WorkerTaskInput = z.infer<typeof WorkerTaskInputV2>;

@@ -1,0 +1,201 @@
+import type { PlannerReport } from '../schemas/plannerReport';
+import type { PlannerStatus } from '../schemas/plannerStatus';
+import type { PlannerInput, PlannerSummary } from '../schemas/planner';
+import type { PlanResult, SubplannerOutcome } from '../schemas/plan';
+import type { PlannerState as PlannerPhase } from '../schemas/status';
+import { addSubtreeTotals, subtreeTotalsOf } from '../schemas/subtreeTotals';
+import type { TaskResult, TaskStatus } from '../schemas/task';
+import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
+import { OperatorRelay } from './operatorRelay';
+import { SlotClaim } from './slotClaim';
+
+interface TaskView {
+  taskId: string;
+  title: string;
+  state: 'queued' | 'running' | TaskStatus;
+  startedAt?: string;
+  summary?: string;
+}
+
+export interface ChildPlanner {
+  workflowId: string;
+  area: string;
+  result?: PlannerSummary;
+  failure?: string;
+}
+
+const recentTaskViews = 50;
+
+/**
+ * Everything one planner knows: its phase and round, its tasks and sub-planners, what came back
+ * since its last planning step, and its half of the slot protocol. Every change the workflow may be
+ * waiting on goes through `changed()`, which also tells the report loop there is news for the project.
+ */
+export class PlannerState {
+  phase: PlannerPhase = 'planning';
+  round = 0;
+  running = 0;
+  done = 0;
+  failed = 0;
+  skipped = 0;
+  commits = 0;
+  usage: Usage = zeroUsage;
+  lastPlanSummary?: string;
+  readonly slots = new SlotClaim();
+  readonly relay: OperatorRelay;
+  readonly children: ChildPlanner[] = [];
+  resultsSincePlan: Omit<TaskResult, 'usage'>[] = [];
+  outcomesSincePlan: SubplannerOutcome[] = [];
+  private readonly views: TaskView[] = [];
+  private taskSeq = 0;
+  /** Bumped by every event the workflow may be waiting on. */
+  version = 0;
+
+  constructor(
+    readonly self: string,
+    readonly input: PlannerInput,
+  ) {
+    this.relay = new OperatorRelay(input, () => this.liveChildren().map((c) => c.workflowId));
+  }
+
+  changed(): void {
+    this.version++;
+  }
+
+  get paused(): boolean {
+    return this.relay.paused;
+  }
+
+  displayedPhase(): PlannerPhase {
+    return this.paused && this.phase !== 'done' ? 'paused' : this.phase;
+  }
+
+  liveChildren(): ChildPlanner[] {
+    return this.children.filter((c) => !c.result && !c.failure);
+  }
+
+  /** Takes a planning step's result: its tasks join the queue with ids unique in the project. */
+  planned(plan: PlanResult): void {
+    this.usage = addUsage(this.usage, plan.usage);
+    this.lastPlanSummary = plan.summary;
+    this.resultsSincePlan = [];
+    this.outcomesSincePlan = [];
+    this.round++;
+    for (const task of plan.tasks) {
+      const taskId = `c${this.input.scope.cycle}.${this.input.path}.r${this.round}.${++this.taskSeq}`;
+      this.slots.queue.push({ taskId, task });
+      this.views.push({ taskId, title: task.title, state: 'queued' });
+      if (this.views.length > recentTaskViews * 2) this.views.splice(0, this.views.length - recentTaskViews);
+    }
+  }
+
+  taskStarted(taskId: string, at: string): void {
+    this.running++;
+    this.updateView(taskId, { state: 'running', startedAt: at });
+  }
+
+  taskFinished(result: Omit<TaskResult, 'usage'>, taskUsage: Usage): void {
+    this.usage = addUsage(this.usage, taskUsage);
+    if (result.status === 'done') this.done++;
+    else this.failed++;
+    if (result.commit) this.commits++;
+    this.resultsSincePlan.push(result);
+    this.updateView(result.taskId, { state: result.status, summary: result.summary.slice(0, 300) });
+  }
+
+  /** After `taskFinished` (or a failure with no result): the slot goes back. */
+  taskEnded(): void {
+    this.running--;
+    this.slots.taskEnded();
+    this.changed();
+  }
+
+  skipQueued(): void {
+    const reason = `Not started: ${this.slots.closedBecause()}`;
+    for (const item of this.slots.queue.splice(0)) {
+      this.skipped++;
+      this.updateView(item.taskId, { state: 'skipped', summary: reason });
+    }
+  }
+
+  report(): PlannerReport {
+    return {
+      workflowId: this.self,
+      parentId: this.input.parentId,
+      cycle: this.input.scope.cycle,
+      area: this.input.area,
+      depth: this.input.depth,
+      state: this.displayedPhase(),
+      round: this.round,
+      tasks: this.taskCounts(),
+      wantSlots: this.slots.wantSlots(this.paused),
+      grantedSeen: this.slots.grantedSeen,
+      releasedTotal: this.slots.releasedTotal,
+      tasksStarted: this.slots.tasksStarted,
+      usage: this.usage,
+    };
+  }
+
+  status(): PlannerStatus {
+    return {
+      workflowId: this.self,
+      area: this.input.area,
+      areaGoal: this.input.areaGoal,
+      depth: this.input.depth,
+      state: this.displayedPhase(),
+      round: this.round,
+      paused: this.paused,
+      closed: this.slots.closed,
+      steering: this.relay.steering,
+      tasks: this.taskCounts(),
+      recentTasks: this.views.slice(-recentTaskViews),
+      children: this.children.map((c) => ({
+        workflowId: c.workflowId,
+        area: c.area,
+        finished: Boolean(c.result || c.failure),
+        tasksDone: c.result?.tasksDone,
+        tasksFailed: c.result?.tasksFailed,
+      })),
+      usage: this.usage,
+      lastPlanSummary: this.lastPlanSummary,
+    };
+  }
+
+  /** The live view in the Web UI. */
+  details(): string {
+    const { queue, closed } = this.slots;
+    return [
+      `**${this.input.area}** (depth ${this.input.depth}, round ${this.round})`,
+      `state: ${this.displayedPhase()}${closed ? ` (closed: ${this.slots.closedReason ?? 'limit reached'})` : ''}`,
+      `tasks: ${queue.length} queued, ${this.running} running, ${this.done} done, ${this.failed} failed`,
+      `sub-planners: ${this.children.length} (${this.liveChildren().length} running)`,
+      this.lastPlanSummary ? `last plan: ${this.lastPlanSummary.slice(0, 500)}` : '',
+    ]
+      .filter(Boolean)
+      .join('\n\n');
+  }
+
+  /** The subtree's totals for the parent; failed sub-planners add nothing (the project counts them from their reports). */
+  summary(): PlannerSummary {
+    const totals = this.children.reduce(
+      (sum, child) => (child.result ? addSubtreeTotals(sum, subtreeTotalsOf(child.result)) : sum),
+      { tasksDone: this.done, tasksFailed: this.failed, tasksSkipped: this.skipped, commits: this.commits, planners: 1, usage: this.usage },
+    );
+    return {
+      workflowId: this.self,
+      area: this.input.area,
+      summary: this.lastPlanSummary ?? 'No plan was made.',
+      rounds: this.round,
+      ...totals,
+    };
+  }
+
+  private taskCounts(): { queued: number; running: number; done: number; failed: number } {
+    return { queued: this.slots.queue.length, running: this.running, done: this.done, failed: this.failed };
+  }
+
+  private updateView(taskId: string, change: Partial<TaskView>): void {
+    const view = this.views.find((v) => v.taskId === taskId);
+    if (view) Object.assign(view, change);
+  }
+}
