@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { AgentCheckpoint, AgentRunContext } from '../agents/agentContracts';
+import { TranscriptStore } from '../state/transcriptStore';
 
 /**
  * Connects an agent run to its activity: checkpoints become heartbeat details (a retried attempt
@@ -42,5 +43,5 @@ export function startHeartbeat(details: () => unknown = () => undefined): { beat
 
 /** Where an agent run's transcript lives, relative to longhaul's state folder. */
 export function transcriptRefFor(projectId: string, cycle: number, name: string): string {
-  return `transcripts/${projectId}/cycle-${cycle}/${name.replace(/[^A-Za-z0-9._-]+/g, '_')}.jsonl`;
+  return TranscriptStore.refFor({ projectId, cycle, agentId: name });
 }

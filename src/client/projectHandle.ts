@@ -18,6 +18,7 @@ import {
   UnexpectedProjectDataError,
 } from './projectErrors';
 import { cycleWorkflowId } from '../contract/workflowIds';
+import { issueLines } from '../schemas/describeIssues';
 
 /** Temporal's execution status names, without the proto prefix. */
 export type ExecutionStatusName = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'CONTINUED_AS_NEW' | 'TIMED_OUT' | 'UNKNOWN';
@@ -120,7 +121,7 @@ export class ProjectHandle {
   async setLimits(patch: LimitsPatch, options: CallOptions = {}): Promise<Limits> {
     const parsed = LimitsPatch.safeParse(patch);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'limits'}: ${i.message}`);
+      const issues = issueLines(parsed.error, 'limits');
       throw new InvalidProjectInputError(`Invalid limits: ${issues.join('; ')}`, issues);
     }
     const timeoutMs = options.timeoutMs ?? defaultUpdateTimeoutMs;

@@ -6,6 +6,7 @@ import { defaultWorkflowTaskQueue } from '../contract/taskQueues';
 import { InvalidProjectInputError, ProjectAlreadyStartedError, SearchAttributesMissingError } from './projectErrors';
 import { getProject, type ProjectHandle } from './projectHandle';
 import { projectIdProblem, projectWorkflowType } from '../contract/workflowIds';
+import { issueLines } from '../schemas/describeIssues';
 
 export interface StartProjectOptions {
   /** The project's workflow id: letters, digits, `.`, `_` and `-`. */
@@ -44,7 +45,7 @@ export async function startProject(client: Client, options: StartProjectOptions)
   if (idProblem) throw new InvalidProjectInputError(idProblem, [idProblem]);
   const parsed = ProjectInput.safeParse(options.input);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`);
+    const issues = issueLines(parsed.error, 'input');
     throw new InvalidProjectInputError(`Invalid project input: ${issues.join('; ')}`, issues);
   }
   const input = parsed.data;

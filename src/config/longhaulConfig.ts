@@ -7,6 +7,7 @@ import { defaultLimits, Limits, LimitsPatch } from '../schemas/limits';
 import { ModelRef } from '../schemas/modelRef';
 import { defaultHeartbeatSeconds } from '../contract/activityOptions';
 import { defaultWorkflowTaskQueue } from '../contract/taskQueues';
+import { describeIssues } from '../schemas/describeIssues';
 
 export const configFileName = 'longhaul.config.json';
 
@@ -118,7 +119,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LonghaulConfig {
   };
   const parsed = LonghaulConfig.safeParse(candidate);
   if (!parsed.success) {
-    throw new Error(`Invalid longhaul configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(`Invalid longhaul configuration: ${describeIssues(parsed.error, '(config)')}`);
   }
   return parsed.data;
 }
@@ -137,7 +138,7 @@ function readConfigFile(file: string | undefined, cwd: string): ConfigFile {
   }
   const parsed = ConfigFile.safeParse(raw);
   if (!parsed.success) {
-    throw new Error(`Config file ${target} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ')}`);
+    throw new Error(`Config file ${target} is invalid: ${describeIssues(parsed.error, '(file)')}`);
   }
   return parsed.data;
 }

@@ -13,7 +13,6 @@ import { cleanStale } from './worktree/staleCleanup';
 import { GitTaskWorktree } from './worktree/taskWorktree';
 import type {
   OpenTaskRequest,
-  PrepareCycleRequest,
   PreparedCycle,
   ReadOnlyView,
   TaskWorktree,
@@ -22,10 +21,10 @@ import type {
 import {
   OpenTaskRequestSchema,
   parseRequest,
-  PrepareCycleRequestSchema,
   ReadOnlyViewRequestSchema,
   TargetHeadRequestSchema,
 } from './workspaceRequests';
+import { PrepareCycleInput } from '../schemas/prepareCycle';
 
 export interface GitWorkspaceOptions {
   /** Root of this machine's caches; default `LONGHAUL_WORKDIR`, else `<XDG cache dir>/longhaul`. */
@@ -102,8 +101,8 @@ export class GitWorkspace implements Workspace {
     };
   }
 
-  async prepareCycle(request: PrepareCycleRequest): Promise<PreparedCycle> {
-    const req = parseRequest(PrepareCycleRequestSchema, request, 'prepareCycle');
+  async prepareCycle(request: PrepareCycleInput): Promise<PreparedCycle> {
+    const req = parseRequest(PrepareCycleInput, request, 'prepareCycle');
     const source = parseRepoSource(req.repo);
     const entry = await this.entryFor(source);
     const cache = entry.cache;

@@ -1,19 +1,7 @@
 /** The git side of longhaul, as the activities see it. */
+import type { PrepareCycleInput, PreparedCycle } from '../schemas/prepareCycle';
 
-export interface PrepareCycleRequest {
-  projectId: string;
-  repo: string;
-  baseBranch?: string;
-  targetBranch: string;
-  cycle: number;
-}
-
-export interface PreparedCycle {
-  baseBranch: string;
-  targetBranch: string;
-  /** The target branch head every planner and the judge of this cycle look at. */
-  baseCommit: string;
-}
+export type { PreparedCycle } from '../schemas/prepareCycle';
 
 export interface ReadOnlyView {
   dir: string;
@@ -66,7 +54,7 @@ export interface TaskWorktree {
 }
 
 export interface Workspace {
-  prepareCycle(req: PrepareCycleRequest): Promise<PreparedCycle>;
+  prepareCycle(req: PrepareCycleInput): Promise<PreparedCycle>;
   openReadOnlyView(req: { projectId: string; repo: string; commit: string }): Promise<ReadOnlyView>;
   openTask(req: OpenTaskRequest): Promise<TaskWorktree>;
   /** Current head of the target branch (the judge's view of what the cycle produced). */

@@ -13,14 +13,6 @@ const Id = z
 const Repo = z.string().trim().min(1).max(4_000);
 const Cycle = z.number().int().nonnegative();
 
-export const PrepareCycleRequestSchema = z.object({
-  projectId: Id,
-  repo: Repo,
-  baseBranch: BranchName.optional(),
-  targetBranch: BranchName,
-  cycle: Cycle,
-});
-
 export const OpenTaskRequestSchema = z.object({
   projectId: Id,
   repo: Repo,

@@ -17,19 +17,17 @@ export const providerBaseUrlVariables = {
 const providerLabels: Record<ProviderName, string> = { openai: 'OpenAI', anthropic: 'Anthropic' };
 
 /** `ApplicationFailure.type` values, usable in a retry policy's `nonRetryableErrorTypes`. */
-export const modelFailureTypes = [
-  'ModelRateLimited',
-  'ModelUnavailable',
-  'ModelBadResponse',
-  'ModelUnexpectedError',
-  'ModelAuthError',
-  'ModelQuotaExceeded',
-  'ModelNotFound',
-  'ModelBadRequest',
-  'ModelContextTooLong',
-  'ModelConfigError',
-] as const;
-export type ModelFailureType = (typeof modelFailureTypes)[number];
+export type ModelFailureType =
+  | 'ModelRateLimited'
+  | 'ModelUnavailable'
+  | 'ModelBadResponse'
+  | 'ModelUnexpectedError'
+  | 'ModelAuthError'
+  | 'ModelQuotaExceeded'
+  | 'ModelNotFound'
+  | 'ModelBadRequest'
+  | 'ModelContextTooLong'
+  | 'ModelConfigError';
 
 export interface ModelErrorClassification {
   type: ModelFailureType;

@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { BranchName } from './projectInput';
 
+/** What a cycle asks of the repository before it plans: fetch it and fix the commit it starts from. */
 export const PrepareCycleInput = z.object({
-  projectId: z.string().min(1),
-  repo: z.string().min(1),
-  baseBranch: z.string().optional(),
-  targetBranch: z.string().min(1),
+  projectId: z.string().trim().min(1).max(200),
+  repo: z.string().trim().min(1).max(4_000),
+  baseBranch: BranchName.optional(),
+  targetBranch: BranchName,
   cycle: z.number().int().positive(),
 });
 export type PrepareCycleInput = z.infer<typeof PrepareCycleInput>;
@@ -12,6 +14,7 @@ export type PrepareCycleInput = z.infer<typeof PrepareCycleInput>;
 export const PreparedCycle = z.object({
   baseBranch: z.string(),
   targetBranch: z.string(),
+  /** The target branch head every planner and the judge of this cycle look at. */
   baseCommit: z.string(),
 });
 export type PreparedCycle = z.infer<typeof PreparedCycle>;

@@ -1,5 +1,6 @@
 import { log } from '@temporalio/workflow';
 import type { z } from 'zod';
+import { issueLines } from '../schemas/describeIssues';
 
 /**
  * Validates a signal's payload. A signal cannot be rejected, and throwing from its handler would fail
@@ -9,6 +10,6 @@ import type { z } from 'zod';
 export function parseSignal<S extends z.ZodType>(schema: S, raw: unknown, what: string): z.infer<S> | undefined {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  log.warn(`Ignoring a malformed ${what}`, { problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`) });
+  log.warn(`Ignoring a malformed ${what}`, { problems: issueLines(parsed.error, '(payload)') });
   return undefined;
 }

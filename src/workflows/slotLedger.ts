@@ -36,11 +36,6 @@ export class SlotLedger {
     this.entries = live;
   }
 
-  /** Planners of this cycle folded away by `compact`. */
-  get finishedPlanners(): number {
-    return this.finished.planners;
-  }
-
   /** Applies a planner's report; returns false for one from another cycle. */
   apply(report: PlannerReport, cycle: number | undefined): boolean {
     if (report.cycle !== cycle) return false;

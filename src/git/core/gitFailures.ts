@@ -48,6 +48,3 @@ export function gitFailure(type: GitFailureType, message: string, cause?: unknow
   });
 }
 
-export function isGitFailure(error: unknown, type?: GitFailureType): error is ApplicationFailure {
-  return error instanceof ApplicationFailure && (type === undefined || error.type === type);
-}

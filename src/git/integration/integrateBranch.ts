@@ -14,6 +14,7 @@ import { replayCommit } from './replayCommit';
 import { buildCommitMessage, listRange } from './taskTrailer';
 import { runTestCommand } from './testCommand';
 import type { IntegrateOptions, IntegrationResult } from '../workspaceContract';
+import { clip } from '../../schemas/task';
 
 export interface IntegrationSettings {
   maxPushAttempts: number;
@@ -39,9 +40,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function clipText(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 15)}… [truncated]`;
-}
 
 async function revParse(git: Git, rev: string): Promise<string> {
   return requireSha((await git(['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`])).stdout, rev);
@@ -136,7 +134,7 @@ async function describeConflict(
     `Commits on ${ctx.targetBranch} touching them:\n${upstream.trim() || '(none listed)'}\n\n` +
     `Edit the conflicted files so both changes survive and no conflict markers remain; ` +
     `do not commit or run git rebase yourself.\n\ngit said:\n${output.trim()}`;
-  return clipText(text, ctx.settings.conflictDetailsChars);
+  return clip(text, ctx.settings.conflictDetailsChars);
 }
 
 type ResolutionOutcome = { kind: 'continued' } | { kind: 'result'; result: IntegrationResult };
@@ -168,7 +166,7 @@ async function resolveAndContinue(
       kind: 'result',
       result: {
         status: 'conflict',
-        details: clipText(
+        details: clip(
           `conflict markers remain in ${remaining.join(', ')} after resolution\n\n${details}`,
           ctx.settings.conflictDetailsChars,
         ),
