@@ -38,6 +38,8 @@ export function createPlanArea(agents: Agents, workspace: Workspace) {
         previousVerdict: scope.previousVerdict && describeVerdict(scope.previousVerdict),
         results: step.results,
         subplannerOutcomes: step.subplannerOutcomes,
+        pending: step.pending,
+        failureRecord: step.failureRecord,
       };
       const planned = await agents.planner.plan({ ...req, dir: view.dir }, run.ctx);
       const proposal = parseInput(PlanProposal, planned.result, 'plan from the planner agent');

@@ -16,6 +16,8 @@ export const PlanProposal = z.object({
   tasks: z.array(PlannedTask).max(30),
   subplanners: z.array(SubplannerSpec).max(20),
   done: z.boolean(),
+  /** Ids of this planner's queued tasks that no longer make sense: they are dropped, never started. */
+  cancel: z.array(z.string().max(200)).max(100).optional(),
 });
 export type PlanProposal = z.infer<typeof PlanProposal>;
 
@@ -28,6 +30,20 @@ export const SubplannerOutcome = z.object({
   tasksFailed: z.number().int().nonnegative(),
 });
 export type SubplannerOutcome = z.infer<typeof SubplannerOutcome>;
+
+/** A task of this planner that is waiting for a slot or running while it plans again. */
+export const PendingTask = z.object({ taskId: z.string(), title: z.string(), state: z.enum(['queued', 'running']) });
+export type PendingTask = z.infer<typeof PendingTask>;
+
+/** A task of this area that did not land, kept across planning steps so the same obstacle is seen. */
+export const FailedTask = z.object({
+  taskId: z.string(),
+  title: z.string(),
+  status: z.string(),
+  /** The reason and an excerpt of the output, bounded. */
+  reason: z.string().max(2_000),
+});
+export type FailedTask = z.infer<typeof FailedTask>;
 
 /** What the planner agent is asked: one planning step, with the repository's view prepared for it. */
 export const PlanRequest = z.object({
@@ -48,6 +64,8 @@ export const PlanRequest = z.object({
   /** Results of this planner's tasks since its last planning step. */
   results: z.array(TaskResult.omit({ usage: true })),
   subplannerOutcomes: z.array(SubplannerOutcome),
+  pending: z.array(PendingTask).optional(),
+  failureRecord: z.array(FailedTask).optional(),
 });
 export type PlanRequest = z.infer<typeof PlanRequest>;
 
@@ -63,6 +81,10 @@ const PlanStepInputV2 = z.object({
   /** Results of this planner's tasks since its last planning step. */
   results: z.array(TaskResult.omit({ usage: true })),
   subplannerOutcomes: z.array(SubplannerOutcome),
+  /** Tasks still queued or running when this step plans (a planner plans again as results arrive). */
+  pending: z.array(PendingTask).max(200).optional(),
+  /** Every task of this planner that failed, stalled, bounced or conflicted so far this cycle. */
+  failureRecord: z.array(FailedTask).max(50).optional(),
 });
 export const PlanStepInput = z.preprocess(upgradePlanStepInput, PlanStepInputV2);
 export type PlanStepInput = z.infer<typeof PlanStepInputV2>;

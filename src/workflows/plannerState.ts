@@ -1,10 +1,10 @@
 import type { PlannerReport } from '../schemas/plannerReport';
 import type { PlannerStatus } from '../schemas/plannerStatus';
 import type { PlannerInput, PlannerSummary } from '../schemas/planner';
-import type { PlanResult, SubplannerOutcome } from '../schemas/plan';
+import type { FailedTask, PendingTask, PlanResult, SubplannerOutcome } from '../schemas/plan';
 import type { PlannerState as PlannerPhase } from '../schemas/status';
 import { addSubtreeTotals, subtreeTotalsOf } from '../schemas/subtreeTotals';
-import type { TaskResult, TaskStatus } from '../schemas/task';
+import { clip, type TaskResult, type TaskStatus } from '../schemas/task';
 import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
 import { OperatorRelay } from './operatorRelay';
 import { SlotClaim } from './slotClaim';
@@ -25,6 +25,7 @@ export interface ChildPlanner {
 }
 
 const recentTaskViews = 50;
+const keptFailures = 50;
 
 /**
  * Everything one planner knows: its phase and round, its tasks and sub-planners, what came back
@@ -45,6 +46,10 @@ export class PlannerState {
   readonly relay: OperatorRelay;
   readonly children: ChildPlanner[] = [];
   resultsSincePlan: Omit<TaskResult, 'usage'>[] = [];
+  /** Every task that did not land this cycle (the latest ones), for each planning step. */
+  readonly failureRecord: FailedTask[] = [];
+  /** Set when this planner plans again as results arrive instead of once per round. */
+  wakesOnResults = false;
   outcomesSincePlan: SubplannerOutcome[] = [];
   private readonly views: TaskView[] = [];
   private taskSeq = 0;
@@ -100,7 +105,45 @@ export class PlannerState {
     else this.failed++;
     if (result.commit) this.commits++;
     this.resultsSincePlan.push(result);
+    if (result.status !== 'done') {
+      this.failureRecord.push({ taskId: result.taskId, title: result.title, status: result.status, reason: clip(result.summary, 2_000) });
+      if (this.failureRecord.length > keptFailures) this.failureRecord.splice(0, this.failureRecord.length - keptFailures);
+    }
     this.updateView(result.taskId, { state: result.status, summary: result.summary.slice(0, 300) });
+  }
+
+  /** A sub-planner ended; a planner that wakes on results hears of it at its next step. */
+  childFinished(outcome: SubplannerOutcome): void {
+    if (this.wakesOnResults) this.outcomesSincePlan.push(outcome);
+  }
+
+  /** Drops queued tasks a planning step no longer wants; they are never started. */
+  cancelQueued(taskIds: readonly string[]): void {
+    const cancelled = new Set(taskIds);
+    const { queue } = this.slots;
+    for (let i = queue.length - 1; i >= 0; i--) {
+      if (!cancelled.has(queue[i].taskId)) continue;
+      const [item] = queue.splice(i, 1);
+      this.skipped++;
+      this.updateView(item.taskId, { state: 'skipped', summary: 'Cancelled by its planner before it started.' });
+    }
+  }
+
+  /** Results or sub-planner outcomes the planner has not planned on yet. */
+  hasNews(): boolean {
+    return this.resultsSincePlan.length > 0 || this.outcomesSincePlan.length > 0;
+  }
+
+  /** Nothing queued, running or delegated: the area waits for nothing. */
+  idle(): boolean {
+    return this.slots.queue.length === 0 && this.running === 0 && this.liveChildren().length === 0;
+  }
+
+  /** What is still queued or running, as a planning step sees it. */
+  pending(): PendingTask[] {
+    const queued = this.slots.queue.map((q) => ({ taskId: q.taskId, title: q.task.title, state: 'queued' as const }));
+    const running = this.views.filter((v) => v.state === 'running').map((v) => ({ taskId: v.taskId, title: v.title, state: 'running' as const }));
+    return [...running, ...queued].slice(0, 200);
   }
 
   /** After `taskFinished` (or a failure with no result): the slot goes back. */

@@ -5,9 +5,11 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -29,6 +31,11 @@ import type { QueuedTask } from './slotClaim';
 import { phaseRecorder, startAttributes } from './visibility';
 
 type Activities = ReturnType<typeof createActivities>;
+
+/** Planners that plan again as results arrive (rather than once per round) carry this patch. */
+export const plannerWakesOnResultsPatch = 'planner-wakes-on-results';
+/** Results arriving this close together are planned on in one step. */
+const resultDebounce = '1 second';
 
 /**
  * Owns one area of the goal: plans it, splits it into tasks for workers and into sub-areas for
@@ -118,11 +125,7 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
   /** Runs this round's tasks as slots arrive, returning unused slots at once. */
   async function drainQueue(): Promise<void> {
     while (slots.queue.length > 0 || state.running > 0) {
-      if (slots.closed) state.skipQueued();
-      for (let item = slots.take(state.paused); item; item = slots.take(state.paused)) startTask(item);
-      slots.releaseUnused(state.paused);
-      state.changed();
-      updateDetails();
+      dispatchQueued();
       if (slots.queue.length === 0 && state.running === 0) break; // Everything was skipped: nothing left to wait for.
       const seen = state.version;
       await condition(() => state.version !== seen);
@@ -168,6 +171,7 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
           (err: unknown) => void (child.failure = describeFailure(err)),
         )
         .finally(() => {
+          state.childFinished(outcomeOf(child));
           state.changed();
           updateDetails();
         });
@@ -188,11 +192,27 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
         // Clipped so that even a large round keeps the activity's input far below payload limits.
         results: state.resultsSincePlan.map((r) => ({ ...r, summary: clip(r.summary, 1_000) })),
         subplannerOutcomes: state.outcomesSincePlan.map((o) => ({ ...o, summary: clip(o.summary, 1_000) })),
+        pending: state.pending(),
+        failureRecord: state.failureRecord,
       },
     ]);
   }
 
-  try {
+  /** Waits while paused (but not past a limit); false when the planner must stop planning. */
+  async function waitWhilePaused(): Promise<boolean> {
+    if (!state.paused) return true;
+    state.changed();
+    updateDetails();
+    await condition(() => !state.paused || slots.closed);
+    return !slots.closed;
+  }
+
+  /**
+   * The first release: plan, run the round's tasks and sub-planners to the end, plan again. Kept
+   * as it was for planners started before the patch: its waits stay inline, because an extra await
+   * in between would reorder its commands against the report loop's.
+   */
+  async function planInRounds(): Promise<void> {
     let areaDone = false;
     while (!areaDone && !slots.closed && state.round < settings.limits.maxPlannerRounds) {
       if (state.paused) {
@@ -221,6 +241,72 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
       state.outcomesSincePlan = roundChildren.map(outcomeOf);
     }
     if (slots.closed) state.skipQueued();
+  }
+
+  /**
+   * Plans again as results arrive (a burst is one step), while the rest of the area keeps running;
+   * once the area is declared done or out of steps, finishes what runs.
+   */
+  async function planAsResultsArrive(): Promise<void> {
+    state.wakesOnResults = true;
+    let dispatching = true;
+    const dispatcher = (async () => {
+      while (dispatching) {
+        dispatchQueued();
+        const seen = state.version;
+        await condition(() => state.version !== seen || !dispatching);
+      }
+    })();
+    try {
+      while (!slots.closed && state.round < settings.limits.maxPlannerRounds) {
+        if (!(await waitWhilePaused())) break;
+        state.phase = 'planning';
+        state.changed();
+        updateDetails();
+        const plan = await planStep();
+        state.planned(plan);
+        state.cancelQueued(plan.cancel ?? []);
+        await startSubplanners(plan);
+        state.phase = 'working';
+        state.changed();
+        updateDetails();
+        if (plan.done) break;
+        await condition(() => state.hasNews() || state.idle() || slots.closed || reportFailure !== undefined);
+        throwIfReportFailed();
+        if (!state.hasNews()) break; // The step added nothing and nothing runs: the area is planned out.
+        if (!state.idle()) await sleep(resultDebounce);
+      }
+      dispatchQueued();
+      await condition(() => (slots.queue.length === 0 && state.running === 0) || reportFailure !== undefined);
+      throwIfReportFailed();
+      await waitForChildren();
+    } finally {
+      dispatching = false;
+      state.changed();
+      await dispatcher;
+    }
+  }
+
+  /** Starts queued tasks on the slots there are, gives back what cannot be used, tells the project. */
+  function dispatchQueued(): void {
+    if (slots.closed) state.skipQueued();
+    for (let item = slots.take(state.paused); item; item = slots.take(state.paused)) startTask(item);
+    slots.releaseUnused(state.paused);
+    state.changed();
+    updateDetails();
+  }
+
+  async function waitForChildren(): Promise<void> {
+    if (state.liveChildren().length === 0) return;
+    state.phase = 'waiting_children';
+    state.changed();
+    updateDetails();
+    await condition(() => state.liveChildren().length === 0);
+  }
+
+  try {
+    if (patched(plannerWakesOnResultsPatch)) await planAsResultsArrive();
+    else await planInRounds();
   } catch (err) {
     if (isCancellation(err)) {
       await CancellationScope.nonCancellable(async () => {

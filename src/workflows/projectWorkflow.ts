@@ -229,7 +229,22 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
       updateDetails();
     }
   } catch (err) {
-    if (isCancellation(err) && state.activeCycleId) await cancelRunningCycle(state.activeCycleId);
+    const cycleId = state.activeCycleId;
+    if (isCancellation(err) && cycleId) {
+      // Cycles are abandoned by the parent-close policy (so the project may continue-as-new), so
+      // cancellation is passed on by hand, and the project ends once the cycle's tree has wound down.
+      await CancellationScope.nonCancellable(async () => {
+        if (state.finishedCycle) return; // It ended already.
+        try {
+          await getExternalWorkflowHandle(cycleId).cancel();
+        } catch (cancelError) {
+          log.warn('Could not cancel the running cycle; it may have ended meanwhile', { cycleId, error: String(cancelError) });
+          return;
+        }
+        // Bounded: a cycle terminated by hand would never report, and the project must still end.
+        await condition(() => state.finishedCycle !== undefined, '1 hour');
+      });
+    }
     throw err;
   }
 
@@ -237,23 +252,6 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
   updateDetails();
   return state.result();
 
-  /**
-   * Cycles are abandoned by the parent-close policy (so the project may continue-as-new), so
-   * cancellation is passed on by hand, and the project ends once the cycle's tree has wound down.
-   */
-  async function cancelRunningCycle(cycleId: string): Promise<void> {
-    await CancellationScope.nonCancellable(async () => {
-      if (state.finishedCycle) return; // It ended already.
-      try {
-        await getExternalWorkflowHandle(cycleId).cancel();
-      } catch (cancelError) {
-        log.warn('Could not cancel the running cycle; it may have ended meanwhile', { cycleId, error: String(cancelError) });
-        return;
-      }
-      // Bounded: a cycle terminated by hand would never report, and the project must still end.
-      await condition(() => state.finishedCycle !== undefined, '1 hour');
-    });
-  }
 }
 
 /** Fills in defaults from the worker's environment and checks every role's model can be used. */

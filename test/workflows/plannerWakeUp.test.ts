@@ -1,0 +1,94 @@
+import type { PlannerAgentRequest } from '../../src/agents/agentContracts';
+import { plannerStatusQuery } from '../../src/contract/messages/plannerMessages';
+import { projectWorkflow } from '../../src/workflows/projectWorkflow';
+import { Gate } from '../support/gate';
+import { uniqueName, withLonghaulWorkers } from '../support/longhaulTestWorkers';
+import { RecordingWorkspace } from '../support/recordingWorkspace';
+import { scriptedAgents, writeTaskFile } from '../support/scriptedAgents';
+import { testDeps } from '../support/testDeps';
+
+const task = (title: string) => ({ title, instructions: `do ${title}` });
+
+test('a planner plans again when quick tasks finish while a slow one still runs, and a task it cancels never starts', async () => {
+  const taskQueue = uniqueName('wakeup');
+  const slowGate = new Gate();
+  const secondGate = new Gate();
+  const plans: PlannerAgentRequest[] = [];
+  const worked: string[] = [];
+  let slowFinished = false;
+  let seenAtReplan: { slowFinished: boolean; pending: PlannerAgentRequest['pending'] } | undefined;
+  const agents = scriptedAgents({
+    plan(req) {
+      plans.push(req);
+      if (req.round === 0) return { summary: 'four tasks', tasks: ['slow', 'quick', 'second', 'victim'].map(task), subplanners: [], done: false };
+      if (req.round === 1) {
+        seenAtReplan = { slowFinished, pending: req.pending };
+        const victim = req.pending?.find((p) => p.title === 'victim');
+        // The plan no longer wants the queued task; the rest can finish.
+        setTimeout(() => (slowGate.open(), secondGate.open()), 500);
+        return { summary: 'drop the victim', tasks: [], subplanners: [], done: true, cancel: victim ? [victim.taskId] : [] };
+      }
+      return { summary: 'unexpected', tasks: [], subplanners: [], done: true };
+    },
+    async work(req, ctx) {
+      worked.push(req.task.title);
+      if (req.task.title === 'slow') {
+        await slowGate.pass(ctx.signal);
+        slowFinished = true;
+      }
+      if (req.task.title === 'second') await secondGate.pass(ctx.signal);
+      return writeTaskFile(req);
+    },
+    judge: () => ({ verdict: 'done', reasons: 'enough' }),
+  });
+
+  const result = await withLonghaulWorkers({ taskQueue, deps: testDeps(agents, new RecordingWorkspace()) }, async (client) => {
+    const outcome = await client.workflow.execute(projectWorkflow, {
+      taskQueue,
+      workflowId: taskQueue,
+      args: [{ goal: 'wake up', repo: '/unused', limits: { maxParallelWorkers: 2, maxCycles: 1 } }],
+    });
+    const root = await client.workflow.getHandle(`${taskQueue}/cycle-1/planner`).query(plannerStatusQuery);
+    return { outcome, root };
+  });
+
+  // The second planning step came from the quick task's result, before the slow one finished.
+  expect(plans.map((p) => p.round)).toEqual([0, 1]);
+  expect(plans[1].results.map((r) => r.title)).toEqual(['quick']);
+  expect(seenAtReplan?.slowFinished).toBe(false);
+  expect(seenAtReplan?.pending?.map((p) => [p.title, p.state]).sort()).toEqual([
+    ['second', 'running'],
+    ['slow', 'running'],
+    ['victim', 'queued'],
+  ]);
+  // The cancelled task never reached a worker; the others all landed.
+  expect(worked.sort()).toEqual(['quick', 'second', 'slow']);
+  expect(result.outcome.tasksDone).toBe(3);
+  expect(result.root.recentTasks.find((t) => t.title === 'victim')).toMatchObject({ state: 'skipped' });
+});
+
+test('every planning step sees the failures of its area so far, not only those since the last step', async () => {
+  const taskQueue = uniqueName('failrec');
+  const plans: PlannerAgentRequest[] = [];
+  const agents = scriptedAgents({
+    plan(req) {
+      plans.push(req);
+      if (req.round === 0) return { summary: 'start', tasks: [task('broken')], subplanners: [], done: false };
+      if (req.round === 1) return { summary: 'try around it', tasks: [task('workaround')], subplanners: [], done: false };
+      return { summary: 'done', tasks: [], subplanners: [], done: true };
+    },
+    work(req) {
+      if (req.task.title === 'broken') return { outcome: 'blocked', summary: 'the build script is missing: sh: build.sh: not found' };
+      return writeTaskFile(req);
+    },
+    judge: () => ({ verdict: 'done', reasons: 'enough' }),
+  });
+  await withLonghaulWorkers({ taskQueue, deps: testDeps(agents, new RecordingWorkspace()) }, (client) =>
+    client.workflow.execute(projectWorkflow, { taskQueue, workflowId: taskQueue, args: [{ goal: 'record failures', repo: '/unused', limits: { maxCycles: 1 } }] }),
+  );
+  expect(plans.map((p) => p.round)).toEqual([0, 1, 2]);
+  expect(plans[2].results.map((r) => r.title)).toEqual(['workaround']);
+  for (const step of [plans[1], plans[2]]) {
+    expect(step.failureRecord).toEqual([expect.objectContaining({ title: 'broken', status: 'blocked', reason: expect.stringContaining('build.sh: not found') })]);
+  }
+});
