@@ -36,6 +36,7 @@ export function createJudgeCycle(agents: Agents, workspace: Workspace) {
               status: `${input.tasksDone} tasks reported done, ${input.tasksFailed} failed`,
               summary: input.plannerSummary,
             },
+            ...(input.tasks ?? []).map((t) => ({ title: `${t.title} (${t.taskId})`, status: t.commit ? `${t.status}, commit ${t.commit.slice(0, 12)}` : t.status, summary: t.summary })),
           ],
         },
         run.ctx,

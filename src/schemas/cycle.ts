@@ -10,12 +10,17 @@ export const PreviousVerdict = z.object({
 });
 export type PreviousVerdict = z.infer<typeof PreviousVerdict>;
 
+export const EarlierVerdict = PreviousVerdict.extend({ cycle: z.number().int().positive() });
+export type EarlierVerdict = z.infer<typeof EarlierVerdict>;
+
 export const CycleInput = z.object({
   settings: ProjectSettings,
   cycle: z.number().int().positive(),
   projectWorkflowId: z.string().min(1),
   steering: z.array(z.string()),
   previousVerdict: PreviousVerdict.optional(),
+  /** The latest verdicts, oldest first, so the judge sees what earlier cycles kept failing on. */
+  earlierVerdicts: z.array(EarlierVerdict).max(5).optional(),
   paused: z.boolean(),
 });
 export type CycleInput = z.infer<typeof CycleInput>;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { EarlierVerdict } from './cycle';
 import { CycleScope } from './cycleScope';
+import { TaskOutcome } from './task';
 import { upgradeJudgeInput } from './v1Inputs';
 import { Verdict } from './verdict';
 
@@ -10,6 +12,9 @@ const JudgeInputV2 = z.object({
   plannerSummary: z.string().max(4_000),
   tasksDone: z.number().int().nonnegative(),
   tasksFailed: z.number().int().nonnegative(),
+  /** Every task of the cycle (the latest when there are many), with its outcome and summary. */
+  tasks: z.array(TaskOutcome).max(60).optional(),
+  earlierVerdicts: z.array(EarlierVerdict).max(5).optional(),
 });
 export const JudgeInput = z.preprocess(upgradeJudgeInput, JudgeInputV2);
 export type JudgeInput = z.infer<typeof JudgeInputV2>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CycleScope } from './cycleScope';
 import { SubtreeTotals } from './subtreeTotals';
+import { TaskOutcome } from './task';
 import { upgradePlannerInput } from './v1Inputs';
 
 /** What a planner workflow is started with: its place in the tree, inside its cycle's scope. */
@@ -26,5 +27,7 @@ export const PlannerSummary = SubtreeTotals.extend({
   area: z.string(),
   summary: z.string().max(4_000),
   rounds: z.number().int().nonnegative(),
+  /** The subtree's most recent finished tasks, for the judge. */
+  tasks: z.array(TaskOutcome).max(60).optional(),
 });
 export type PlannerSummary = z.infer<typeof PlannerSummary>;

@@ -26,6 +26,16 @@ export const TaskResult = z.object({
 });
 export type TaskResult = z.infer<typeof TaskResult>;
 
+/** A finished task as the judge and the planners above it see it: bounded, no usage. */
+export const TaskOutcome = z.object({
+  taskId: z.string(),
+  title: z.string(),
+  status: TaskStatus,
+  summary: z.string().max(500),
+  commit: z.string().optional(),
+});
+export type TaskOutcome = z.infer<typeof TaskOutcome>;
+
 /** Keeps a free-text field small enough for workflow history, whatever a model wrote. */
 export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 15)}… [truncated]`;

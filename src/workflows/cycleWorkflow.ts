@@ -97,7 +97,15 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
     phase = 'judging';
     details(`judging ${root.tasksDone} done and ${root.tasksFailed} failed tasks`);
     const judged = await judgeCycle.executeWithOptions({ ...judgeOptions, summary: `Judge cycle ${cycle}` }, [
-      { scope, steering: relay.steering, plannerSummary: root.summary, tasksDone: root.tasksDone, tasksFailed: root.tasksFailed },
+      {
+        scope,
+        steering: relay.steering,
+        plannerSummary: root.summary,
+        tasksDone: root.tasksDone,
+        tasksFailed: root.tasksFailed,
+        tasks: root.tasks,
+        earlierVerdicts: input.earlierVerdicts,
+      },
     ]);
     const { headCommit, ...verdict } = judged;
 

@@ -4,7 +4,7 @@ import type { PlannerInput, PlannerSummary } from '../schemas/planner';
 import type { FailedTask, PendingTask, PlanResult, SubplannerOutcome } from '../schemas/plan';
 import type { PlannerState as PlannerPhase } from '../schemas/status';
 import { addSubtreeTotals, subtreeTotalsOf } from '../schemas/subtreeTotals';
-import { clip, type TaskResult, type TaskStatus } from '../schemas/task';
+import { clip, type TaskOutcome, type TaskResult, type TaskStatus } from '../schemas/task';
 import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
 import { OperatorRelay } from './operatorRelay';
 import { SlotClaim } from './slotClaim';
@@ -26,6 +26,8 @@ export interface ChildPlanner {
 
 const recentTaskViews = 50;
 const keptFailures = 50;
+/** Finished tasks a summary carries up the tree, the latest first kept. */
+const keptOutcomes = 60;
 
 /**
  * Everything one planner knows: its phase and round, its tasks and sub-planners, what came back
@@ -48,6 +50,7 @@ export class PlannerState {
   resultsSincePlan: Omit<TaskResult, 'usage'>[] = [];
   /** Every task that did not land this cycle (the latest ones), for each planning step. */
   readonly failureRecord: FailedTask[] = [];
+  private readonly outcomes: TaskOutcome[] = [];
   /** Set when this planner plans again as results arrive instead of once per round. */
   wakesOnResults = false;
   outcomesSincePlan: SubplannerOutcome[] = [];
@@ -105,6 +108,8 @@ export class PlannerState {
     else this.failed++;
     if (result.commit) this.commits++;
     this.resultsSincePlan.push(result);
+    this.outcomes.push({ taskId: result.taskId, title: result.title, status: result.status, summary: clip(result.summary, 500), commit: result.commit });
+    if (this.outcomes.length > keptOutcomes) this.outcomes.splice(0, this.outcomes.length - keptOutcomes);
     if (result.status !== 'done') {
       this.failureRecord.push({ taskId: result.taskId, title: result.title, status: result.status, reason: clip(result.summary, 2_000) });
       if (this.failureRecord.length > keptFailures) this.failureRecord.splice(0, this.failureRecord.length - keptFailures);
@@ -224,12 +229,14 @@ export class PlannerState {
       (sum, child) => (child.result ? addSubtreeTotals(sum, subtreeTotalsOf(child.result)) : sum),
       { tasksDone: this.done, tasksFailed: this.failed, tasksSkipped: this.skipped, commits: this.commits, planners: 1, usage: this.usage },
     );
+    const tasks = [...this.children.flatMap((c) => c.result?.tasks ?? []), ...this.outcomes].slice(-keptOutcomes);
     return {
       workflowId: this.self,
       area: this.input.area,
       summary: this.lastPlanSummary ?? 'No plan was made.',
       rounds: this.round,
       ...totals,
+      tasks,
     };
   }
 

@@ -170,6 +170,7 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
       projectWorkflowId: projectId,
       steering: [...state.relay.steering],
       previousVerdict: last ? { verdict: last.verdict, reasons: last.reasons, nextFocus: last.nextFocus } : undefined,
+      earlierVerdicts: state.verdicts.slice(-5).map((v) => ({ cycle: v.cycle, verdict: v.verdict, reasons: v.reasons, nextFocus: v.nextFocus })),
       paused: state.paused,
     };
     const handle = await startChild(cycleWorkflow, {
