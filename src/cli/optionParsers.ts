@@ -49,3 +49,22 @@ export function deadline(value: string, now: () => number = Date.now): string {
   }
   return new Date(time).toISOString();
 }
+
+/**
+ * A browser origin (`http://localhost:8233`), as the Web UI's requests carry it: scheme, host and
+ * port only. Repeatable: each one adds to the list, replacing the default.
+ */
+export function webOrigins(defaults: readonly string[]): (value: string, previous: readonly string[]) => string[] {
+  return (value, previous) => {
+    let url: URL;
+    try {
+      url = new URL(value.trim());
+    } catch {
+      throw new InvalidArgumentError('expected an origin such as http://localhost:8233.');
+    }
+    if (!/^https?:$/.test(url.protocol) || url.origin !== value.trim().replace(/\/+$/, '')) {
+      throw new InvalidArgumentError(`expected an origin (scheme, host and port, no path), such as ${url.protocol.startsWith('http') ? url.origin : 'http://localhost:8233'}.`);
+    }
+    return previous === defaults ? [url.origin] : [...previous, url.origin];
+  };
+}

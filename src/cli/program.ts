@@ -4,7 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { CliIo, GlobalOptions } from './cliContext';
 import { CliError } from './cliError';
 import { exitCodes } from './exitCodes';
-import { nonNegativeInteger, positiveInteger } from './optionParsers';
+import { nonNegativeInteger, positiveInteger, webOrigins } from './optionParsers';
 import { addLimitOptions, addProjectOptions, type LimitOptions, type ProjectOptions } from './projectOptions';
 
 const exitCodeHelp = `
@@ -26,6 +26,7 @@ Environment:
   LONGHAUL_STATE_DIR    state folder: local server database, logs, transcripts (default ./.longhaul)
   LONGHAUL_UI_URL       Web UI base URL for links (default http://localhost:8233 for the local server)
   LONGHAUL_DEV_SERVER_PORT  port of the local dev server (default 7233; its Web UI 1000 above)
+  LONGHAUL_PAYLOAD_KEYS comma-separated "<id>:<base64 32-byte key>": encrypt payloads (the first key encrypts, all decrypt)
   OPENAI_API_KEY, ANTHROPIC_API_KEY  provider keys, read by workers only`;
 
 function examples(...lines: string[]): string {
@@ -162,6 +163,35 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .action(
       act(async (options: { port?: number; uiPort?: number; dbFilename?: string; headless?: boolean }, command: Command) =>
         (await import('./commands/devServerCommand')).devServerCommand(options, globals(command), io),
+      ),
+    );
+
+  // The Web UI of `temporal server start-dev`, and of longhaul's local dev server.
+  const defaultOrigins = ['http://localhost:8233'];
+  program
+    .command('codec-server')
+    .summary('serve the payload keys to the Web UI and the Temporal CLI (Temporal codec server protocol)')
+    .description(
+      'Serves POST /encode and /decode (also under /{namespace}/) with the keys of LONGHAUL_PAYLOAD_KEYS, so the Web UI ' +
+        '(`temporal server start-dev --ui-codec-endpoint <url>`, or its "Codec Server" setting) and `temporal workflow ... --codec-endpoint <url>` ' +
+        'show and send goals, plans and summaries that Temporal stores encrypted. Runs until Ctrl-C or SIGTERM.\n\n' +
+        'Anyone who reaches it can decrypt: it listens on 127.0.0.1 unless --host says otherwise, which then needs a --token.',
+    )
+    .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').default(8888).argParser(nonNegativeInteger))
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .addOption(new Option('--origin <origin>', 'browser origin allowed to call it, repeatable (the Web UI\'s)').default(defaultOrigins).argParser(webOrigins(defaultOrigins)))
+    .option('--token <token>', 'require "Authorization: Bearer <token>" (default: $LONGHAUL_CODEC_TOKEN)')
+    .addHelpText(
+      'after',
+      examples(
+        'LONGHAUL_PAYLOAD_KEYS="k1:$(openssl rand -base64 32)" longhaul codec-server --port 8888',
+        'temporal workflow show --workflow-id my-project --codec-endpoint http://127.0.0.1:8888',
+        'LONGHAUL_CODEC_TOKEN="$(openssl rand -hex 32)" longhaul codec-server --host 0.0.0.0 --origin https://temporal.example.com',
+      ),
+    )
+    .action(
+      act(async (options: { port: number; host: string; origin: string[]; token?: string }, command: Command) =>
+        (await import('./commands/codecServerCommand')).codecServerCommand(options, globals(command), io),
       ),
     );
 

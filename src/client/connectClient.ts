@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { payloadDataConverter } from '../codec/payloadDataConverter';
 import type { LonghaulConfig } from '../config/longhaulConfig';
 
 /** Where `connectClient` goes when the config names no server: the local dev server's default port. */
@@ -14,7 +15,8 @@ export interface ConnectClientOptions {
 
 /**
  * Opens a Temporal client for the configured server and namespace, with TLS and an API key (Temporal
- * Cloud) when the config asks for them. Close it with `client.connection.close()`.
+ * Cloud) when the config asks for them, and encrypting payloads when it holds payload keys
+ * (`LONGHAUL_PAYLOAD_KEYS`). Close it with `client.connection.close()`.
  *
  * @example
  * const client = await connectClient(loadConfig());
@@ -24,7 +26,7 @@ export interface ConnectClientOptions {
 export async function connectClient(config: LonghaulConfig, options: ConnectClientOptions = {}): Promise<Client> {
   const address = options.address ?? config.temporal.address ?? defaultLocalAddress;
   const connection = await Connection.connect(connectionOptions(config, address, options.connectTimeoutMs ?? 10_000));
-  return new Client({ connection, namespace: config.temporal.namespace });
+  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: payloadDataConverter(config.payloadKeys) });
 }
 
 function connectionOptions(config: LonghaulConfig, address: string, connectTimeoutMs: number): ConnectionOptions {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { parsePayloadKeys, PayloadKeyRing } from '../codec/payloadKeys';
 import { PriceTable } from '../models/priceTable';
 import { defaultLimits, Limits, LimitsPatch } from '../schemas/limits';
 import { ModelRef } from '../schemas/modelRef';
@@ -21,8 +22,8 @@ const TlsConfig = z
   .strict();
 
 /**
- * What a config file may say. Secrets (provider keys, a Temporal Cloud API key) come only from the
- * environment, never from this file.
+ * What a config file may say. Secrets (provider keys, a Temporal Cloud API key, payload keys) come
+ * only from the environment, never from this file.
  */
 export const ConfigFile = z
   .object({
@@ -67,6 +68,8 @@ export const LonghaulConfig = z.object({
   stateDir: z.string(),
   heartbeatTimeoutSeconds: z.number().int().min(2).max(3_600),
   prices: PriceTable.optional(),
+  /** From `LONGHAUL_PAYLOAD_KEYS` only (a secret): encrypts payloads and failure messages when set. */
+  payloadKeys: z.instanceof(PayloadKeyRing).optional(),
 });
 export type LonghaulConfig = z.infer<typeof LonghaulConfig>;
 
@@ -116,6 +119,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LonghaulConfig {
     stateDir: resolveDir(env.LONGHAUL_STATE_DIR || fileConfig.stateDir || '.longhaul'),
     heartbeatTimeoutSeconds: int('LONGHAUL_HEARTBEAT_TIMEOUT_SECONDS') ?? fileConfig.heartbeatTimeoutSeconds ?? defaultHeartbeatSeconds,
     prices: fileConfig.prices,
+    payloadKeys: env.LONGHAUL_PAYLOAD_KEYS?.trim() ? parsePayloadKeys(env.LONGHAUL_PAYLOAD_KEYS) : undefined,
   };
   const parsed = LonghaulConfig.safeParse(candidate);
   if (!parsed.success) {

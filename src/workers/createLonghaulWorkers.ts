@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { activitiesByRole, createActivities, type LonghaulActivities } from '../activities/createActivities';
 import type { ActivityDeps } from '../activities/activityDeps';
@@ -15,6 +16,11 @@ export interface LonghaulWorkersOptions {
   workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
   /** Concurrent activities per role (how many agents of that role this process runs at once). */
   concurrency?: Partial<Record<RoleQueueName, number>>;
+  /**
+   * Encrypts payloads (`payloadDataConverter`); codecs run outside the workflow sandbox, so a pre-built
+   * bundle must have been built with the same failure converter (see `workflowSource`).
+   */
+  dataConverter?: DataConverter;
 }
 
 const defaultConcurrency = { plan: 4, work: 8, judge: 2 };
@@ -24,7 +30,7 @@ export async function createLonghaulWorkers(options: LonghaulWorkersOptions): Pr
   const activities = createActivities(options.deps);
   const pick = (names: readonly (keyof LonghaulActivities)[]): Partial<LonghaulActivities> =>
     Object.fromEntries(names.map((name) => [name, activities[name]]));
-  const common = { connection: options.connection, namespace: options.namespace };
+  const common = { connection: options.connection, namespace: options.namespace, dataConverter: options.dataConverter };
   const workers: Worker[] = [];
   for (const role of options.roles) {
     if (role === 'workflow') {

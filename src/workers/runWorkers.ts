@@ -1,4 +1,5 @@
 import { Runtime } from '@temporalio/worker';
+import { payloadDataConverter } from '../codec/payloadDataConverter';
 import type { LonghaulConfig } from '../config/longhaulConfig';
 import { connectWorker } from './connectWorker';
 import { createLonghaulWorkers, runLonghaulWorkers } from './createLonghaulWorkers';
@@ -29,14 +30,17 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       roles: options.roles,
       deps: createProductionDeps(config),
-      workflows: workflowSource(),
+      workflows: workflowSource(config.payloadKeys !== undefined),
       concurrency: config.concurrency,
+      dataConverter: payloadDataConverter(config.payloadKeys),
     });
     Runtime.instance().logger.info('longhaul workers running', {
       address: options.address,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       roles: options.roles.join(','),
+      // Which key encrypts (ids are not secrets); the keys themselves are never logged.
+      payloadEncryption: config.payloadKeys ? `key ${config.payloadKeys.encryptingKeyId}` : 'off',
     });
     await runLonghaulWorkers(workers, options.until);
   } finally {
