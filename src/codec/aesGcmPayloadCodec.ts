@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { ApplicationFailure, METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { payloadDecryptionFailedType, payloadKeyUnknownType } from './codecFailureTypes';
 import { payloadKeysVariable, type PayloadKeyRing } from './payloadKeys';
 
 /** The encoding of an encrypted payload, as Temporal's samples and the Web UI know it. */
@@ -12,10 +13,6 @@ export const cipherName = 'AES-256-GCM';
 
 const ivBytes = 12;
 const tagBytes = 16;
-
-/** Failure types of payloads that cannot be decrypted; non-retryable, since the same keys fail again. */
-export const payloadKeyUnknownType = 'PayloadKeyUnknown';
-export const payloadDecryptionFailedType = 'PayloadDecryptionFailed';
 
 const utf8 = (text: string): Uint8Array => Buffer.from(text, 'utf8');
 const text = (bytes: Uint8Array | null | undefined): string | undefined => (bytes ? Buffer.from(bytes).toString('utf8') : undefined);

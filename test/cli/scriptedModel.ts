@@ -3,6 +3,8 @@ import type { FakeReply, FakeRequest, Responder } from '../support/fakeModelServ
 export interface ScriptOptions {
   /** Tasks each planner's first step creates. */
   tasksPerPlan?: number;
+  /** The title of task `index` of plan `plan` (default `note <plan>.<index>`). */
+  taskTitle?: (plan: number, index: number) => string;
   /** The judge's verdict on cycle `n` (its prompt includes the project's goal). Default: done. */
   verdict?: (cycle: number, prompt: string) => 'done' | 'continue' | 'abandon';
   /** Awaited before a worker's first turn is answered (lets a test hold tasks in flight). */
@@ -24,7 +26,7 @@ export function scriptedModel(options: ScriptOptions = {}): Responder & { plans:
       if (/Planning step 1\b/.test(prompt)) {
         const n = ++plans;
         const tasks = Array.from({ length: options.tasksPerPlan ?? 2 }, (_, i) => ({
-          title: `note ${n}.${i}`,
+          title: options.taskTitle?.(n, i) ?? `note ${n}.${i}`,
           instructions: `Write the note file.`,
           files: [`notes/plan${n}-task${i}.md`],
         }));

@@ -74,7 +74,7 @@ test('the Web UI origin gets CORS answers, preflight included; other origins are
 });
 
 test('with a token, requests without the right bearer token get 401; without one, none is needed', async () => {
-  for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: token }]) {
+  for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: token }] as Record<string, string>[]) {
     const res = await post(server, '/decode', jsonBody('x'), headers);
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer');

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { AesGcmPayloadCodec, payloadDecryptionFailedType, payloadKeyUnknownType } from '../../src/codec/aesGcmPayloadCodec';
+import { AesGcmPayloadCodec } from '../../src/codec/aesGcmPayloadCodec';
+import { payloadDecryptionFailedType, payloadKeyUnknownType } from '../../src/codec/codecFailureTypes';
 import { parsePayloadKeys, PayloadKeysError } from '../../src/codec/payloadKeys';
 import { loadConfig } from '../../src/config/longhaulConfig';
 import { runInProcess } from '../cli/inProcessCli';
