@@ -30,6 +30,8 @@ export interface EnsureLocalDevServerOptions {
   env?: NodeJS.ProcessEnv;
   /** Told when a server is being started (it takes a few seconds). */
   onStarting?: (message: string) => void;
+  /** The codec server its Web UI decodes payloads with; applies when this call starts the server. */
+  uiCodecEndpoint?: string;
   startupTimeoutMs?: number;
 }
 
@@ -50,6 +52,19 @@ export function devServerPort(env: NodeJS.ProcessEnv): number {
     throw new CliError(`LONGHAUL_DEV_SERVER_PORT must be a port number (its Web UI uses the port 1000 above it), not "${raw}".`);
   }
   return port;
+}
+
+/**
+ * The codec server for the local Web UI, from `LONGHAUL_UI_CODEC_ENDPOINT` (e.g. the URL
+ * `longhaul codec-server` prints), or undefined.
+ */
+export function uiCodecEndpoint(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.LONGHAUL_UI_CODEC_ENDPOINT?.trim();
+  if (!raw) return undefined;
+  if (!/^https?:\/\/[^\s/]+/.test(raw)) {
+    throw new CliError(`LONGHAUL_UI_CODEC_ENDPOINT must be an http(s) URL such as http://127.0.0.1:8888 (where \`longhaul codec-server\` listens), not "${raw}".`);
+  }
+  return raw;
 }
 
 /**
@@ -87,6 +102,7 @@ export async function ensureLocalDevServer(options: EnsureLocalDevServerOptions)
       logFile: files.logFile,
       startupTimeoutMs: options.startupTimeoutMs,
       detached: true,
+      uiCodecEndpoint: options.uiCodecEndpoint,
     });
     if (server.process.pid !== undefined) fs.writeFileSync(files.pidFile, `${server.process.pid}\n`);
     await raiseRetention(address, namespace);

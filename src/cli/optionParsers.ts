@@ -68,3 +68,16 @@ export function webOrigins(defaults: readonly string[]): (value: string, previou
     return previous === defaults ? [url.origin] : [...previous, url.origin];
   };
 }
+
+/** An http(s) URL, such as the one `longhaul codec-server` prints. */
+export function httpUrl(value: string): string {
+  const trimmed = value.trim();
+  let url: URL | undefined;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol)) throw new InvalidArgumentError('expected an http(s) URL such as http://127.0.0.1:8888.');
+  return trimmed;
+}

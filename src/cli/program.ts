@@ -4,7 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { CliIo, GlobalOptions } from './cliContext';
 import { CliError } from './cliError';
 import { exitCodes } from './exitCodes';
-import { nonNegativeInteger, positiveInteger, webOrigins } from './optionParsers';
+import { httpUrl, nonNegativeInteger, positiveInteger, webOrigins } from './optionParsers';
 import { addLimitOptions, addProjectOptions, type LimitOptions, type ProjectOptions } from './projectOptions';
 
 const exitCodeHelp = `
@@ -27,6 +27,7 @@ Environment:
   LONGHAUL_UI_URL       Web UI base URL for links (default http://localhost:8233 for the local server)
   LONGHAUL_DEV_SERVER_PORT  port of the local dev server (default 7233; its Web UI 1000 above)
   LONGHAUL_PAYLOAD_KEYS comma-separated "<id>:<base64 32-byte key>": encrypt payloads (the first key encrypts, all decrypt)
+  LONGHAUL_UI_CODEC_ENDPOINT  codec server for the local dev server's Web UI (when longhaul starts it)
   OPENAI_API_KEY, ANTHROPIC_API_KEY  provider keys, read by workers only`;
 
 function examples(...lines: string[]): string {
@@ -159,9 +160,17 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .option('--ui-port <port>', 'Web UI port (default: gRPC port + 1000)', nonNegativeInteger)
     .option('--db-filename <file>', 'SQLite state file (default <state dir>/temporal.sqlite)')
     .option('--headless', 'without the Web UI')
-    .addHelpText('after', examples('longhaul dev-server', 'longhaul dev-server --port 7300 --db-filename /var/lib/longhaul/temporal.sqlite'))
+    .option('--ui-codec-endpoint <url>', 'codec server the Web UI decodes payloads with (default: $LONGHAUL_UI_CODEC_ENDPOINT)', httpUrl)
+    .addHelpText(
+      'after',
+      examples(
+        'longhaul dev-server',
+        'longhaul dev-server --port 7300 --db-filename /var/lib/longhaul/temporal.sqlite',
+        'longhaul dev-server --ui-codec-endpoint http://127.0.0.1:8888   # with `longhaul codec-server` running',
+      ),
+    )
     .action(
-      act(async (options: { port?: number; uiPort?: number; dbFilename?: string; headless?: boolean }, command: Command) =>
+      act(async (options: { port?: number; uiPort?: number; dbFilename?: string; headless?: boolean; uiCodecEndpoint?: string }, command: Command) =>
         (await import('./commands/devServerCommand')).devServerCommand(options, globals(command), io),
       ),
     );

@@ -1,5 +1,5 @@
 import type { LonghaulConfig } from '../config/longhaulConfig';
-import { devServerPort, ensureLocalDevServer } from './localDevServer';
+import { devServerPort, ensureLocalDevServer, uiCodecEndpoint } from './localDevServer';
 
 /** The Temporal server a command talks to. */
 export interface TemporalTarget {
@@ -19,7 +19,7 @@ export async function resolveTemporalTarget(config: LonghaulConfig, env: NodeJS.
   const uiOverride = env.LONGHAUL_UI_URL?.trim() || undefined;
   const namespace = config.temporal.namespace;
   if (config.temporal.address) return { address: config.temporal.address, namespace, embedded: false, uiBaseUrl: uiOverride };
-  const server = await ensureLocalDevServer({ stateDir: config.stateDir, port: devServerPort(env), namespace, env, onStarting: note });
+  const server = await ensureLocalDevServer({ stateDir: config.stateDir, port: devServerPort(env), namespace, env, onStarting: note, uiCodecEndpoint: uiCodecEndpoint(env) });
   if (server.started) note(`Local Temporal dev server ready; it keeps running after this command (stop it with: kill $(cat ${server.pidFile})).`);
   return { address: server.address, namespace, embedded: true, uiBaseUrl: uiOverride ?? server.uiUrl };
 }

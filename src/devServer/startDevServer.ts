@@ -21,6 +21,8 @@ export interface DevServerOptions {
   startupTimeoutMs?: number;
   /** Outlive the starting process (the CLI's embedded server); the caller records the pid. */
   detached?: boolean;
+  /** A codec server the Web UI decodes payloads with (`longhaul codec-server`); ignored when headless. */
+  uiCodecEndpoint?: string;
 }
 
 export interface DevServer {
@@ -72,7 +74,10 @@ export function devServerArgs(options: DevServerOptions & { port: number; uiPort
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
   if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
   if (options.headless) args.push('--headless');
-  else args.push('--ui-port', String(options.uiPort));
+  else {
+    args.push('--ui-port', String(options.uiPort));
+    if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
+  }
   if (options.dbFilename) args.push('--db-filename', options.dbFilename, '--sqlite-pragma', 'journal_mode=WAL');
   for (const attribute of longhaulSearchAttributeDefinitions) args.push('--search-attribute', attribute);
   for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);

@@ -12,7 +12,7 @@ import { startFakeModelServer, type FakeModelServer } from '../support/fakeModel
 import { createBareRepo, filesOnBranch } from '../support/gitFixtures';
 import { testClient, uniqueName } from '../support/longhaulTestWorkers';
 import { readTestServerInfo } from '../support/testServerInfo';
-import { CliProcess, cliEnv, eventually, tempDir } from '../cli/cliHarness';
+import { CliProcess, cliEnv, eventually, runCli, tempDir } from '../cli/cliHarness';
 import { scriptedModel } from '../cli/scriptedModel';
 
 const execFileAsync = promisify(execFile);
@@ -205,4 +205,16 @@ test('a worker whose key does not match fails the workflow task with a clear err
     await keyed.workflow.getHandle(projectId).terminate('test over');
     await keyed.connection.close();
   }
+});
+
+test('`longhaul start` without --id names an encrypted project by time, not by its goal (workflow ids are never encrypted)', async () => {
+  const queue = uniqueName('codec-id');
+  const started = await runCli(['start', '--goal', goal, '--repo', repo], longhaulEnv(queue, keys));
+  expect(started.code).toBe(0);
+  const projectId = started.stdout.trim();
+  expect(projectId).toMatch(/^project-\d{8}-\d{6}$/);
+  const [history] = await rawHistories(queue, 1);
+  expect(history.workflowId).toBe(projectId);
+  expect(mentions(history.bytes, goal) || mentions(history.json, goal)).toBe(false);
+  await plain.client.workflow.getHandle(projectId).terminate('test over');
 });

@@ -6,7 +6,7 @@ import { startDevServer } from '../../devServer/startDevServer';
 import { cliConfig, type CliIo, type GlobalOptions } from '../cliContext';
 import { CliError } from '../cliError';
 import { exitCodes } from '../exitCodes';
-import { answers, devServerFiles, devServerPort } from '../localDevServer';
+import { answers, devServerFiles, devServerPort, uiCodecEndpoint } from '../localDevServer';
 import { ensureRetention, localRetentionHours } from '../namespaceRetention';
 
 export interface DevServerOptions {
@@ -14,6 +14,7 @@ export interface DevServerOptions {
   uiPort?: number;
   dbFilename?: string;
   headless?: boolean;
+  uiCodecEndpoint?: string;
 }
 
 /**
@@ -36,7 +37,8 @@ export async function devServerCommand(options: DevServerOptions, globals: Globa
   }
   const namespace = config.temporal.namespace;
   fs.mkdirSync(config.stateDir, { recursive: true });
-  const server = await startDevServer({ cliPath, port, uiPort, headless: options.headless, dbFilename, namespace, logFile: files.logFile });
+  const codecEndpoint = options.uiCodecEndpoint ?? uiCodecEndpoint(io.env);
+  const server = await startDevServer({ cliPath, port, uiPort, headless: options.headless, dbFilename, namespace, logFile: files.logFile, uiCodecEndpoint: codecEndpoint });
   const connection = await Connection.connect({ address: server.address });
   try {
     await ensureRetention(connection, namespace, localRetentionHours);
@@ -44,7 +46,7 @@ export async function devServerCommand(options: DevServerOptions, globals: Globa
     await connection.close();
   }
   io.stdout.write(
-    `Temporal dev server on ${server.address}${options.headless ? '' : ` · Web UI http://localhost:${uiPort}`} · state ${dbFilename} · log ${files.logFile}\n` +
+    `Temporal dev server on ${server.address}${options.headless ? '' : ` · Web UI http://localhost:${uiPort}${codecEndpoint ? ` (codec server ${codecEndpoint})` : ''}`} · state ${dbFilename} · log ${files.logFile}\n` +
       `Retention ${localRetentionHours / 24} days. Ctrl-C stops it.\n`,
   );
 

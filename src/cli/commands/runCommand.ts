@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getProject, type ProjectExecution } from '../../client/projectHandle';
 import { ProjectNotFoundError } from '../../client/projectErrors';
-import { generateProjectId } from '../../contract/workflowIds';
 import { startProject } from '../../client/startProject';
 import type { LonghaulConfig } from '../../config/longhaulConfig';
 import type { ProjectInput } from '../../schemas/projectInput';
@@ -17,7 +16,7 @@ import { searchAttributesAvailable } from '../searchAttributeSupport';
 import { workflowUiUrl } from '../temporalTarget';
 import { exitCodeForOutcome, renderResult } from '../view/renderResult';
 import { watchProject, type WatchEnd } from '../view/watchProject';
-import { requireProjectId } from './projectIdArgument';
+import { defaultProjectId, requireProjectId } from './projectIdArgument';
 import { exitCodeForWatch, isInteractive } from './watchOutcome';
 import { installRunRuntime } from './workerLog';
 
@@ -34,8 +33,8 @@ export async function runCommand(options: ProjectOptions, globals: GlobalOptions
   if (input && !looksRemote(input.repo) && !fs.existsSync(input.repo)) {
     throw new UsageError(`--repo ${input.repo} does not exist here and is not a git URL.`);
   }
-  const projectId = requireProjectId(options.id ?? generateProjectId(input!.goal));
   const config = cliConfig(globals, io);
+  const projectId = requireProjectId(options.id ?? defaultProjectId(input!.goal, config));
   await checkProviderKeys(input, config, io);
 
   const { client, target, close } = await connect(config, io);

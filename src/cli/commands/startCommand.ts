@@ -1,4 +1,3 @@
-import { generateProjectId } from '../../contract/workflowIds';
 import { startProject } from '../../client/startProject';
 import { cliConfig, withConnection, type CliIo, type GlobalOptions } from '../cliContext';
 import { describeError } from '../describeError';
@@ -6,13 +5,13 @@ import { exitCodes } from '../exitCodes';
 import { projectInput, type ProjectOptions } from '../projectOptions';
 import { searchAttributesAvailable } from '../searchAttributeSupport';
 import { workflowUiUrl } from '../temporalTarget';
-import { requireProjectId } from './projectIdArgument';
+import { defaultProjectId, requireProjectId } from './projectIdArgument';
 
 /** `start`: starts a project and prints its id (alone on stdout, for scripts); workers run elsewhere. */
 export async function startCommand(options: ProjectOptions, globals: GlobalOptions, io: CliIo): Promise<number> {
   const input = projectInput(options, io.cwd);
-  const projectId = requireProjectId(options.id ?? generateProjectId(input.goal));
   const config = cliConfig(globals, io);
+  const projectId = requireProjectId(options.id ?? defaultProjectId(input.goal, config));
   return withConnection(config, io, async ({ client, target }) => {
     try {
       await startProject(client, {
