@@ -19,6 +19,10 @@ export {
 } from './client/projectErrors';
 export { cycleWorkflowId, generateProjectId, isValidProjectId, projectWorkflowType, rootPlannerWorkflowId } from './contract/workflowIds';
 export { loadConfig, type LoadConfigOptions, type LonghaulConfig } from './config/longhaulConfig';
+export { parsePayloadKeys, PayloadKeyRing, PayloadKeysError } from './codec/payloadKeys';
+export { AesGcmPayloadCodec } from './codec/aesGcmPayloadCodec';
+export { payloadDataConverter } from './codec/payloadDataConverter';
+export { startCodecServer, type CodecServerOptions, type RunningCodecServer } from './codec/codecServer';
 export { ProjectInput } from './schemas/projectInput';
 export { Limits, LimitsPatch, defaultLimits } from './schemas/limits';
 export { ProjectResult, ProjectStatus, PlannerNode, type ProjectOutcome, type ProjectPhase } from './schemas/status';
