@@ -60,6 +60,12 @@ export class PayloadKeyRing {
 
   constructor(keys: readonly { id: string; key: Buffer }[]) {
     if (keys.length === 0) throw new PayloadKeysError(`${payloadKeysVariable} holds no key.`);
+    for (const { id, key } of keys) {
+      // parsePayloadKeys checks these too; a ring built in code must not fail later, at the first payload.
+      if (!keyIdPattern.test(id) || key.length !== payloadKeyBytes) {
+        throw new PayloadKeysError(`Payload key "${id}" needs an id of 1-64 letters, digits, ".", "_" or "-" and ${payloadKeyBytes} bytes.`);
+      }
+    }
     this.#keys = new Map(keys.map(({ id, key }) => [id, Buffer.from(key)]));
     this.encryptingKeyId = keys[0].id;
   }

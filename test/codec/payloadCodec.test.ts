@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { AesGcmPayloadCodec } from '../../src/codec/aesGcmPayloadCodec';
 import { payloadDecryptionFailedType, payloadKeyUnknownType } from '../../src/codec/codecFailureTypes';
-import { parsePayloadKeys, PayloadKeysError } from '../../src/codec/payloadKeys';
+import { parsePayloadKeys, PayloadKeyRing, PayloadKeysError } from '../../src/codec/payloadKeys';
 import { loadConfig } from '../../src/config/longhaulConfig';
 import { runInProcess } from '../cli/inProcessCli';
 import { failureOf } from '../support/failureOf';
@@ -108,6 +108,7 @@ test('LONGHAUL_PAYLOAD_KEYS is parsed with errors that name it and the entry, ne
     expect(shown).not.toContain(Buffer.from(keyA, 'base64').toString('hex'));
   }
   expect(loadConfig({ cwd: '/', env: {} }).payloadKeys).toBeUndefined();
+  expect(() => new PayloadKeyRing([{ id: 'short', key: randomBytes(16) }])).toThrow(/Payload key "short" needs .* 32 bytes/);
 });
 
 test('the CLI refuses a bad LONGHAUL_PAYLOAD_KEYS as bad usage, and codec-server needs keys', async () => {
