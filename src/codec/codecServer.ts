@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApplicationFailure, type PayloadCodec } from '@temporalio/common';
+import { describeIssues } from '../schemas/describeIssues';
 import { CodecBody, payloadFromJson, payloadToJson } from './codecProtocol';
 
 /** Requests are batches of payloads of at most 2 MB each; the UI sends a page of history at once. */
@@ -156,7 +157,7 @@ function parseBody(text: string): CodecBody {
   }
   const parsed = CodecBody.safeParse(json);
   if (!parsed.success) {
-    throw new HttpProblem(400, `The body must be {"payloads": [{"metadata": {...}, "data": "<base64>"}]}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
+    throw new HttpProblem(400, `The body must be {"payloads": [{"metadata": {...}, "data": "<base64>"}]}: ${describeIssues(parsed.error, '(body)')}`);
   }
   return parsed.data;
 }
