@@ -180,6 +180,14 @@ test('a project started with `temporal workflow start --codec-endpoint` runs to 
   expect((await codecServer.exited).code).toBe(0);
   worker.kill('SIGTERM');
   expect((await worker.exited).code).toBe(0);
+
+  // longhaul commands decrypt with the keys, and say clearly when theirs are wrong.
+  const status = await runCli(['status', projectId], env);
+  expect(status.code).toBe(0);
+  expect(status.stdout).toContain(`Project ${projectId} ended: done`);
+  const wrongKeys = await runCli(['status', projectId], longhaulEnv(queue, `k2:${randomBytes(32).toString('base64')}`));
+  expect(wrongKeys.code).toBe(1);
+  expect(wrongKeys.stderr).toMatch(/A payload encrypted with key "k2" cannot be decrypted: the key with that id in LONGHAUL_PAYLOAD_KEYS is not the one/);
 });
 
 test('a worker whose key does not match fails the workflow task with a clear error, and the project waits for a right one', async () => {
