@@ -7,7 +7,8 @@ import type {
   Tool,
 } from '@anthropic-ai/sdk/resources/messages';
 import { z } from 'zod';
-import type { ConversationItem, ModelClient, ModelTurn, ModelTurnRequest, ToolSpec } from './modelClient';
+import { thinkingFor } from './anthropicThinking';
+import type { ConversationItem, ModelClient, ModelTurn, ModelTurnRequest, ThinkingBlock, ToolSpec } from './modelClient';
 import { ModelResponseError, rethrowAsModelFailure } from './modelErrors';
 import { type PriceTable, usageOfCall, warnOnce } from './priceTable';
 
@@ -25,7 +26,7 @@ export interface AnthropicModelClientOptions {
 
 export const defaultAnthropicTimeoutMs = 10 * 60_000;
 
-/** The Messages API requires `max_tokens`; this fits every current model's output limit. */
+/** The Messages API requires `max_tokens`; used only when the caller names no output limit. */
 export const defaultAnthropicMaxOutputTokens = 8_192;
 
 const ephemeral = { type: 'ephemeral' } as const;
@@ -36,7 +37,9 @@ const MessageReply = z.object({
     z.union([
       z.object({ type: z.literal('text'), text: z.string() }),
       z.object({ type: z.literal('tool_use'), id: z.string(), name: z.string(), input: z.unknown() }),
-      // Thinking and server-tool blocks carry nothing this client hands back.
+      z.object({ type: z.literal('thinking'), thinking: z.string(), signature: z.string() }),
+      z.object({ type: z.literal('redacted_thinking'), data: z.string() }),
+      // Server-tool blocks carry nothing this client hands back.
       z.object({ type: z.string() }),
     ]),
   ),
@@ -78,6 +81,8 @@ function toBlocks(item: ConversationItem): { role: 'user' | 'assistant'; blocks:
       return {
         role: 'assistant',
         blocks: [
+          // Thinking first and unchanged, as the API requires when the turn used tools.
+          ...(item.thinking ?? []),
           // The API rejects empty text blocks.
           ...(item.text ? [{ type: 'text' as const, text: item.text }] : []),
           ...item.toolCalls.map((call) => ({
@@ -148,9 +153,12 @@ export class AnthropicModelClient implements ModelClient {
 
   async complete(req: ModelTurnRequest): Promise<ModelTurn> {
     const system = toSystem(req.system);
+    const maxTokens = req.maxOutputTokens ?? defaultAnthropicMaxOutputTokens;
+    const thinking = thinkingFor(req.reasoningEffort, maxTokens);
     const body: MessageCreateParamsNonStreaming = {
       model: req.model,
-      max_tokens: req.maxOutputTokens ?? defaultAnthropicMaxOutputTokens,
+      max_tokens: maxTokens,
+      ...(thinking ? { thinking } : {}),
       messages: toAnthropicMessages(req.conversation),
       ...(system ? { system } : {}),
       ...(req.tools.length > 0 ? { tools: toAnthropicTools(req.tools) } : {}),
@@ -175,10 +183,15 @@ export class AnthropicModelClient implements ModelClient {
     }
     const texts: string[] = [];
     const toolCalls: ModelTurn['toolCalls'] = [];
+    const thinking: ThinkingBlock[] = [];
     for (const block of parsed.data.content) {
       if ('text' in block && block.type === 'text') texts.push(block.text);
       else if ('id' in block && block.type === 'tool_use') {
         toolCalls.push({ id: block.id, name: block.name, argumentsJson: JSON.stringify(block.input ?? {}) });
+      } else if ('signature' in block && block.type === 'thinking') {
+        thinking.push({ type: 'thinking', thinking: block.thinking, signature: block.signature });
+      } else if ('data' in block && block.type === 'redacted_thinking') {
+        thinking.push({ type: 'redacted_thinking', data: block.data });
       }
     }
     const usage = parsed.data.usage;
@@ -196,6 +209,9 @@ export class AnthropicModelClient implements ModelClient {
       toolCalls,
       usage: priced.usage,
       stopReason: parsed.data.stop_reason ?? 'unknown',
+      // A reply stopped by the context window is cut off just the same.
+      cutOff: parsed.data.stop_reason === 'max_tokens' || parsed.data.stop_reason === 'model_context_window_exceeded',
+      ...(thinking.length > 0 ? { thinking } : {}),
     };
   }
 }

@@ -142,6 +142,7 @@ export class OpenAIModelClient implements ModelClient {
       messages: toOpenAIMessages(req.system, req.conversation),
       ...(req.tools.length > 0 ? { tools: toOpenAITools(req.tools) } : {}),
       ...(req.maxOutputTokens !== undefined ? { max_completion_tokens: req.maxOutputTokens } : {}),
+      ...(req.reasoningEffort !== undefined ? { reasoning_effort: req.reasoningEffort } : {}),
     };
     let raw: unknown;
     try {
@@ -181,6 +182,7 @@ export class OpenAIModelClient implements ModelClient {
       toolCalls,
       usage: priced.usage,
       stopReason: choice.finish_reason ?? 'unknown',
+      cutOff: choice.finish_reason === 'length',
     };
   }
 }

@@ -4,12 +4,21 @@ import { z } from 'zod';
 import { Usage } from '../schemas/usage';
 
 const ToolCallRecord = z.object({ id: z.string(), name: z.string(), argumentsJson: z.string() });
+const ThinkingRecord = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('thinking'), thinking: z.string(), signature: z.string() }),
+  z.object({ type: z.literal('redacted_thinking'), data: z.string() }),
+]);
 const ToolResultRecord = z.object({ callId: z.string(), name: z.string(), content: z.string(), isError: z.boolean() });
 
 /** Mirrors ConversationItem from the model client, so a transcript can be replayed into a conversation. */
 export const ConversationItemRecord = z.discriminatedUnion('role', [
   z.object({ role: z.literal('user'), text: z.string() }),
-  z.object({ role: z.literal('assistant'), text: z.string().optional(), toolCalls: z.array(ToolCallRecord) }),
+  z.object({
+    role: z.literal('assistant'),
+    text: z.string().optional(),
+    toolCalls: z.array(ToolCallRecord),
+    thinking: z.array(ThinkingRecord).optional(),
+  }),
   z.object({ role: z.literal('tool_results'), results: z.array(ToolResultRecord) }),
 ]);
 

@@ -38,6 +38,13 @@ export type FakeReply = {
    * written to cache. Each API gets them in its own layout.
    */
   usage?: { input?: number; output?: number; cached?: number; cacheWrite?: number };
+  /**
+   * Anthropic only: a thinking block (with a signature the server remembers) or, as `{ redacted }`, a
+   * redacted_thinking block, before the text and tool calls. A later request must send it back unchanged.
+   */
+  thinking?: string | { redacted: string };
+  /** The reply stopped at the output limit: finish_reason `length` / stop_reason `max_tokens`. */
+  cutOff?: boolean;
 };
 
 export type FakeFault =
@@ -70,6 +77,11 @@ export function replyWithText(text: string, usage?: FakeReply['usage']): FakeRep
   return { text, ...(usage ? { usage } : {}) };
 }
 
+/** A rough token count of a request as sent (about four characters a token), for window-limited fakes. */
+export function requestTokens(req: FakeRequest): number {
+  return Math.ceil(JSON.stringify(req.body).length / 4);
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Request shapes, as much of each API as the clients use.
 
@@ -84,6 +96,8 @@ const OpenAIToolCall = z.object({
 const OpenAIChatRequest = z.object({
   model: z.string().min(1),
   stream: z.boolean().optional(),
+  reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']).optional(),
+  max_completion_tokens: z.number().int().positive().optional(),
   messages: z
     .array(
       z.discriminatedUnion('role', [
@@ -124,6 +138,8 @@ const AnthropicTextBlock = z.object({
 
 const AnthropicBlock = z.discriminatedUnion('type', [
   AnthropicTextBlock,
+  z.object({ type: z.literal('thinking'), thinking: z.string(), signature: z.string().min(1) }).strict(),
+  z.object({ type: z.literal('redacted_thinking'), data: z.string().min(1) }).strict(),
   z.object({
     type: z.literal('tool_use'),
     id: z.string().min(1),
@@ -143,6 +159,13 @@ const AnthropicBlock = z.discriminatedUnion('type', [
 const AnthropicMessagesRequest = z.object({
   model: z.string().min(1),
   max_tokens: z.number().int().positive(),
+  thinking: z
+    .discriminatedUnion('type', [
+      z.object({ type: z.literal('enabled'), budget_tokens: z.number().int().min(1_024) }),
+      z.object({ type: z.literal('disabled') }),
+    ])
+    .optional(),
+  tool_choice: z.object({ type: z.string() }).loose().optional(),
   stream: z.boolean().optional(),
   system: z.union([z.string(), z.array(AnthropicTextBlock)]).optional(),
   messages: z
@@ -229,6 +252,32 @@ function normaliseOpenAI(body: OpenAIChatRequest): Pick<FakeRequest, 'model' | '
   };
 }
 
+/** Thinking blocks the server sent, by the id of the first tool_use of the same reply. */
+type IssuedThinking = Map<string, unknown[]>;
+
+function checkThinking(body: AnthropicMessagesRequest, issued: IssuedThinking): void {
+  if (body.thinking?.type === 'enabled') {
+    if (body.thinking.budget_tokens >= body.max_tokens) {
+      throw new InvalidRequest('`max_tokens` must be greater than `thinking.budget_tokens`');
+    }
+    if (body.tool_choice && (body.tool_choice.type === 'any' || body.tool_choice.type === 'tool')) {
+      throw new InvalidRequest('Thinking may not be enabled when tool_choice forces tool use.');
+    }
+  }
+  for (const message of body.messages) {
+    if (message.role !== 'assistant' || typeof message.content === 'string') continue;
+    const firstToolUse = message.content.find((block) => block.type === 'tool_use');
+    const expected = firstToolUse && firstToolUse.type === 'tool_use' ? issued.get(firstToolUse.id) : undefined;
+    if (!expected) continue;
+    const sent = message.content.slice(0, expected.length);
+    if (JSON.stringify(sent) !== JSON.stringify(expected)) {
+      throw new InvalidRequest(
+        'messages: thinking or redacted_thinking blocks in the latest assistant message cannot be modified. These blocks must remain as they were in the original response.',
+      );
+    }
+  }
+}
+
 function normaliseAnthropic(
   body: AnthropicMessagesRequest,
 ): Pick<FakeRequest, 'model' | 'system' | 'messages' | 'toolNames'> {
@@ -237,7 +286,7 @@ function normaliseAnthropic(
     (Array.isArray(body.system) ? body.system.filter((block) => block.cache_control).length : 0) +
     body.messages
       .flatMap((message) => (Array.isArray(message.content) ? message.content : []))
-      .filter((block) => block.cache_control).length;
+      .filter((block) => 'cache_control' in block && block.cache_control).length;
   if (breakpoints > 4) {
     throw new InvalidRequest(`A maximum of 4 blocks with cache_control may be provided. Found ${breakpoints}.`);
   }
@@ -254,7 +303,8 @@ function normaliseAnthropic(
         if (block.type === 'text') texts.push(block.text);
         else if (block.type === 'tool_use') {
           toolCalls.push({ id: block.id, name: block.name, arguments: JSON.stringify(block.input) });
-        } else throw new InvalidRequest('messages: tool_result blocks may only appear in user messages');
+        } else if (block.type === 'thinking' || block.type === 'redacted_thinking') continue;
+        else throw new InvalidRequest('messages: tool_result blocks may only appear in user messages');
       }
       previousToolUseIds = toolCalls.map((call) => call.id);
       messages.push({
@@ -280,7 +330,7 @@ function normaliseAnthropic(
               ? block.content
               : block.content.map((part) => part.text).join('');
         toolResults.push({ callId: block.tool_use_id, content, isError: block.is_error ?? false });
-      } else throw new InvalidRequest('messages: tool_use blocks may only appear in assistant messages');
+      } else throw new InvalidRequest(`messages: ${block.type} blocks may only appear in assistant messages`);
     }
     const answered = new Set(toolResults.map((result) => result.callId));
     const unanswered = previousToolUseIds.filter((id) => !answered.has(id));
@@ -343,7 +393,7 @@ function openAICompletion(reply: FakeReply, model: string, id: number): unknown 
           ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
         },
         logprobs: null,
-        finish_reason: toolCalls.length > 0 ? 'tool_calls' : 'stop',
+        finish_reason: reply.cutOff ? 'length' : toolCalls.length > 0 ? 'tool_calls' : 'stop',
       },
     ],
     usage: {
@@ -370,9 +420,19 @@ function anthropicToolInput(args: unknown): unknown {
   }
 }
 
-function anthropicMessage(reply: FakeReply, model: string, id: number): unknown {
+function anthropicThinkingBlock(thinking: NonNullable<FakeReply['thinking']>, id: number): unknown {
+  if (typeof thinking === 'string') {
+    return { type: 'thinking', thinking, signature: `sig_fake_${id}_${Buffer.from(thinking).toString('base64').slice(0, 16)}` };
+  }
+  return { type: 'redacted_thinking', data: thinking.redacted };
+}
+
+function anthropicMessage(reply: FakeReply, model: string, id: number, issued: IssuedThinking): unknown {
   const usage = resolveUsage(reply.usage);
   const content: unknown[] = [];
+  const thinking = reply.thinking !== undefined ? [anthropicThinkingBlock(reply.thinking, id)] : [];
+  content.push(...thinking);
+  if (thinking.length > 0 && (reply.toolCalls ?? []).length > 0) issued.set(`toolu_fake_${id}_0`, thinking);
   if (reply.text !== undefined && reply.text !== '') content.push({ type: 'text', text: reply.text, citations: null });
   (reply.toolCalls ?? []).forEach((call, index) =>
     content.push({
@@ -391,7 +451,7 @@ function anthropicMessage(reply: FakeReply, model: string, id: number): unknown 
     content,
     container: null,
     diagnostics: null,
-    stop_reason: (reply.toolCalls ?? []).length > 0 ? 'tool_use' : 'end_turn',
+    stop_reason: reply.cutOff ? 'max_tokens' : (reply.toolCalls ?? []).length > 0 ? 'tool_use' : 'end_turn',
     stop_sequence: null,
     stop_details: null,
     usage: {
@@ -514,6 +574,7 @@ export async function startFakeModelServer(responder?: Responder): Promise<FakeM
   let currentResponder: Responder = responder ?? (() => replyWithText('fake reply'));
   const requests: FakeRequest[] = [];
   const pendingTimers = new Set<NodeJS.Timeout>();
+  const issuedThinking: IssuedThinking = new Map();
   let nextId = 1;
 
   const send = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
@@ -567,6 +628,7 @@ export async function startFakeModelServer(responder?: Responder): Promise<FakeM
         const parsed = AnthropicMessagesRequest.safeParse(body);
         if (!parsed.success) throw new InvalidRequest(z.prettifyError(parsed.error));
         if (parsed.data.stream) throw new InvalidRequest('streaming is not supported by this fake');
+        checkThinking(parsed.data, issuedThinking);
         normalised = normaliseAnthropic(parsed.data);
       }
     } catch (err) {
@@ -602,7 +664,7 @@ export async function startFakeModelServer(responder?: Responder): Promise<FakeM
       sendError(res, faultResponse(api, answer, apiKey));
       return;
     }
-    send(res, 200, api === 'openai' ? openAICompletion(answer, normalised.model, id) : anthropicMessage(answer, normalised.model, id));
+    send(res, 200, api === 'openai' ? openAICompletion(answer, normalised.model, id) : anthropicMessage(answer, normalised.model, id, issuedThinking));
   };
 
   const server = http.createServer((req, res) => {
