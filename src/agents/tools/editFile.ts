@@ -2,6 +2,7 @@ import { promises as fs } from 'fs';
 import { z } from 'zod';
 import { looksBinary } from './readFile';
 import { resolveExisting, resolveForWrite } from './pathConfinement';
+import { findEditTarget, lineOf, numberedLines, usesCrlf } from './textMatching';
 import { defineTool, ToolError, type AgentTool } from './toolTypes';
 
 const EditFileInput = z.object({
@@ -9,27 +10,22 @@ const EditFileInput = z.object({
   old_text: z
     .string()
     .min(1)
-    .describe('Exact text to replace (whitespace included, no line-number prefixes); it must occur exactly once.'),
+    .describe(
+      'Text to replace, copied from the file without line-number prefixes; it must occur exactly once. Line endings and trailing spaces need not match.',
+    ),
   new_text: z.string().describe('Replacement text.'),
 });
 
-function lineOf(text: string, index: number): number {
-  let line = 1;
-  for (let i = 0; i < index; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
-}
-
-function occurrences(haystack: string, needle: string): number[] {
-  const found: number[] = [];
-  for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + 1)) found.push(at);
-  return found;
-}
+/** Lines of context shown around an edit, and at most this many lines of the changed region itself. */
+const CONTEXT_LINES = 3;
+const MAX_SHOWN_LINES = 60;
 
 export const editFileTool: AgentTool = defineTool({
   name: 'edit_file',
   description:
-    'Replace one exact occurrence of old_text with new_text in a file. old_text must match the file exactly ' +
-    'and occur exactly once; include surrounding lines to make it unique.',
+    'Replace the one occurrence of old_text with new_text in a file, and show the changed lines. old_text is matched ' +
+    'exactly first, then ignoring line endings (CRLF/LF), then ignoring trailing whitespace; it must occur exactly once, ' +
+    'so include surrounding lines to make it unique. new_text is written with the file\'s own line endings.',
   input: EditFileInput,
   async run(input, ctx) {
     // Both checks: the file must exist, and must be a place this agent may write to.
@@ -38,25 +34,30 @@ export const editFileTool: AgentTool = defineTool({
     const buf = await fs.readFile(target.abs);
     if (looksBinary(buf)) throw new ToolError(`${target.rel} looks like a binary file; it cannot be edited as text`);
     const text = buf.toString('utf8');
-    const found = occurrences(text, input.old_text);
-    if (found.length === 0) {
+    const match = findEditTarget(text, input.old_text);
+    if (match.kind === 'none') {
       throw new ToolError(
-        `old_text was not found in ${target.rel}. It must match exactly, including whitespace and indentation; ` +
-          're-read the file and copy the text without the line-number prefixes.',
+        `old_text was not found in ${target.rel}, not even ignoring line endings and trailing whitespace. ` +
+          'Indentation and the text itself must match: read the lines again with read_file and copy them without the line-number prefixes.',
       );
     }
-    if (found.length > 1) {
-      const lines = found.slice(0, 20).map((at) => lineOf(text, at));
+    if (match.kind === 'ambiguous') {
       throw new ToolError(
-        `old_text occurs ${found.length} times in ${target.rel} (at lines ${lines.join(', ')}); ` +
+        `old_text occurs ${match.lines.length >= 20 ? '20 or more' : match.lines.length} times in ${target.rel} (${match.how}; at lines ${match.lines.join(', ')}); ` +
           'include more surrounding text so it matches exactly once.',
       );
     }
-    const at = found[0] ?? 0;
-    const updated = text.slice(0, at) + input.new_text + text.slice(at + input.old_text.length);
+    const replacement = usesCrlf(text) ? input.new_text.replace(/\r?\n/g, '\r\n') : input.new_text;
+    const updated = text.slice(0, match.start) + replacement + text.slice(match.end);
     await fs.writeFile(target.abs, updated, 'utf8');
-    return `edited ${target.rel} at line ${lineOf(text, at)} (${input.old_text.split('\n').length} line(s) replaced by ${
-      input.new_text === '' ? 0 : input.new_text.split('\n').length
-    })`;
+    const firstLine = lineOf(text, match.start);
+    const removed = text.slice(match.start, match.end).split('\n').length;
+    const added = replacement === '' ? 0 : replacement.split('\n').length;
+    const lastShown = firstLine + Math.min(added, MAX_SHOWN_LINES) - 1 + CONTEXT_LINES;
+    const how = match.how === 'exact' ? '' : ` (matched ${match.how})`;
+    return (
+      `edited ${target.rel} at line ${firstLine}${how}: ${removed} line(s) replaced by ${added}. The region now reads:\n` +
+      numberedLines(updated, firstLine - CONTEXT_LINES, lastShown)
+    );
   },
 });
