@@ -5,7 +5,7 @@ import type { AgentRunContext } from './agentContracts';
 import { replayLatestRun, type RecordedEnd } from './conversationReplay';
 import type { TerminalTool } from './tools/terminalTools';
 import { toToolSpec } from './tools/toolSets';
-import { capHead, MAX_TOOL_OUTPUT_CHARS } from './tools/textLimits';
+import { headAndTail, NARROW_DOWN_HINT } from './tools/toolOutput';
 import { ToolError, type AgentTool } from './tools/toolTypes';
 
 export interface LoopLimits {
@@ -206,7 +206,7 @@ async function runToolCall<T>(
   const reply = (content: string, isError: boolean): ToolResult => ({
     callId: call.id,
     name: call.name,
-    content: capHead(content, MAX_TOOL_OUTPUT_CHARS),
+    content: headAndTail(content, NARROW_DOWN_HINT),
     isError,
   });
   try {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { runShell, type ShellResult } from './shellRunner';
 import { MAX_TOOL_OUTPUT_CHARS } from './textLimits';
+import { COMMAND_OUTPUT_HINT, headAndTail } from './toolOutput';
 import { defineTool, type AgentTool } from './toolTypes';
 
 const DEFAULT_TIMEOUT_SECONDS = 300;
@@ -25,7 +26,7 @@ export function describeShellResult(result: ShellResult, timeoutSeconds: number)
   else if (result.aborted) status = 'cancelled';
   else if (result.exitCode !== null) status = `exit code ${result.exitCode}`;
   else status = `killed by ${result.killedBy ?? 'a signal'}`;
-  const output = result.output.length > 0 ? result.output : '(no output)';
+  const output = result.output.length > 0 ? headAndTail(result.output, COMMAND_OUTPUT_HINT, MAX_TOOL_OUTPUT_CHARS - 200) : '(no output)';
   return `${status} (${seconds}s)\n${output}`;
 }
 
@@ -42,7 +43,8 @@ export const runCommandTool: AgentTool = defineTool({
       cwd: ctx.dir,
       timeoutMs: timeoutSeconds * 1000,
       signal: ctx.signal,
-      maxOutputChars: MAX_TOOL_OUTPUT_CHARS - 200,
+      // Collected generously; headAndTail makes the final cut, with a hint on reading the rest.
+      maxOutputChars: MAX_TOOL_OUTPUT_CHARS * 4,
     });
     return describeShellResult(result, timeoutSeconds);
   },

@@ -1,12 +1,9 @@
-/** Caps for everything a tool hands back, so a single call can never flood the model's context. */
-export const MAX_TOOL_OUTPUT_CHARS = 30_000;
+/**
+ * Caps for everything a tool hands back, so a single call can never flood the model's context:
+ * about 3,000 tokens a result, so a long run fits many turns before it must compact.
+ */
+export const MAX_TOOL_OUTPUT_CHARS = 12_000;
 export const MAX_LINE_CHARS = 2_000;
-
-/** Keeps the first `max` characters and says how much was dropped. */
-export function capHead(text: string, max: number): string {
-  if (text.length <= max) return text;
-  return `${text.slice(0, max)}\n… [${text.length - max} more characters truncated]`;
-}
 
 /**
  * Keeps the start and the end of a long output: command output usually has its cause near the
