@@ -44,6 +44,8 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
         dir: worktree.dir,
         testCommand: settings.testCommand,
         steering: input.steering,
+        ...(input.reasoningEffort !== undefined ? { reasoningEffort: input.reasoningEffort } : {}),
+        ...(input.taskLimits !== undefined ? { taskLimits: input.taskLimits } : {}),
       };
       const worked = await agents.worker.work(request, run.ctx);
       let usage: Usage = worked.usage;
@@ -55,8 +57,10 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
         promptVersion: worked.promptVersion,
       });
       if (worked.result.outcome === 'blocked' || worked.stoppedBy) {
-        const why = worked.stoppedBy ? `Stopped by ${worked.stoppedBy.replace('_', ' ')}. ` : '';
-        return finish({ status: worked.stoppedBy ? 'failed' : 'blocked', summary: `${why}${worked.result.summary}` });
+        const detail = worked.stopDetail !== undefined ? ` (${worked.stopDetail})` : '';
+        const why = worked.stoppedBy ? `Stopped by ${worked.stoppedBy.replace('_', ' ')}${detail}. ` : '';
+        const status = worked.stoppedBy === 'stalled' ? 'stalled' : worked.stoppedBy ? 'failed' : 'blocked';
+        return finish({ status, summary: `${why}${worked.result.summary}` });
       }
       const integration: IntegrationResult = await worktree.integrate({
         message: input.task.title,

@@ -1,4 +1,6 @@
+import type { Limits } from '../schemas/limits';
 import type { PlanProposal, PlanRequest } from '../schemas/plan';
+import type { ReasoningEffort } from '../schemas/reasoning';
 import type { PlannedTask } from '../schemas/task';
 import type { Usage } from '../schemas/usage';
 import type { VerdictProposal } from '../schemas/verdict';
@@ -11,6 +13,8 @@ export interface AgentCheckpoint {
   turn: number;
   transcriptRef: string;
   usage: Usage;
+  /** Time the run has worked so far, over all attempts; per-task time caps count it. */
+  elapsedMs?: number;
 }
 
 export interface AgentRunContext {
@@ -27,9 +31,17 @@ export interface AgentResult<T> {
   result: T;
   usage: Usage;
   promptVersion: string;
-  /** Set when the loop hit its turn or token limit before the terminal tool. */
-  stoppedBy?: 'turn_limit' | 'token_limit';
+  /** Set when the run ended without its terminal tool being accepted as the end of the work. */
+  stoppedBy?: AgentStoppedBy;
+  /** For `stalled` the pattern, for `task_limit` the cap with its figures. */
+  stopDetail?: string;
 }
+
+/**
+ * `stalled`: the model kept repeating itself (stuck detection); `task_limit`: a per-task cap was
+ * reached and the run wrapped up; `context_exhausted`: even a compacted conversation did not fit.
+ */
+export type AgentStoppedBy = 'turn_limit' | 'token_limit' | 'stalled' | 'task_limit' | 'context_exhausted';
 
 export type PlannerAgentRequest = PlanRequest & {
   /** A read-only checkout of the cycle's base commit. */
@@ -47,7 +59,13 @@ export interface WorkerAgentRequest {
   dir: string;
   testCommand?: string;
   steering: string[];
+  /** Overrides the worker role's configured effort for this project. */
+  reasoningEffort?: ReasoningEffort;
+  /** The project's per-task caps; defaults apply to those it leaves out. */
+  taskLimits?: TaskLimits;
 }
+
+export type TaskLimits = Pick<Limits, 'maxTaskTokens' | 'maxTaskCostUsd' | 'maxTaskMinutes'>;
 
 export interface WorkOutcome {
   outcome: 'done' | 'blocked';
@@ -71,6 +89,8 @@ export interface JudgeAgentRequest {
   steering: string[];
   /** What the workers said, for orientation only: the judge verifies on its own. */
   taskSummaries: { title: string; status: string; summary: string }[];
+  /** Overrides the judge role's configured effort for this project. */
+  reasoningEffort?: ReasoningEffort;
 }
 
 export interface PlannerAgent {

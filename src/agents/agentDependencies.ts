@@ -1,4 +1,7 @@
 import type { ModelClient } from '../models/modelClient';
+import type { ModelProfileTable } from '../models/modelProfiles';
+import type { ReasoningByRole } from '../schemas/reasoning';
+import type { TaskLimits } from './agentContracts';
 import type { TranscriptStore } from '../state/transcriptStore';
 import type { LoopLimits } from './agentLoop';
 import type { PromptLibrary } from './promptTemplate';
@@ -14,4 +17,10 @@ export interface AgentDependencies {
   prompts?: PromptLibrary;
   /** Overrides of the role's default loop limits. */
   limits?: Partial<LoopLimits>;
+  /** Context windows and output limits per `provider:model`, over the built-in table. */
+  modelProfiles?: Readonly<ModelProfileTable>;
+  /** Reasoning effort per role (config); a project's own effort takes precedence. */
+  reasoning?: ReasoningByRole;
+  /** Per-task caps from config, under the project's own; defaults fill the rest. */
+  taskLimits?: TaskLimits;
 }

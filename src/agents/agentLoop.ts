@@ -1,8 +1,17 @@
-import type { ConversationItem, ModelClient, ToolCall, ToolResult } from '../models/modelClient';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ConversationItem, ModelClient, ModelTurn, ToolCall, ToolResult } from '../models/modelClient';
+import { fallbackModelProfile, type ModelProfile } from '../models/modelProfiles';
+import type { ReasoningEffort } from '../schemas/reasoning';
 import { addUsage, totalTokens, zeroUsage, type Usage } from '../schemas/usage';
 import type { TranscriptRecord, TranscriptStore } from '../state/transcriptStore';
 import type { AgentRunContext } from './agentContracts';
+import { compactConversation } from './compaction';
+import { ContextMeter } from './contextMeter';
 import { replayLatestRun, type RecordedEnd } from './conversationReplay';
+import { PromptLibrary } from './promptTemplate';
+import { RunFacts } from './runFacts';
+import { StuckDetector } from './stuckDetector';
+import { budgetState, type TaskBudget } from './taskBudget';
 import type { TerminalTool } from './tools/terminalTools';
 import { toToolSpec } from './tools/toolSets';
 import { headAndTail, NARROW_DOWN_HINT } from './tools/toolOutput';
@@ -15,6 +24,7 @@ export interface LoopLimits {
   maxTokens?: number;
   /** Consecutive answers without a tool call that are met with a reminder before the run gives up. */
   maxProseReminders: number;
+  /** Overrides the model profile's output limit. */
   maxOutputTokens?: number;
 }
 
@@ -27,6 +37,9 @@ export interface AgentLoopRequest<T> {
   client: ModelClient;
   /** Model name without the provider prefix. */
   model: string;
+  /** The model's context window and output limit; a conservative fallback when absent. */
+  profile?: ModelProfile;
+  reasoningEffort?: ReasoningEffort;
   system: string;
   /**
    * The opening user message: the assignment. A function is only called when the run starts afresh,
@@ -39,7 +52,16 @@ export interface AgentLoopRequest<T> {
   /** The directory the tools are confined to. */
   dir: string;
   limits: LoopLimits;
+  /** Per-task caps with a warning and a wrap-up turn (workers); none when absent. */
+  budget?: TaskBudget;
+  /**
+   * Looks at an accepted terminal call once: a message sends it back to the model with that reason
+   * (the run goes on), undefined lets it end the run. A second terminal call is always accepted.
+   */
+  reviewFinish?: (value: T, facts: RunFacts) => Promise<string | undefined>;
   transcripts: TranscriptStore;
+  /** For the compaction prompt; the package's prompts when absent. */
+  prompts?: PromptLibrary;
   ctx: AgentRunContext;
 }
 
@@ -48,7 +70,13 @@ export type LoopStop<T> =
   | { kind: 'turn_limit' }
   | { kind: 'token_limit' }
   /** The model kept answering in prose after every reminder; its last words are kept for the report. */
-  | { kind: 'no_tool_call'; lastText: string };
+  | { kind: 'no_tool_call'; lastText: string }
+  /** The model repeated itself past the nudge; `pattern` says how. */
+  | { kind: 'stalled'; pattern: string }
+  /** A per-task cap was reached; `wrapUp` is what the model reported in its wrap-up turn, if it did. */
+  | { kind: 'task_limit'; cap: string; wrapUp?: T }
+  /** The provider kept refusing the conversation as too long, even compacted. */
+  | { kind: 'context_exhausted' };
 
 export interface LoopOutcome<T> {
   stop: LoopStop<T>;
@@ -58,6 +86,11 @@ export interface LoopOutcome<T> {
 
 /** Turns left at which the model is told to wrap up. */
 const WRAP_UP_TURNS = 2;
+/** Refusals as too long in a row, each followed by a harder compaction, before the run gives up. */
+const MAX_CONTEXT_REFUSALS = 3;
+/** Share of the prompt budget the latest turns keep through a compaction, and after a refusal. */
+const KEEP_SHARE = 0.3;
+const KEEP_SHARE_AFTER_REFUSAL = 0.1;
 
 function reminderText(terminal: string, remaining: number): string {
   return (
@@ -66,9 +99,35 @@ function reminderText(terminal: string, remaining: number): string {
   );
 }
 
+function cutOffText(maxOutputTokens: number): string {
+  return (
+    `not run: your reply was cut off at the output limit (${maxOutputTokens} tokens), so this call's arguments are incomplete. ` +
+    'Write in smaller pieces: create a large file in parts (write_file with the first part, then edit_file to add the rest), ' +
+    'and keep each call well under the limit.'
+  );
+}
+
+function cutOffProseText(maxOutputTokens: number): string {
+  return (
+    `Your reply was cut off at the output limit (${maxOutputTokens} tokens) before it was complete. Continue in smaller ` +
+    'pieces, through tool calls.'
+  );
+}
+
+function wrapUpText(cap: string, terminal: string): string {
+  return (
+    `[The task's cap ${cap} is reached. This is your last turn: do not start anything new. Call ${terminal} now with an ` +
+    'honest account: what is done and verified, what is not, and what the next person should do. Other tool calls are not run.]'
+  );
+}
+
 function isFilesystemError(err: unknown): err is NodeJS.ErrnoException {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   return typeof code === 'string' && /^E[A-Z]+$/.test(code);
+}
+
+function isContextTooLong(err: unknown): boolean {
+  return err instanceof ApplicationFailure && err.type === 'ModelContextTooLong';
 }
 
 function parseArguments(call: ToolCall): unknown {
@@ -82,16 +141,29 @@ function parseArguments(call: ToolCall): unknown {
   }
 }
 
+/** Appends a note to the last result of a turn, where the model reads it before its next move. */
+function withNote(results: ToolResult[], note: string): ToolResult[] {
+  if (results.length === 0) return results;
+  const last = results[results.length - 1] as ToolResult;
+  return [...results.slice(0, -1), { ...last, content: `${last.content}\n\n${note}` }];
+}
+
 /**
  * Runs one agent: model turn, tools, results, until the role's terminal tool is accepted or a limit is
  * hit. Every turn is appended to the transcript and then reported as a checkpoint, so a retried attempt
- * resumes after the last finished turn instead of paying for it again.
+ * resumes after the last finished turn instead of paying for it again. Along the way it keeps the
+ * conversation within the model's window (compaction), stops loops (stuck detection), enforces the
+ * per-task budget with a wrap-up turn, and hands a reply cut at the output limit back as such.
  */
 export async function runAgentLoop<T>(req: AgentLoopRequest<T>): Promise<LoopOutcome<T>> {
   const { ctx, transcripts, terminal, limits } = req;
   const ref = ctx.transcriptRef;
   const toolsByName = new Map(req.tools.map((t) => [t.name, t] as const));
   const specs = [...req.tools.map(toToolSpec), toToolSpec(terminal)];
+  const profile = req.profile ?? fallbackModelProfile;
+  const maxOutputTokens = limits.maxOutputTokens ?? profile.maxOutputTokens;
+  const meter = ContextMeter.of({ ...profile, maxOutputTokens }, req.system, specs);
+  const prompts = req.prompts ?? new PromptLibrary();
   ctx.signal.throwIfAborted();
 
   const start = (resumedFromTurn?: number): TranscriptRecord => ({
@@ -110,36 +182,101 @@ export async function runAgentLoop<T>(req: AgentLoopRequest<T>): Promise<LoopOut
     // The earlier attempt already finished this run; only its report was lost.
     return { stop: prepared.ended, usage: prepared.usage, turns: prepared.turn };
   }
-  const conversation = prepared.conversation;
+  let conversation = prepared.conversation;
   let turn = prepared.turn;
   let usage = prepared.usage;
+  const attemptStarted = Date.now();
+  const elapsedMs = (): number => prepared.elapsedMs + (Date.now() - attemptStarted);
+  const facts = prepared.facts;
+  const stuck = new StuckDetector();
 
   let proseAnswers = 0;
+  let contextRefusals = 0;
+  let finishReviewed = false;
+  let wrapUpCap: string | undefined;
   const finish = async (stop: LoopStop<T>): Promise<LoopOutcome<T>> => {
-    await transcripts.append(ref, {
-      kind: 'end',
-      turn,
-      usage,
-      stop: stop.kind,
-      ...(stop.kind === 'terminal' ? { result: stop.value } : {}),
-      ...(stop.kind === 'no_tool_call' ? { result: stop.lastText } : {}),
-    });
+    const result =
+      stop.kind === 'terminal'
+        ? stop.value
+        : stop.kind === 'no_tool_call'
+          ? stop.lastText
+          : stop.kind === 'stalled'
+            ? stop.pattern
+            : stop.kind === 'task_limit'
+              ? { cap: stop.cap, ...(stop.wrapUp !== undefined ? { wrapUp: stop.wrapUp } : {}) }
+              : undefined;
+    await transcripts.append(ref, { kind: 'end', turn, usage, stop: stop.kind, ...(result !== undefined ? { result } : {}) });
     return { stop, usage, turns: turn };
+  };
+
+  const compact = async (reason: string, keepShare: number): Promise<void> => {
+    const compacted = await compactConversation({
+      client: req.client,
+      model: req.model,
+      conversation,
+      promptBudget: meter.promptBudget,
+      keepShare,
+      facts,
+      dir: req.dir,
+      summaryPrompt: (history) => prompts.render<'history'>('compaction', { history }),
+      signal: ctx.signal,
+    });
+    conversation = compacted.conversation;
+    usage = addUsage(usage, compacted.usage);
+    meter.reset();
+    // Recorded under the last finished turn, so a resumed attempt rebuilds the compacted conversation.
+    await transcripts.appendAll(ref, [
+      {
+        kind: 'compaction',
+        turn,
+        reason,
+        summarisedItems: compacted.summarisedItems,
+        usage: compacted.usage,
+        conversation,
+      },
+      { kind: 'checkpoint', turn, usage, elapsedMs: elapsedMs() },
+    ]);
   };
 
   for (;;) {
     if (turn >= limits.maxTurns) return finish({ kind: 'turn_limit' });
     if (limits.maxTokens !== undefined && totalTokens(usage) >= limits.maxTokens) return finish({ kind: 'token_limit' });
+    if (req.budget && wrapUpCap === undefined) {
+      const state = budgetState(req.budget, usage, elapsedMs());
+      if (state.kind === 'spent') {
+        wrapUpCap = state.cap;
+        const wrapUp: ConversationItem = { role: 'user', text: wrapUpText(state.cap, terminal.name) };
+        conversation.push(wrapUp);
+        await transcripts.append(ref, { kind: 'item', turn, item: wrapUp });
+      }
+    }
+    if (meter.needsCompaction(conversation)) {
+      await compact(`the conversation was about to fill the context window (${meter.estimate(conversation)} of ${meter.promptBudget} tokens)`, KEEP_SHARE);
+    }
     ctx.signal.throwIfAborted();
 
-    const answer = await req.client.complete({
-      model: req.model,
-      system: req.system,
-      tools: specs,
-      conversation,
-      ...(limits.maxOutputTokens !== undefined ? { maxOutputTokens: limits.maxOutputTokens } : {}),
-      signal: ctx.signal,
-    });
+    let answer: ModelTurn;
+    try {
+      answer = await req.client.complete({
+        model: req.model,
+        system: req.system,
+        tools: specs,
+        conversation,
+        maxOutputTokens,
+        ...(req.reasoningEffort !== undefined ? { reasoningEffort: req.reasoningEffort } : {}),
+        signal: ctx.signal,
+      });
+    } catch (err) {
+      if (!isContextTooLong(err)) throw err;
+      // Never a permanent failure: the conversation is compacted harder and the call retried.
+      contextRefusals++;
+      await transcripts.append(ref, { kind: 'note', turn, text: `the provider refused the request as too long: ${(err as Error).message}` });
+      if (contextRefusals > MAX_CONTEXT_REFUSALS) return finish({ kind: 'context_exhausted' });
+      meter.refused(conversation);
+      await compact('the provider refused the request as too long', KEEP_SHARE_AFTER_REFUSAL);
+      continue;
+    }
+    contextRefusals = 0;
     turn++;
     usage = addUsage(usage, answer.usage);
     const hasText = answer.text !== undefined && answer.text.trim() !== '';
@@ -148,8 +285,10 @@ export async function runAgentLoop<T>(req: AgentLoopRequest<T>): Promise<LoopOut
       // An empty assistant message is refused by some providers when the conversation is sent back.
       ...(hasText ? { text: answer.text } : answer.toolCalls.length === 0 ? { text: '(empty answer)' } : {}),
       toolCalls: answer.toolCalls,
+      ...(answer.thinking ? { thinking: answer.thinking } : {}),
     };
     conversation.push(assistant);
+    meter.measure(answer.usage, conversation.length);
     // Written at once: this turn is paid for, whatever happens next.
     await transcripts.appendAll(ref, [
       { kind: 'model_call', turn, usage: answer.usage, stopReason: answer.stopReason },
@@ -160,7 +299,12 @@ export async function runAgentLoop<T>(req: AgentLoopRequest<T>): Promise<LoopOut
     let next: ConversationItem;
     if (answer.toolCalls.length === 0) {
       proseAnswers++;
-      if (proseAnswers > limits.maxProseReminders) {
+      if (wrapUpCap !== undefined) {
+        stop = { kind: 'task_limit', cap: wrapUpCap };
+        next = { role: 'user', text: 'The run is ended at the cap.' };
+      } else if (answer.cutOff) {
+        next = { role: 'user', text: cutOffProseText(maxOutputTokens) };
+      } else if (proseAnswers > limits.maxProseReminders) {
         stop = { kind: 'no_tool_call', lastText: answer.text ?? '' };
         next = { role: 'user', text: 'No tool call after repeated reminders; the run is ended.' };
       } else {
@@ -168,25 +312,59 @@ export async function runAgentLoop<T>(req: AgentLoopRequest<T>): Promise<LoopOut
       }
     } else {
       proseAnswers = 0;
-      const results: ToolResult[] = [];
+      let results: ToolResult[] = [];
+      let nudge: string | undefined;
       for (const call of answer.toolCalls) {
         if (stop) {
           results.push({ callId: call.id, name: call.name, content: `not run: ${terminal.name} already ended the run`, isError: true });
           continue;
         }
         ctx.signal.throwIfAborted();
-        const result = await runToolCall(call, toolsByName, terminal, req.dir, ctx.signal);
-        if (result.accepted !== undefined) stop = { kind: 'terminal', value: result.accepted.value };
-        results.push(result.result);
+        let result: ToolResult;
+        if (answer.cutOff) {
+          result = { callId: call.id, name: call.name, content: cutOffText(maxOutputTokens), isError: true };
+        } else if (wrapUpCap !== undefined && call.name !== terminal.name) {
+          result = { callId: call.id, name: call.name, content: `not run: the cap ${wrapUpCap} is reached; call ${terminal.name}`, isError: true };
+        } else {
+          const outcome = await runToolCall(call, toolsByName, terminal, req.dir, ctx.signal);
+          result = outcome.result;
+          if (outcome.accepted !== undefined) {
+            const value = outcome.accepted.value;
+            const sentBack = wrapUpCap === undefined && !finishReviewed && req.reviewFinish ? await req.reviewFinish(value, facts) : undefined;
+            if (req.reviewFinish) finishReviewed = true;
+            if (sentBack !== undefined) {
+              result = { ...result, content: `not accepted yet: ${sentBack}`, isError: true };
+            } else {
+              stop = wrapUpCap !== undefined ? { kind: 'task_limit', cap: wrapUpCap, wrapUp: value } : { kind: 'terminal', value };
+            }
+          }
+        }
+        facts.record(call, result);
+        results.push(result);
+        if (stop) continue;
+        const verdict = stuck.observe(call, result);
+        if (verdict.kind === 'stalled') stop = { kind: 'stalled', pattern: verdict.pattern };
+        else if (verdict.kind === 'nudge') nudge = verdict.pattern;
       }
-      next = { role: 'tool_results', results: withBudgetNote(results, req, turn, usage, stop !== undefined) };
+      if (stop?.kind === 'stalled') {
+        results = withNote(results, `[Stopped: ${stop.pattern}. The run is ended as stalled and the task goes back to its planner.]`);
+      } else if (nudge !== undefined && !stop) {
+        results = withNote(
+          results,
+          `[Loop check: ${nudge}. Repeating it will not give a different result. Step back: re-read what the results say, ` +
+            `try a different approach, or if you cannot make progress call ${terminal.name} and explain what blocks you. ` +
+            'If this goes on, the run is ended as stalled.]',
+        );
+      }
+      next = { role: 'tool_results', results: stop || wrapUpCap !== undefined ? results : withBudgetNote(results, req, turn, usage, elapsedMs()) };
     }
+    if (!stop && wrapUpCap !== undefined) stop = { kind: 'task_limit', cap: wrapUpCap };
     conversation.push(next);
     await transcripts.appendAll(ref, [
       { kind: 'item', turn, item: next },
-      { kind: 'checkpoint', turn, usage },
+      { kind: 'checkpoint', turn, usage, elapsedMs: elapsedMs() },
     ]);
-    ctx.heartbeat({ turn, transcriptRef: ref, usage });
+    ctx.heartbeat({ turn, transcriptRef: ref, usage, elapsedMs: elapsedMs() });
     if (stop) return finish(stop);
   }
 }
@@ -228,24 +406,23 @@ async function runToolCall<T>(
   }
 }
 
-/** Tells the model, on the last result of the turn, when it is about to run out of turns or tokens. */
-function withBudgetNote<T>(
-  results: ToolResult[],
-  req: AgentLoopRequest<T>,
-  turn: number,
-  usage: Usage,
-  ending: boolean,
-): ToolResult[] {
-  if (ending || results.length === 0) return results;
+/** Tells the model, on the last result of the turn, when it is about to run out of turns, tokens or its task budget. */
+function withBudgetNote<T>(results: ToolResult[], req: AgentLoopRequest<T>, turn: number, usage: Usage, elapsedMs: number): ToolResult[] {
   const turnsLeft = req.limits.maxTurns - turn;
   const tokensLeft = req.limits.maxTokens !== undefined ? req.limits.maxTokens - totalTokens(usage) : undefined;
   const lowOnTokens = tokensLeft !== undefined && req.limits.maxTokens !== undefined && tokensLeft < req.limits.maxTokens * 0.1;
-  if (turnsLeft > WRAP_UP_TURNS && !lowOnTokens) return results;
-  const note =
-    `\n\n[Budget: ${turnsLeft} model turn(s)${lowOnTokens ? ` and about ${tokensLeft} tokens` : ''} left. ` +
-    `Wrap up now and call ${req.terminal.name} with an honest account of where things stand.]`;
-  const last = results[results.length - 1] as ToolResult;
-  return [...results.slice(0, -1), { ...last, content: last.content + note }];
+  const budget = req.budget ? budgetState(req.budget, usage, elapsedMs) : undefined;
+  const lowOnBudget = budget?.kind === 'low' ? budget.left : undefined;
+  if (turnsLeft > WRAP_UP_TURNS && !lowOnTokens && lowOnBudget === undefined) return results;
+  const left = [
+    `${turnsLeft} model turn(s)`,
+    ...(lowOnTokens ? [`about ${tokensLeft} tokens`] : []),
+    ...(lowOnBudget !== undefined ? [`${lowOnBudget} of this task's budget`] : []),
+  ];
+  return withNote(
+    results,
+    `[Budget: ${left.join(', ')} left. Wrap up now: finish what is in progress, verify it, and call ${req.terminal.name} with an honest account of where things stand.]`,
+  );
 }
 
 
@@ -253,6 +430,9 @@ interface PreparedConversation<T> {
   conversation: ConversationItem[];
   turn: number;
   usage: Usage;
+  /** Working time of the earlier attempts this run continues. */
+  elapsedMs: number;
+  facts: RunFacts;
   ended?: LoopStop<T>;
 }
 
@@ -279,9 +459,17 @@ function recordedStop<T>(ended: RecordedEnd, terminal: TerminalTool<T>): LoopSto
       return { kind: 'terminal', value: terminal.accept(ended.result) };
     case 'turn_limit':
     case 'token_limit':
+    case 'context_exhausted':
       return { kind: ended.stop };
     case 'no_tool_call':
       return { kind: 'no_tool_call', lastText: typeof ended.result === 'string' ? ended.result : '' };
+    case 'stalled':
+      return { kind: 'stalled', pattern: typeof ended.result === 'string' ? ended.result : 'a repeated pattern' };
+    case 'task_limit': {
+      const recorded = (ended.result ?? {}) as { cap?: unknown; wrapUp?: unknown };
+      const cap = typeof recorded.cap === 'string' ? recorded.cap : 'a per-task cap';
+      return recorded.wrapUp !== undefined ? { kind: 'task_limit', cap, wrapUp: terminal.accept(recorded.wrapUp) } : { kind: 'task_limit', cap };
+    }
     default:
       return undefined;
   }
@@ -311,7 +499,7 @@ async function prepareConversation<T>(
       if (from.transcriptRef !== ref) {
         // A new file must stand on its own: carry the replayed conversation over.
         records.push(...replay.conversation.map((item): TranscriptRecord => ({ kind: 'item', turn: 0, item })));
-        records.push({ kind: 'checkpoint', turn: replay.turn, usage: replay.usage });
+        records.push({ kind: 'checkpoint', turn: replay.turn, usage: replay.usage, elapsedMs: replay.elapsedMs });
       }
       const ended = replay.ended ? recordedStop(replay.ended, req.terminal) : undefined;
       if (ended) {
@@ -324,7 +512,14 @@ async function prepareConversation<T>(
         });
       }
       await transcripts.appendAll(ref, records);
-      return { conversation: replay.conversation, turn: replay.turn, usage: replay.usage, ...(ended ? { ended } : {}) };
+      return {
+        conversation: replay.conversation,
+        turn: replay.turn,
+        usage: replay.usage,
+        elapsedMs: replay.elapsedMs,
+        facts: RunFacts.fromConversation(replay.history),
+        ...(ended ? { ended } : {}),
+      };
     }
     // Without the transcript the turns are lost, but not their cost.
     if (claim.carryUsage) usage = from.usage;
@@ -333,5 +528,5 @@ async function prepareConversation<T>(
   const kickoff = typeof req.kickoff === 'string' ? req.kickoff : await req.kickoff();
   const conversation: ConversationItem[] = [{ role: 'user', text: kickoff }];
   await transcripts.appendAll(ref, [start(), ...notes, { kind: 'item', turn: 0, item: conversation[0] as ConversationItem }]);
-  return { conversation, turn: 0, usage };
+  return { conversation, turn: 0, usage, elapsedMs: from?.elapsedMs ?? 0, facts: new RunFacts() };
 }

@@ -15,6 +15,12 @@ export function describeUnfinished(stop: UnfinishedStop, turns: number, what: st
       const quoted = last === '' ? '' : ` Its last message: "${last.length > 1_500 ? `${last.slice(0, 1_500)}…` : last}"`;
       return `The model kept answering without calling a tool, even after reminders, and never got to ${what}.${quoted}`;
     }
+    case 'stalled':
+      return `Stalled before ${what}: the model kept repeating itself (${stop.pattern}) after being told so, and was stopped.`;
+    case 'task_limit':
+      return `Stopped at the task's cap ${stop.cap} before ${what}.`;
+    case 'context_exhausted':
+      return `Stopped before ${what}: the provider kept refusing the conversation as too long for the model's context window, even compacted.`;
   }
 }
 
@@ -26,7 +32,13 @@ export function toAgentResult<T>(
 ): AgentResult<T> {
   const { stop, usage } = outcome;
   if (stop.kind === 'terminal') return { result: stop.value, usage, promptVersion };
+  // A capped run keeps what the model reported in its wrap-up turn, with the cap named first.
+  if (stop.kind === 'task_limit' && stop.wrapUp !== undefined) {
+    return { result: stop.wrapUp, usage, promptVersion, stoppedBy: 'task_limit', stopDetail: stop.cap };
+  }
   const result: AgentResult<T> = { result: fallback(stop), usage, promptVersion };
-  if (stop.kind === 'turn_limit' || stop.kind === 'token_limit') result.stoppedBy = stop.kind;
+  if (stop.kind !== 'no_tool_call') result.stoppedBy = stop.kind;
+  if (stop.kind === 'stalled') result.stopDetail = stop.pattern;
+  if (stop.kind === 'task_limit') result.stopDetail = stop.cap;
   return result;
 }

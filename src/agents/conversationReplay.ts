@@ -12,17 +12,23 @@ export type Replay =
   | {
       available: true;
       conversation: ConversationItem[];
-      /** The last turn closed by a checkpoint, and the usage up to it. */
+      /** Every message of the run up to that turn, compacted ones included (the conversation may be compacted). */
+      history: ConversationItem[];
+      /** The last turn closed by a checkpoint, and the usage and working time up to it. */
       turn: number;
       usage: Usage;
+      elapsedMs: number;
       /** Set when the run had already ended at that turn. */
       ended?: RecordedEnd;
     }
   | { available: false; reason: string };
 
+/** A message, or a compaction that replaces the conversation so far. */
+type Entry = { turn: number; item: ConversationItem } | { turn: number; compacted: ConversationItem[] };
+
 interface Lineage {
-  items: { turn: number; item: ConversationItem }[];
-  checkpoints: Map<number, Usage>;
+  items: Entry[];
+  checkpoints: Map<number, { usage: Usage; elapsedMs: number }>;
   ends: Map<number, RecordedEnd>;
 }
 
@@ -57,7 +63,10 @@ export function replayLatestRun(records: TranscriptRecord[], role: string): Repl
         current.items.push({ turn: record.turn, item: record.item });
         break;
       case 'checkpoint':
-        current.checkpoints.set(record.turn, record.usage);
+        current.checkpoints.set(record.turn, { usage: record.usage, elapsedMs: record.elapsedMs ?? 0 });
+        break;
+      case 'compaction':
+        current.items.push({ turn: record.turn, compacted: record.conversation });
         break;
       case 'end':
         current.ends.set(record.turn, { stop: record.stop, ...(record.result !== undefined ? { result: record.result } : {}) });
@@ -71,9 +80,19 @@ export function replayLatestRun(records: TranscriptRecord[], role: string): Repl
   if (!lineage) return { available: false, reason: `the transcript holds no ${role} run` };
   if (lineage.checkpoints.size === 0) return { available: false, reason: `the ${role} run has no finished turn` };
   const turn = Math.max(...lineage.checkpoints.keys());
-  const conversation = lineage.items.filter((i) => i.turn <= turn).map((i) => i.item);
+  let conversation: ConversationItem[] = [];
+  const history: ConversationItem[] = [];
+  for (const entry of lineage.items) {
+    if (entry.turn > turn) continue;
+    if ('compacted' in entry) conversation = [...entry.compacted];
+    else {
+      conversation.push(entry.item);
+      history.push(entry.item);
+    }
+  }
   if (conversation.length === 0) return { available: false, reason: `the ${role} run holds no conversation` };
-  const usage = lineage.checkpoints.get(turn) as Usage;
+  const { usage, elapsedMs } = lineage.checkpoints.get(turn) as { usage: Usage; elapsedMs: number };
   const ended = lineage.ends.get(turn);
-  return ended ? { available: true, conversation, turn, usage, ended } : { available: true, conversation, turn, usage };
+  const replay = { available: true as const, conversation, history, turn, usage, elapsedMs };
+  return ended ? { ...replay, ended } : replay;
 }

@@ -4,6 +4,7 @@ import type { AgentResult, AgentRunContext, JudgeAgent, JudgeAgentRequest } from
 import type { AgentDependencies } from './agentDependencies';
 import { runAgentLoop, type LoopLimits } from './agentLoop';
 import { describeUnfinished, toAgentResult } from './agentResult';
+import { modelSettingsFor } from './modelSettings';
 import { gatherJudgeEvidence, type JudgeEvidence } from './judgeEvidence';
 import { bulletList, formatSteering, oneLine } from './promptInputs';
 import { PromptLibrary } from './promptTemplate';
@@ -60,12 +61,10 @@ export class ModelJudgeAgent implements JudgeAgent {
   }
 
   async judge(req: JudgeAgentRequest, ctx: AgentRunContext): Promise<AgentResult<VerdictProposal>> {
-    const { client, model } = this.options.models(req.model);
     const template = this.prompts.load('judge');
     const outcome = await runAgentLoop({
       role: 'judge',
-      client,
-      model,
+      ...modelSettingsFor(this.options, 'judge', req.model, req.reasoningEffort),
       // The system part has no placeholders; the evidence only goes into the opening message.
       system: template.system,
       kickoff: async () => {
@@ -85,6 +84,7 @@ export class ModelJudgeAgent implements JudgeAgent {
       dir: req.dir,
       limits: { ...defaultJudgeLimits, ...this.options.limits },
       transcripts: this.options.transcripts,
+      prompts: this.prompts,
       ctx,
     });
     return toAgentResult(outcome, template.version, (stop) => ({

@@ -4,8 +4,10 @@ import type { AgentResult, AgentRunContext, PlannerAgent, PlannerAgentRequest } 
 import type { AgentDependencies } from './agentDependencies';
 import { runAgentLoop, type LoopLimits } from './agentLoop';
 import { describeUnfinished, toAgentResult } from './agentResult';
+import { modelSettingsFor } from './modelSettings';
 import { bulletList, formatSteering, oneLine } from './promptInputs';
 import { PromptLibrary } from './promptTemplate';
+import { isFolderPath, repositoryInstructions } from './repositoryInstructions';
 import { submitPlanTool } from './tools/terminalTools';
 import { readOnlyTools } from './tools/toolSets';
 
@@ -34,9 +36,10 @@ type PlannerVars =
   | 'steering'
   | 'previous_verdict'
   | 'results'
-  | 'subplanner_outcomes';
+  | 'subplanner_outcomes'
+  | 'repository_instructions';
 
-function plannerVars(req: PlannerAgentRequest): Record<PlannerVars, string> {
+function plannerVars(req: PlannerAgentRequest, instructions: string): Record<PlannerVars, string> {
   return {
     subplanner_rule: req.canSpawnSubplanners ? SPAWN_ALLOWED : SPAWN_FORBIDDEN,
     round: String(req.round + 1),
@@ -57,6 +60,7 @@ function plannerVars(req: PlannerAgentRequest): Record<PlannerVars, string> {
       ),
       '(none)',
     ),
+    repository_instructions: instructions,
   };
 }
 
@@ -69,12 +73,14 @@ export class ModelPlannerAgent implements PlannerAgent {
   }
 
   async plan(req: PlannerAgentRequest, ctx: AgentRunContext): Promise<AgentResult<PlanProposal>> {
-    const { client, model } = this.deps.models(req.model);
-    const prompt = this.prompts.render<PlannerVars>('planner', plannerVars(req));
+    // An area that names a folder brings that folder's instructions too.
+    const areaFolder = req.area.trim().replace(/^\/+|\/+$/g, '');
+    const folders = areaFolder !== '' && (await isFolderPath(req.dir, areaFolder)) ? [`${areaFolder}/`] : [];
+    const instructions = await repositoryInstructions(req.dir, folders);
+    const prompt = this.prompts.render<PlannerVars>('planner', plannerVars(req, instructions));
     const outcome = await runAgentLoop({
       role: 'planner',
-      client,
-      model,
+      ...modelSettingsFor(this.deps, 'planner', req.model, req.reasoningEffort),
       system: prompt.system,
       kickoff: prompt.kickoff,
       promptVersion: prompt.version,
@@ -83,6 +89,7 @@ export class ModelPlannerAgent implements PlannerAgent {
       dir: req.dir,
       limits: { ...defaultPlannerLimits, ...this.deps.limits },
       transcripts: this.deps.transcripts,
+      prompts: this.prompts,
       ctx,
     });
     return toAgentResult(outcome, prompt.version, (stop) => ({

@@ -10,14 +10,26 @@ import type {
 import type { AgentDependencies } from './agentDependencies';
 import { runAgentLoop, type LoopLimits } from './agentLoop';
 import { describeUnfinished, toAgentResult } from './agentResult';
+import { workerFinishReview } from './finishReview';
+import { modelSettingsFor } from './modelSettings';
 import { bulletList, formatSteering, formatTesting, oneLine } from './promptInputs';
 import { PromptLibrary, type RenderedPrompt } from './promptTemplate';
+import { repositoryInstructions } from './repositoryInstructions';
+import { taskBudgetFrom } from './taskBudget';
 import { finishTaskTool } from './tools/terminalTools';
 import { workerTools } from './tools/toolSets';
 
 export const defaultWorkerLimits: LoopLimits = { maxTurns: 150, maxProseReminders: 3 };
 
-type WorkerVars = 'task_id' | 'task_title' | 'task_instructions' | 'task_files' | 'goal' | 'testing' | 'steering';
+type WorkerVars =
+  | 'task_id'
+  | 'task_title'
+  | 'task_instructions'
+  | 'task_files'
+  | 'goal'
+  | 'testing'
+  | 'steering'
+  | 'repository_instructions';
 type ConflictVars =
   | 'task_id'
   | 'task_title'
@@ -26,9 +38,10 @@ type ConflictVars =
   | 'conflict_details'
   | 'goal'
   | 'testing'
-  | 'steering';
+  | 'steering'
+  | 'repository_instructions';
 
-function workerVars(req: WorkerAgentRequest): Record<WorkerVars, string> {
+function workerVars(req: WorkerAgentRequest, instructions: string): Record<WorkerVars, string> {
   return {
     task_id: req.taskId,
     task_title: oneLine(req.task.title, 200),
@@ -41,10 +54,11 @@ function workerVars(req: WorkerAgentRequest): Record<WorkerVars, string> {
     goal: clip(req.goal, 20_000),
     testing: formatTesting(req.testCommand),
     steering: formatSteering(req.steering),
+    repository_instructions: instructions,
   };
 }
 
-function conflictVars(req: ConflictRequest): Record<ConflictVars, string> {
+function conflictVars(req: ConflictRequest, instructions: string): Record<ConflictVars, string> {
   return {
     task_id: req.taskId,
     task_title: oneLine(req.task.title, 200),
@@ -58,6 +72,7 @@ function conflictVars(req: ConflictRequest): Record<ConflictVars, string> {
     goal: clip(req.goal, 20_000),
     testing: formatTesting(req.testCommand),
     steering: formatSteering(req.steering),
+    repository_instructions: instructions,
   };
 }
 
@@ -69,16 +84,18 @@ export class ModelWorkerAgent implements WorkerAgent {
     this.prompts = deps.prompts ?? new PromptLibrary();
   }
 
-  work(req: WorkerAgentRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>> {
-    return this.run('worker', req, ctx, this.prompts.render<WorkerVars>('worker', workerVars(req)), 'finishing the task');
+  async work(req: WorkerAgentRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>> {
+    const instructions = await repositoryInstructions(req.dir, req.task.files ?? []);
+    return this.run('worker', req, ctx, this.prompts.render<WorkerVars>('worker', workerVars(req, instructions)), 'finishing the task');
   }
 
-  resolveConflict(req: ConflictRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>> {
+  async resolveConflict(req: ConflictRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>> {
+    const instructions = await repositoryInstructions(req.dir, [...(req.task.files ?? []), ...req.conflictedFiles]);
     return this.run(
       'worker-conflict',
       req,
       ctx,
-      this.prompts.render<ConflictVars>('conflict', conflictVars(req)),
+      this.prompts.render<ConflictVars>('conflict', conflictVars(req, instructions)),
       'resolving the conflict',
     );
   }
@@ -90,11 +107,9 @@ export class ModelWorkerAgent implements WorkerAgent {
     prompt: RenderedPrompt,
     what: string,
   ): Promise<AgentResult<WorkOutcome>> {
-    const { client, model } = this.deps.models(req.model);
     const outcome = await runAgentLoop({
       role,
-      client,
-      model,
+      ...modelSettingsFor(this.deps, 'worker', req.model, req.reasoningEffort),
       system: prompt.system,
       kickoff: prompt.kickoff,
       promptVersion: prompt.version,
@@ -102,7 +117,11 @@ export class ModelWorkerAgent implements WorkerAgent {
       terminal: finishTaskTool,
       dir: req.dir,
       limits: { ...defaultWorkerLimits, ...this.deps.limits },
+      budget: taskBudgetFrom({ ...this.deps.taskLimits, ...req.taskLimits }),
+      // A conflict resolution may rightly change nothing more and need no test run of its own.
+      ...(role === 'worker' ? { reviewFinish: workerFinishReview({ dir: req.dir, testCommand: req.testCommand }) } : {}),
       transcripts: this.deps.transcripts,
+      prompts: this.prompts,
       ctx,
     });
     return toAgentResult(outcome, prompt.version, (stop) => ({

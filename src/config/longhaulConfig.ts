@@ -3,12 +3,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { parsePayloadKeys, PayloadKeyRing } from '../codec/payloadKeys';
+import { ModelProfileTable } from '../models/modelProfiles';
 import { PriceTable } from '../models/priceTable';
 import { defaultLimits, Limits, LimitsPatch } from '../schemas/limits';
 import { ModelRef } from '../schemas/modelRef';
 import { defaultHeartbeatSeconds } from '../contract/activityOptions';
 import { defaultWorkflowTaskQueue } from '../contract/taskQueues';
 import { describeIssues } from '../schemas/describeIssues';
+import { ReasoningByRole, ReasoningEffort } from '../schemas/reasoning';
 
 export const configFileName = 'longhaul.config.json';
 
@@ -48,6 +50,10 @@ export const ConfigFile = z
     stateDir: z.string().min(1).optional(),
     /** Extra or overriding model prices, USD per million tokens (see README). */
     prices: PriceTable.optional(),
+    /** Extra or overriding context windows and output limits per `provider:model` (see README). */
+    modelProfiles: ModelProfileTable.optional(),
+    /** Reasoning effort per role; the project input may override it. */
+    reasoning: ReasoningByRole.optional(),
   })
   .strict();
 export type ConfigFile = z.infer<typeof ConfigFile>;
@@ -70,11 +76,19 @@ export const LonghaulConfig = z.object({
   prices: PriceTable.optional(),
   /** From `LONGHAUL_PAYLOAD_KEYS` only (a secret): encrypts payloads and failure messages when set. */
   payloadKeys: z.instanceof(PayloadKeyRing).optional(),
+  modelProfiles: ModelProfileTable.optional(),
+  reasoning: z.object({ planner: ReasoningEffort, worker: ReasoningEffort, judge: ReasoningEffort }),
 });
 export type LonghaulConfig = z.infer<typeof LonghaulConfig>;
 
 /** Models used when neither the project, the config file nor the environment names one. */
 export const defaultModels = { planner: 'openai:gpt-5.2', worker: 'openai:gpt-5.2', judge: 'openai:gpt-5.2' } as const;
+
+/**
+ * Planning and judging gain most from thinking; workers take many turns, so theirs is one step lower.
+ * Not `none`: GPT-5.1 and later do not reason unless asked.
+ */
+export const defaultReasoning = { planner: 'high', worker: 'medium', judge: 'high' } as const;
 
 export interface LoadConfigOptions {
   cwd?: string;
@@ -120,6 +134,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LonghaulConfig {
     heartbeatTimeoutSeconds: int('LONGHAUL_HEARTBEAT_TIMEOUT_SECONDS') ?? fileConfig.heartbeatTimeoutSeconds ?? defaultHeartbeatSeconds,
     prices: fileConfig.prices,
     payloadKeys: env.LONGHAUL_PAYLOAD_KEYS?.trim() ? parsePayloadKeys(env.LONGHAUL_PAYLOAD_KEYS) : undefined,
+    modelProfiles: fileConfig.modelProfiles,
+    reasoning: { ...defaultReasoning, ...fileConfig.reasoning },
   };
   const parsed = LonghaulConfig.safeParse(candidate);
   if (!parsed.success) {

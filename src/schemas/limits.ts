@@ -11,6 +11,10 @@ export const Limits = z.object({
   maxPlannerDepth: z.number().int().min(0).max(6),
   /** Planning rounds per planner before it must hand back its area. */
   maxPlannerRounds: z.number().int().min(1).max(50),
+  /** Per worker task, over all its attempts; the agent is warned before and then wraps up. Defaults where enforced. */
+  maxTaskTokens: z.number().int().positive().optional(),
+  maxTaskCostUsd: z.number().positive().optional(),
+  maxTaskMinutes: z.number().positive().optional(),
 });
 export type Limits = z.infer<typeof Limits>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ReasoningEffort } from './reasoning';
 import { PlannedTask, TaskResult } from './task';
 import { CycleScope } from './cycleScope';
 import { Usage } from './usage';
@@ -59,6 +60,8 @@ export const PlanRequest = z.object({
   repo: z.string(),
   baseCommit: z.string(),
   model: z.string(),
+  /** The project's reasoning effort for planners, overriding the worker's config. */
+  reasoningEffort: ReasoningEffort.optional(),
   steering: z.array(z.string()),
   previousVerdict: z.string().optional(),
   /** Results of this planner's tasks since its last planning step. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ModelsByRole } from './modelRef';
 import { LimitsPatch } from './limits';
+import { ReasoningByRole } from './reasoning';
 
 /** Branch names as git accepts them (a conservative subset of check-ref-format). */
 export const BranchName = z
@@ -22,6 +23,8 @@ export const ProjectInput = z
     testCommand: z.string().trim().min(1).max(2_000).optional(),
     models: ModelsByRole.strict().optional(),
     limits: LimitsPatch.optional(),
+    /** Reasoning effort per role, overriding the workers' config for this project. */
+    reasoning: ReasoningByRole.optional(),
   })
   .strict();
 export type ProjectInput = z.infer<typeof ProjectInput>;

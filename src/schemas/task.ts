@@ -9,7 +9,8 @@ export const PlannedTask = z.object({
 });
 export type PlannedTask = z.infer<typeof PlannedTask>;
 
-export const taskStatuses = ['done', 'failed', 'blocked', 'conflict', 'skipped'] as const;
+/** `stalled`: the worker kept repeating itself and was stopped; its summary names the pattern, for re-planning. */
+export const taskStatuses = ['done', 'failed', 'blocked', 'conflict', 'skipped', 'stalled'] as const;
 export const TaskStatus = z.enum(taskStatuses);
 export type TaskStatus = z.infer<typeof TaskStatus>;
 

@@ -46,8 +46,26 @@ export const TranscriptRecord = z.discriminatedUnion('kind', [
     stopReason: z.string(),
   }),
   /** Written after every turn, before the same checkpoint is sent as a heartbeat. */
-  z.object({ kind: z.literal('checkpoint'), turn: z.number().int().nonnegative(), usage: Usage }),
+  z.object({
+    kind: z.literal('checkpoint'),
+    turn: z.number().int().nonnegative(),
+    usage: Usage,
+    /** Time the run has worked so far, over all its attempts. */
+    elapsedMs: z.number().nonnegative().optional(),
+  }),
   z.object({ kind: z.literal('note'), turn: z.number().int().nonnegative(), text: z.string() }),
+  /**
+   * From here the run continues with `conversation` (the task, a summary, the latest turns) instead of
+   * everything before; the records before it stay in the file, so the transcript remains whole.
+   */
+  z.object({
+    kind: z.literal('compaction'),
+    turn: z.number().int().nonnegative(),
+    reason: z.string(),
+    summarisedItems: z.number().int().nonnegative(),
+    usage: Usage,
+    conversation: z.array(ConversationItemRecord),
+  }),
   z.object({
     kind: z.literal('end'),
     turn: z.number().int().nonnegative(),

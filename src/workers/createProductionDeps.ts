@@ -16,6 +16,9 @@ export function createProductionDeps(config: LonghaulConfig, env: NodeJS.Process
   const agents = createAgents({
     models: (ref) => createModelClient(ref, env, prices),
     transcripts: new TranscriptStore({ stateDir: config.stateDir }),
+    ...(config.modelProfiles ? { modelProfiles: config.modelProfiles } : {}),
+    reasoning: config.reasoning,
+    taskLimits: config.limits,
   });
   return {
     agents,

@@ -2,6 +2,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import type { WorkerAgentRequest } from '../../src/agents/agentContracts';
 import { ModelWorkerAgent } from '../../src/agents/workerAgent';
+import { simpleGit } from 'simple-git';
 import { TranscriptStore } from '../../src/state/transcriptStore';
 import { startFakeModelServer, type FakeModelServer } from '../support/fakeModelServer';
 import { call, fakeModels, lastToolResults, lastUserText, OPENAI_MODEL, ANTHROPIC_MODEL, scripted, testRun } from './agentHarness';
@@ -24,6 +25,8 @@ beforeEach(async () => {
   store = new TranscriptStore({ stateDir: await temps.make('longhaul-state-') });
   dir = await temps.make('longhaul-work-');
   await writeTree(dir, { 'README.md': '# Greeter\n\nSays hello.\n', 'package.json': '{"name":"greeter"}\n' });
+  // Uncommitted files in a git working copy: a `done` here is not sent back as "no change" (see longRuns.test.ts).
+  await simpleGit(dir).init();
 });
 
 function request(model = OPENAI_MODEL): WorkerAgentRequest {
@@ -35,7 +38,6 @@ function request(model = OPENAI_MODEL): WorkerAgentRequest {
     task: { title: 'Add greet.js', instructions: 'Create src/greet.js exporting greet(name).', files: ['src/greet.js', 'README.md'] },
     model,
     dir,
-    testCommand: 'node -e "require(\'./src/greet.js\')"',
     steering: ['Keep it dependency-free.'],
   };
 }
