@@ -65,12 +65,14 @@ function toAnthropicTools(tools: ToolSpec[]): Tool[] {
 /** Tool-call arguments are stored as text; the API wants the parsed object back. */
 function parseToolInput(argumentsJson: string): unknown {
   try {
-    return JSON.parse(argumentsJson);
+    const parsed: unknown = JSON.parse(argumentsJson);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed;
   } catch {
-    // Malformed arguments were already reported to the model as a tool error; replaying them verbatim
-    // keeps the transcript honest while satisfying the API's need for an object.
-    return { unparsed_arguments: argumentsJson };
+    // Handled below with the non-object case.
   }
+  // Malformed or cut-off arguments were already reported to the model as a tool error; replaying them
+  // verbatim keeps the transcript honest while satisfying the API's need for an object.
+  return { unparsed_arguments: argumentsJson };
 }
 
 function toBlocks(item: ConversationItem): { role: 'user' | 'assistant'; blocks: ContentBlockParam[] } {
