@@ -267,3 +267,26 @@ describe.each([
     else expect(first['reasoning_effort']).toBe('none');
   });
 });
+
+describe('a compacted run that is retried', () => {
+  test('resumes from the compacted conversation, not from everything before it', async () => {
+    const profiles = { [OPENAI_MODEL]: { contextWindow: 40_000, maxOutputTokens: 2_000 } };
+    const seen = windowedModel(37_000, [...reads(12), { fault: 'server_error' } as unknown as FakeReply]);
+    const agent = worker({ modelProfiles: profiles });
+    const first = testRun(ref);
+    await expect(agent.work(request(OPENAI_MODEL), first.ctx)).rejects.toThrow(/failed to answer \(500\)/);
+    expect(seen.summaries).toBeGreaterThanOrEqual(1);
+    const checkpoint = first.beats[first.beats.length - 1];
+    expect(checkpoint?.turn).toBe(12);
+
+    server.requests.length = 0;
+    windowedModel(37_000, landing);
+    const result = await agent.work(request(OPENAI_MODEL), testRun(ref, checkpoint).ctx);
+    expect(result.result.outcome).toBe('done');
+    const resent = server.requests[0]?.messages ?? [];
+    expect(resent.some((m) => m.text?.includes('[Context compacted'))).toBe(true);
+    expect(resent.filter((m) => m.role === 'tool').length).toBeLessThan(12);
+    // Both attempts together left every read in the transcript.
+    expect(await toolResultsOnDisk('read_file')).toBe(12);
+  });
+});

@@ -125,6 +125,21 @@ describe('the planner agent', () => {
     expect(result.stoppedBy).toBe('turn_limit');
     expect(result.result).toEqual({ summary: expect.stringMatching(/turn limit/), tasks: [], subplanners: [], done: false });
   });
+
+  test('sees the root AGENTS.md and, when its area is a folder, that folder\'s, and a stalled result for re-planning', async () => {
+    await writeTree(dir, { 'AGENTS.md': 'Run `npm test` before anything else.\n', 'src/AGENTS.md': 'No default exports in src.\n' });
+    server.setResponder(() => call('submit_plan', { summary: 'nothing yet', tasks: [], subplanners: [], done: false }));
+    const stalled = { taskId: 'p0.r1.2', title: 'Fix argv', status: 'stalled' as const, summary: 'Stalled: the same call read_file 8 times in a row.' };
+    await new ModelPlannerAgent({ models: fakeModels(server), transcripts: store }).plan(
+      planRequest({ area: 'src', results: [stalled] }),
+      testRun('transcripts/proj/cycle-2/p0-round-1.jsonl').ctx,
+    );
+    const kickoff = server.requests[0]?.messages[0]?.text ?? '';
+    expect(kickoff).toContain('Run `npm test` before anything else.');
+    expect(kickoff).toContain('### src/AGENTS.md\n\nNo default exports in src.');
+    expect(kickoff).toContain('[stalled] Fix argv (p0.r1.2): Stalled: the same call read_file 8 times in a row.');
+    expect(server.requests[0]?.system).toContain('**stalled**');
+  });
 });
 
 describe('the worker agent resolving a conflict', () => {
