@@ -1,6 +1,6 @@
 import type { ConversationItem, ToolCall, ToolResult } from '../models/modelClient';
 
-/** The file-changing tools, whose `path` argument names what they changed. */
+/** The single-file writing tools, whose `path` argument names what they changed (apply_patch names its files in the patch). */
 const WRITING_TOOLS = new Set(['write_file', 'edit_file']);
 
 function argumentsOf(call: ToolCall): Record<string, unknown> {
@@ -46,6 +46,11 @@ export class RunFacts {
     const args = argumentsOf(call);
     if (WRITING_TOOLS.has(call.name) && typeof args['path'] === 'string') {
       this.filesChanged.add(args['path'].trim().replace(/^\.\//, ''));
+    }
+    if (call.name === 'apply_patch' && typeof args['patch'] === 'string') {
+      for (const match of args['patch'].matchAll(/^\*\*\* (?:Add|Update|Delete) File: (.+)$/gm)) {
+        this.filesChanged.add((match[1] as string).trim().replace(/^\.\//, ''));
+      }
     }
     if (call.name === 'run_command' && typeof args['command'] === 'string') this.commands.push(args['command']);
   }

@@ -80,7 +80,7 @@ describe.each([
 
     const [first] = server.requests;
     expect(first?.model).toBe('fake-' + (model.startsWith('openai') ? 'gpt' : 'claude'));
-    expect(first?.toolNames).toEqual(['list_files', 'read_file', 'search', 'write_file', 'edit_file', 'run_command', 'finish_task']);
+    expect(first?.toolNames).toEqual(['list_files', 'read_file', 'search', 'write_file', 'edit_file', 'apply_patch', 'run_command', 'finish_task']);
     expect(first?.system).toContain('you own it end to end');
     expect(first?.messages[0]?.text).toContain('# Task p0.r1.1: Add greet.js');
     expect(first?.messages[0]?.text).toContain('Keep it dependency-free.');

@@ -1,5 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
+import { applyPatchTool } from '../../src/agents/tools/applyPatch';
 import { editFileTool } from '../../src/agents/tools/editFile';
 import { ToolError, type ToolContext } from '../../src/agents/tools/toolTypes';
 import { TempDirs, writeTree } from './tempDirs';
@@ -59,5 +60,51 @@ describe('edit_file on real files', () => {
       /not found in greet\.js, not even ignoring line endings and trailing whitespace/,
     );
     expect(await read('greet.js')).toBe(crlf);
+  });
+});
+
+describe('apply_patch', () => {
+  test('adds, updates (CRLF kept, trailing whitespace tolerated) and deletes files in one call', async () => {
+    const out = await applyPatchTool.invoke(
+      {
+        patch: [
+          '*** Begin Patch',
+          '*** Update File: greet.js',
+          '@@ function greet(name) {',
+          '-  return "hi " + name;',
+          '+  return "hello " + name;',
+          ' }',
+          '*** Update File: spaces.py',
+          ' def f():',
+          '-    return 1',
+          '+    return 3',
+          '*** Add File: notes/new.md',
+          '+# New',
+          '+text',
+          '*** Delete File: twice.txt',
+          '*** End Patch',
+        ].join('\n'),
+      },
+      ctx,
+    );
+    expect(await read('greet.js')).toBe('function greet(name) {\r\n  return "hello " + name;\r\n}\r\n\r\nmodule.exports = greet;\r\n');
+    expect(await read('spaces.py')).toBe('def f():\n    return 3\n\ndef g():\n    return 1\n');
+    expect(await read('notes/new.md')).toBe('# New\ntext\n');
+    await expect(fs.access(path.join(root, 'twice.txt'))).rejects.toThrow();
+    expect(out).toContain('updated greet.js (1 hunk(s)):\n1\tfunction greet(name) {\n2\t  return "hello " + name;');
+    expect(out).toContain('added notes/new.md (2 lines)');
+  });
+
+  test('changes nothing when any hunk fails, and says which', async () => {
+    const patch = ['*** Begin Patch', '*** Add File: added.txt', '+x', '*** Update File: greet.js', '-  return "bye";', '+  return 1;', '*** End Patch'].join('\n');
+    await expect(applyPatchTool.invoke({ patch }, ctx)).rejects.toThrow(/greet\.js: a hunk's context and removed lines were not found/);
+    await expect(fs.access(path.join(root, 'added.txt'))).rejects.toThrow();
+    expect(await read('greet.js')).toBe(crlf);
+  });
+
+  test('refuses an ambiguous hunk and a malformed patch', async () => {
+    const ambiguous = ['*** Begin Patch', '*** Update File: twice.txt', ' a', '-b', '+B', '*** End Patch'].join('\n');
+    await expect(applyPatchTool.invoke({ patch: ambiguous }, ctx)).rejects.toThrow(/matches at 2 places \(lines 1, 3\)/);
+    await expect(applyPatchTool.invoke({ patch: '*** Update File: greet.js\n-x\n' }, ctx)).rejects.toThrow(/must start with "\*\*\* Begin Patch"/);
   });
 });

@@ -1,6 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createAgents } from '../../src/agents/createAgents';
 import { createRunWorkerTask } from '../../src/activities/runWorkerTask';
+import type { TaskResult } from '../../src/schemas/task';
 import { TranscriptStore } from '../../src/state/transcriptStore';
 import { RecordingWorkspace } from '../support/recordingWorkspace';
 import { startFakeModelServer, type FakeModelServer } from '../support/fakeModelServer';
@@ -21,7 +22,7 @@ test('a worker task whose model loops ends with status stalled, naming the patte
   server.setResponder(() => call('list_files', {}));
   const agents = createAgents({ models: fakeModels(server), transcripts: new TranscriptStore({ stateDir: await temps.make('longhaul-state-') }) });
   const workspace = new RecordingWorkspace();
-  const result = await new MockActivityEnvironment().run(createRunWorkerTask(agents, workspace), {
+  const result: TaskResult = await new MockActivityEnvironment().run(createRunWorkerTask(agents, workspace), {
     projectId: 'proj',
     cycle: 1,
     taskId: 'p0.r1.1',

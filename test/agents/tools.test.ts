@@ -335,7 +335,7 @@ describe('terminal tools', () => {
   test('tool specs carry JSON Schema for every tool', () => {
     const specs = [...workerTools(), submitPlanTool({ canSpawnSubplanners: true })].map(toToolSpec);
     expect(specs.map((s) => s.name)).toEqual([
-      'list_files', 'read_file', 'search', 'write_file', 'edit_file', 'run_command', 'submit_plan',
+      'list_files', 'read_file', 'search', 'write_file', 'edit_file', 'apply_patch', 'run_command', 'submit_plan',
     ]);
     for (const spec of specs) {
       expect(spec.inputSchema.type).toBe('object');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ToolSpec } from '../../models/modelClient';
+import { applyPatchTool } from './applyPatch';
 import { editFileTool } from './editFile';
 import { listFilesTool } from './listFiles';
 import { readFileTool } from './readFile';
@@ -15,7 +16,7 @@ export function readOnlyTools(): AgentTool[] {
 
 /** Only workers change things, and only in their own working copy. */
 export function workerTools(): AgentTool[] {
-  return [...readOnlyTools(), writeFileTool, editFileTool, runCommandTool];
+  return [...readOnlyTools(), writeFileTool, editFileTool, applyPatchTool, runCommandTool];
 }
 
 /** The tool as a model is offered it: JSON Schema of what it accepts. */
