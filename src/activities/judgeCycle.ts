@@ -25,6 +25,7 @@ export function createJudgeCycle(agents: Agents, workspace: Workspace) {
           cycle: scope.cycle,
           goal: settings.goal,
           model: settings.models.judge,
+          ...(settings.reasoning?.judge !== undefined ? { reasoningEffort: settings.reasoning.judge } : {}),
           dir: view.dir,
           baseCommit: scope.baseCommit,
           headCommit,

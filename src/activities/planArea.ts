@@ -34,6 +34,7 @@ export function createPlanArea(agents: Agents, workspace: Workspace) {
         repo: settings.repo,
         baseCommit: scope.baseCommit,
         model: settings.models.planner,
+        ...(settings.reasoning?.planner !== undefined ? { reasoningEffort: settings.reasoning.planner } : {}),
         steering: step.steering,
         previousVerdict: scope.previousVerdict && describeVerdict(scope.previousVerdict),
         results: step.results,

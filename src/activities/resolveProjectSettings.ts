@@ -23,6 +23,7 @@ export function createResolveProjectSettings(defaults: ProjectDefaults) {
       testCommand: input.testCommand,
       models: { ...defaults.models, ...input.models },
       limits,
+      ...(input.reasoning ? { reasoning: input.reasoning } : {}),
       searchAttributes: await namespaceHasLonghaulAttributes(),
       heartbeatTimeoutSeconds: defaults.heartbeatTimeoutSeconds,
     };

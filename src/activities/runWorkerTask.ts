@@ -44,8 +44,8 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
         dir: worktree.dir,
         testCommand: settings.testCommand,
         steering: input.steering,
-        ...(input.reasoningEffort !== undefined ? { reasoningEffort: input.reasoningEffort } : {}),
-        ...(input.taskLimits !== undefined ? { taskLimits: input.taskLimits } : {}),
+        ...(settings.reasoning?.worker !== undefined ? { reasoningEffort: settings.reasoning.worker } : {}),
+        taskLimits: settings.limits,
       };
       const worked = await agents.worker.work(request, run.ctx);
       let usage: Usage = worked.usage;

@@ -61,7 +61,7 @@ export interface WorkerAgentRequest {
   steering: string[];
   /** Overrides the worker role's configured effort for this project. */
   reasoningEffort?: ReasoningEffort;
-  /** The project's per-task caps; defaults apply to those it leaves out. */
+  /** The project's per-task caps (its limits); defaults apply to those it leaves out. */
   taskLimits?: TaskLimits;
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ResolvedModels } from './modelRef';
 import { Limits } from './limits';
 import { BranchName } from './projectInput';
+import { ReasoningByRole } from './reasoning';
 
 /** A project's input with every default filled in from the worker's environment. */
 export const ProjectSettings = z.object({
@@ -13,6 +14,8 @@ export const ProjectSettings = z.object({
   testCommand: z.string().optional(),
   models: ResolvedModels,
   limits: Limits,
+  /** The project's own reasoning effort per role; the workers' config decides the rest. */
+  reasoning: ReasoningByRole.optional(),
   /** Whether the namespace has longhaul's search attributes registered (setting unknown ones fails). */
   searchAttributes: z.boolean(),
   /** Heartbeat timeout of agent activities: how soon work moves off a worker that died. */
