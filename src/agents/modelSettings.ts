@@ -13,8 +13,9 @@ export interface ModelSettings {
 }
 
 /**
- * The model settings for a role: the configured profile table over the built-in one, and the effort
- * the project asked for, else the role's configured effort, else the provider's default.
+ * The model settings for a role: the configured profile table over the built-in one, and, for a
+ * model whose profile says it reasons, the effort the project asked for, else the role's configured
+ * effort, else the provider's default.
  */
 export function modelSettingsFor(
   deps: Pick<AgentDependencies, 'models' | 'modelProfiles' | 'reasoning'>,
@@ -24,6 +25,7 @@ export function modelSettingsFor(
 ): ModelSettings {
   const { client, model } = deps.models(modelRef);
   const profile = lookupModelProfile({ ...defaultModelProfiles, ...deps.modelProfiles }, modelRef);
-  const reasoningEffort = requested ?? deps.reasoning?.[role];
+  // Only models known to take it get an effort; others would refuse the request.
+  const reasoningEffort = profile.reasoning === true ? (requested ?? deps.reasoning?.[role]) : undefined;
   return { client, model, profile, ...(reasoningEffort !== undefined ? { reasoningEffort } : {}) };
 }

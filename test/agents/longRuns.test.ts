@@ -243,7 +243,8 @@ describe.each([
       1_000_000,
       landing.map((step, i) => (thinking ? { ...step, thinking: i === 1 ? { redacted: 'b3BhcXVl' } : `plan step ${i}` } : step)),
     );
-    const result = await worker({ reasoning: { worker: 'high' }, modelProfiles: { [model]: { contextWindow: 200_000, maxOutputTokens: 64_000 } } }).work(
+    const reasoningModel = { [model]: { contextWindow: 200_000, maxOutputTokens: 64_000, reasoning: true } };
+    const result = await worker({ reasoning: { worker: 'high' }, modelProfiles: reasoningModel }).work(
       request(model),
       testRun(ref).ctx,
     );
@@ -261,10 +262,21 @@ describe.each([
     // The project's own effort wins over the role's.
     server.requests.length = 0;
     windowedModel(1_000_000, landing);
-    await worker({ reasoning: { worker: 'high' } }).work(request(model, { reasoningEffort: 'none' }), testRun(TranscriptStore.refFor({ projectId: 'proj', cycle: 1, agentId: 'other' })).ctx);
+    await worker({ reasoning: { worker: 'high' }, modelProfiles: reasoningModel }).work(
+      request(model, { reasoningEffort: 'none' }),
+      testRun(TranscriptStore.refFor({ projectId: 'proj', cycle: 1, agentId: 'other' })).ctx,
+    );
     const first = server.requests[0]?.body as Record<string, unknown>;
     if (thinking) expect(first).not.toHaveProperty('thinking');
     else expect(first['reasoning_effort']).toBe('none');
+  });
+
+  test('a model whose profile does not say it reasons gets no reasoning parameter, which it would refuse', async () => {
+    windowedModel(1_000_000, landing);
+    await worker({ reasoning: { worker: 'high' } }).work(request(model), testRun(ref).ctx);
+    const body = server.requests[0]?.body as Record<string, unknown>;
+    expect(body).not.toHaveProperty('reasoning_effort');
+    expect(body).not.toHaveProperty('thinking');
   });
 });
 

@@ -21,7 +21,11 @@ afterAll(async () => {
 
 test('a worker task whose model loops ends with status stalled, naming the pattern, and integrates nothing', async () => {
   server.setResponder(() => call('list_files', {}));
-  const agents = createAgents({ models: fakeModels(server), transcripts: new TranscriptStore({ stateDir: await temps.make('longhaul-state-') }) });
+  const agents = createAgents({
+    models: fakeModels(server),
+    transcripts: new TranscriptStore({ stateDir: await temps.make('longhaul-state-') }),
+    modelProfiles: { [OPENAI_MODEL]: { contextWindow: 128_000, maxOutputTokens: 16_384, reasoning: true } },
+  });
   const workspace = new RecordingWorkspace();
   const result: TaskResult = await new MockActivityEnvironment().run(createRunWorkerTask(agents, workspace), {
     scope: {
