@@ -20,6 +20,7 @@ export const ProjectInput = z
     baseBranch: BranchName.optional(),
     targetBranch: BranchName.optional(),
     testCommand: z.string().trim().min(1).max(2_000).optional(),
+    setupCommand: z.string().trim().min(1).max(2_000).optional(),
     models: ModelsByRole.strict().optional(),
     limits: LimitsPatch.optional(),
   })
