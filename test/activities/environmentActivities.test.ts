@@ -13,6 +13,11 @@ import { scriptedAgents } from '../support/scriptedAgents';
 import { createNodeProject, type SetupProject } from '../support/setupProjects';
 import { testDeps } from '../support/testDeps';
 
+/** `MockActivityEnvironment.run`, keeping the activity's result type. */
+function runIn<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
+  return env.run(fn, ...args) as Promise<R>;
+}
+
 async function testsPass(command: string, dir: string): Promise<boolean> {
   return (await runShell({ command, cwd: dir, timeoutMs: 60_000, maxOutputChars: 4_000 })).exitCode === 0;
 }
@@ -29,8 +34,8 @@ describe('setupCommand from the project or the worker\'s config', () => {
     const activities = createActivities({ ...deps, defaults: { ...deps.defaults, setupCommand: 'npm ci' } });
     const { client, close } = await testClient();
     const env = new MockActivityEnvironment(undefined, { client });
-    const fallback = await env.run(activities.resolveProjectSettings, { projectId: 'p', input: { goal: 'g', repo: '/r' } });
-    const own = await env.run(activities.resolveProjectSettings, { projectId: 'p', input: { goal: 'g', repo: '/r', setupCommand: 'make deps' } });
+    const fallback = await runIn(env, activities.resolveProjectSettings, { projectId: 'p', input: { goal: 'g', repo: '/r' } });
+    const own = await runIn(env, activities.resolveProjectSettings, { projectId: 'p', input: { goal: 'g', repo: '/r', setupCommand: 'make deps' } });
     await close();
     expect([fallback.setupCommand, own.setupCommand]).toEqual(['npm ci', 'make deps']);
   });
@@ -66,9 +71,9 @@ describe('the activities with a setup command', () => {
     const common = { projectId: 'acts', repo: project.repo, targetBranch: 'longhaul/acts', cycle: 1 };
     const { setupCommand, testCommand } = project;
 
-    const prepared = await env.run(activities.prepareCycle, { ...common, setupCommand });
+    const prepared = await runIn(env, activities.prepareCycle, { ...common, setupCommand });
     expect(prepared.environment).toMatchObject({ ranSetup: true, transcriptRef: 'transcripts/acts/cycle-1/setup-cycle.log' });
-    const task = await env.run(activities.runWorkerTask, {
+    const task = await runIn(env, activities.runWorkerTask, {
       ...common,
       taskId: 't1',
       plannerId: 'p0',
@@ -82,7 +87,7 @@ describe('the activities with a setup command', () => {
     });
     expect(seen.worker).toBe(true);
     expect(task.status).toBe('done');
-    const verdict = await env.run(activities.judgeCycle, {
+    const verdict = await runIn(env, activities.judgeCycle, {
       ...common,
       goal: 'more tests',
       baseCommit: prepared.baseCommit,
