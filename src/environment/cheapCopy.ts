@@ -6,15 +6,38 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /**
- * Copies `from` to `to` (a file or a whole folder, symlinks as symlinks, modes kept), sharing blocks
- * where the file system can (reflinks on btrfs, XFS, APFS) and a plain copy where it cannot.
- * Hardlinks would be cheaper still, but a checkout's agent or tests changing an installed file would
- * then change the prepared copy every other checkout gets.
+ * How checkouts share the prepared files: reflinks (copy-on-write clones: btrfs, XFS, APFS) where the
+ * file system has them, else hardlinks. A plain copy costs about as much as the install itself (both
+ * are mostly writing thousands of small files), so it is not an option. Hardlinked files are shared
+ * with the store: tools replace installed files (npm, pip unlink and rewrite), and whatever this code
+ * rewrites in a copy is unlinked first, but a command writing into an installed file in place would
+ * change it for later copies too.
  */
-export async function copyTree(from: string, to: string): Promise<void> {
+export type ShareMode = 'reflink' | 'hardlink';
+
+/** Tries a reflink in `dir` once: the answer holds for the whole file system. */
+export async function shareModeIn(dir: string): Promise<ShareMode> {
+  const probe = path.join(dir, `.reflink-probe-${process.pid}`);
+  await fs.writeFile(probe, 'probe\n');
+  try {
+    await run('cp', process.platform === 'darwin' ? ['-c', probe, `${probe}.copy`] : ['--reflink=always', probe, `${probe}.copy`]);
+    return 'reflink';
+  } catch {
+    // Refused: this file system has no reflinks; hardlinks it is.
+    return 'hardlink';
+  } finally {
+    await fs.rm(probe, { force: true });
+    await fs.rm(`${probe}.copy`, { force: true });
+  }
+}
+
+/** Gives `to` the file or folder `from` (symlinks as symlinks, modes kept), sharing its data as `mode` says. */
+export async function copyTree(from: string, to: string, mode: ShareMode): Promise<void> {
   await fs.rm(to, { recursive: true, force: true });
   await fs.mkdir(path.dirname(to), { recursive: true });
-  const args = process.platform === 'darwin' ? ['-cR', '-p', from, to] : ['-a', '--reflink=auto', '-T', '--', from, to];
+  let args: string[];
+  if (process.platform === 'darwin') args = mode === 'reflink' ? ['-cRp', from, to] : ['-Rp', from, to];
+  else args = [mode === 'reflink' ? '--reflink=always' : '--link', '-a', '-T', '--', from, to];
   try {
     await run('cp', args, { maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {
@@ -70,7 +93,10 @@ export async function relocate(
   for (const rel of moved.files) {
     const file = path.join(toDir, rel);
     const text = await fs.readFile(file, 'utf8');
-    await fs.writeFile(file, text.split(fromDir).join(toDir));
+    const { mode } = await fs.stat(file);
+    // A new file, not a write through a hardlink into the store's copy.
+    await fs.rm(file);
+    await fs.writeFile(file, text.split(fromDir).join(toDir), { mode });
   }
   for (const rel of moved.links) {
     const link = path.join(toDir, rel);

@@ -1,15 +1,19 @@
+import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { z } from 'zod';
 import { gitIn } from '../git/core/gitRunner';
 import { FileLock } from '../git/locks/fileLock';
 import type { RepoCache } from '../git/source/repoCache';
 import type { TranscriptStore } from '../state/transcriptStore';
-import { filesNaming, linksInto } from './cheapCopy';
+import { filesNaming, linksInto, shareModeIn, type ShareMode } from './cheapCopy';
 import { commitManifestHash } from './manifestHash';
 import { enablePerCheckoutConfig } from './perCheckoutConfig';
 import { excludeOutputs, looseEntries, withoutNested } from './setupOutputs';
 import { runSetup, type SetupRun } from './setupRun';
+
+const run = promisify(execFile);
 
 /** A setup that ran once on a clean checkout of a commit, kept for every checkout with the same key. */
 export const PreparedEnvironment = z.object({
@@ -53,12 +57,19 @@ export interface SetupScope {
  */
 export class EnvironmentStore {
   readonly root: string;
+  private shareMode?: Promise<ShareMode>;
 
   constructor(
     readonly cache: RepoCache,
     readonly settings: EnvironmentSettings,
   ) {
     this.root = path.join(cache.root, 'environments');
+  }
+
+  /** How copies share the prepared files on this cache's file system (probed once). */
+  async copyMode(): Promise<ShareMode> {
+    this.shareMode ??= fs.mkdir(this.root, { recursive: true }).then(() => shareModeIn(this.root));
+    return this.shareMode;
   }
 
   async lookup(manifestHash: string): Promise<PreparedEnvironment | undefined> {
@@ -81,7 +92,7 @@ export class EnvironmentStore {
   async prepare(commit: string, scope: SetupScope): Promise<StorePreparation> {
     const manifestHash = await commitManifestHash(this.cache.git, commit, scope.setupCommand);
     const known = await this.lookup(manifestHash);
-    if (known) return { ok: true, entry: known, ranSetup: false };
+    if (known && !(await this.changedSincePrepared(known))) return { ok: true, entry: known, ranSetup: false };
     await fs.mkdir(this.root, { recursive: true });
     // Setup may take many minutes; concurrent preparers of the same key wait for the first.
     const lock = new FileLock(path.join(this.cache.root, 'locks', `environment-${manifestHash}.lock`), {
@@ -89,7 +100,8 @@ export class EnvironmentStore {
     });
     return lock.withLock(async () => {
       const raced = await this.lookup(manifestHash);
-      if (raced) return { ok: true, entry: raced, ranSetup: false };
+      if (raced && !(await this.changedSincePrepared(raced))) return { ok: true, entry: raced, ranSetup: false };
+      await fs.rm(this.entryFile(manifestHash), { force: true });
       return this.build(manifestHash, commit, scope);
     }, scope.signal);
   }
@@ -132,6 +144,20 @@ export class EnvironmentStore {
     await fs.writeFile(staging, JSON.stringify(entry, null, 2));
     await fs.rename(staging, this.entryFile(manifestHash));
     return { ok: true, entry, ranSetup: true };
+  }
+
+  /**
+   * Whether a file of the prepared setup changed after it was recorded: with hardlinked copies, a
+   * command that wrote into an installed file in place changed it here too. Checked once per cycle
+   * (the store is then rebuilt), so such damage lasts one cycle at most.
+   */
+  private async changedSincePrepared(entry: PreparedEnvironment): Promise<boolean> {
+    if (entry.outputs.length === 0) return false;
+    const roots = entry.outputs.map((output) => path.join(entry.checkout, output.replace(/\/$/, '')));
+    const { stdout } = await run('find', [...roots, '-newer', this.entryFile(entry.manifestHash), '-not', '-type', 'd', '-print', '-quit'], {
+      maxBuffer: 1024 * 1024,
+    });
+    return stdout.trim().length > 0;
   }
 
   private entryFile(manifestHash: string): string {

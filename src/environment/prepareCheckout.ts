@@ -84,8 +84,9 @@ export async function prepareCheckout(checkout: Checkout, scope: CheckoutScope):
       ranSetup = built.ranSetup;
     }
     if (prepared) {
+      const mode = await store.copyMode();
       for (const output of prepared.outputs) {
-        await copyTree(path.join(prepared.checkout, output), path.join(checkout.dir, output));
+        await copyTree(path.join(prepared.checkout, output), path.join(checkout.dir, output), mode);
       }
       await relocate(prepared.checkout, checkout.dir, prepared);
       await writeRecord(checkout, { manifestHash, outputs: withoutNested([...record.outputs, ...prepared.outputs]) });

@@ -104,6 +104,22 @@ describe('a Node project with a dependency and a setup command', () => {
     expect(f.project.setupRuns()).toBe(runs + 1);
   }, 120_000);
 
+  it('prepares again when a checkout wrote into an installed file in place (shared by hardlinks)', async () => {
+    const runs = f.project.setupRuns();
+    const vandal = await openTask('vandal');
+    await fs.appendFile(path.join(vandal.dir, 'node_modules', 'tiny-check', 'bin', 'tiny-check.js'), '\nprocess.exit(3);\n');
+    await vandal.dispose();
+    const next = await f.workspace.prepareCycle({ projectId, repo: f.project.repo, targetBranch, cycle: 5, setupCommand: f.project.setupCommand });
+    expect(next.environment?.ranSetup).toBe(true);
+    expect(f.project.setupRuns()).toBe(runs + 1);
+    const task = await openTask('after-vandal');
+    try {
+      expect((await agentRuns(f.project.testCommand, task.dir)).passed).toBe(true);
+    } finally {
+      await task.dispose();
+    }
+  }, 120_000);
+
   it('fails the tests of a task whose manifest change breaks setup, with the setup output', async () => {
     const runs = f.project.setupRuns();
     const before = git(f.project.repo, 'rev-parse', targetBranch);
