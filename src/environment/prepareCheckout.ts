@@ -93,6 +93,11 @@ export async function prepareCheckout(checkout: Checkout, scope: CheckoutScope):
       return { ok: true, manifestHash, how: 'copied', ranSetup };
     }
 
+    // Setup rewrites installed files in place (an egg-info's PKG-INFO): through hardlinks that would
+    // change the store's copy, so such a checkout starts its own setup from nothing.
+    if ((await store.copyMode()) === 'hardlink') {
+      for (const output of record.outputs) await fs.rm(path.join(checkout.dir, output), { recursive: true, force: true });
+    }
     // Exclusions first, so what is already installed does not count as new output.
     await excludeOutputs(checkout.git, checkout.worktreeGitDir, record.outputs);
     const before = await looseEntries(checkout.git);

@@ -2,7 +2,13 @@ import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { runShell } from '../../src/agents/tools/shellRunner';
+import { EnvironmentStore } from '../../src/environment/environmentStore';
+import { prepareCheckout } from '../../src/environment/prepareCheckout';
+import { defaultIdentity, gitIn } from '../../src/git/core/gitRunner';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
+import { RepoCache } from '../../src/git/source/repoCache';
+import { parseRepoSource } from '../../src/git/source/repoSource';
+import { privateGitDir } from '../../src/git/worktree/taskWorktree';
 import { TranscriptStore } from '../../src/state/transcriptStore';
 import { filesOnBranch, git, removeDir, tempDir } from '../support/gitFixtures';
 import { createNodeProject, createPythonProject, type SetupProject } from '../support/setupProjects';
@@ -184,6 +190,41 @@ describe('a Python project whose setup makes a .venv with an editable install', 
       await view.release();
     }
     expect(f.project.setupRuns()).toBe(1);
+  }, 120_000);
+
+  it('runs setup in the checkout itself for a manifest changed but not committed, and in no other', async () => {
+    const runs = f.project.setupRuns();
+    const task = await openTask('bump-version');
+    const other = await openTask('unrelated');
+    try {
+      const manifest = path.join(task.dir, 'setup.cfg');
+      await fs.writeFile(manifest, (await fs.readFile(manifest, 'utf8')).replace('version = 0.1.0', 'version = 0.2.0'));
+      // What any code about to run in a checkout does first (a merge queue's test checkout, say).
+      const cache = await RepoCache.open(path.join(f.root, 'work'), parseRepoSource(f.project.repo), {
+        identity: defaultIdentity,
+        gitIdleTimeoutMs: 60_000,
+        lockTimeoutMs: 60_000,
+      });
+      const store = new EnvironmentStore(cache, { setupTimeoutMs: 60_000, setupOutputChars: 4_000, transcripts: f.transcripts });
+      const checkout = { dir: task.dir, git: gitIn(task.dir, defaultIdentity), worktreeGitDir: await privateGitDir(task.dir) };
+      const scope = { store, setupCommand: f.project.setupCommand, transcriptRef: TranscriptStore.setupLogRefFor({ projectId, cycle: 1, agentId: 'bump-version' }) };
+      expect(await prepareCheckout(checkout, scope)).toMatchObject({ ok: true, how: 'setup' });
+      expect(f.project.setupRuns()).toBe(runs + 1);
+      const version = await agentRuns(".venv/bin/python -c \"import importlib.metadata as m; print(m.version('calc'))\"", task.dir);
+      expect(version.output.trim()).toBe('0.2.0');
+      expect(git(task.dir, 'status', '--porcelain', '--untracked-files=all')).toBe('M setup.cfg');
+      // Asked again with nothing changed, it has nothing to do.
+      expect(await prepareCheckout(checkout, scope)).toMatchObject({ ok: true, how: 'ready' });
+      expect((await agentRuns(f.project.testCommand, other.dir)).passed).toBe(true);
+      // The prepared copy others get is untouched by this checkout's own setup.
+      const fresh = await openTask('after-bump');
+      const freshVersion = await agentRuns(".venv/bin/python -c \"import importlib.metadata as m; print(m.version('calc'))\"", fresh.dir);
+      await fresh.dispose();
+      expect(freshVersion.output.trim()).toBe('0.1.0');
+      expect(f.project.setupRuns()).toBe(runs + 1);
+    } finally {
+      await Promise.all([task.dispose(), other.dispose()]);
+    }
   }, 120_000);
 
   it('parks unfinished work without the setup output', async () => {
