@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { OpenTaskRequest, PrepareCycleRequest, ReadOnlyViewRequest, Workspace } from '../../src/git/workspaceContract';
 import { git } from './gitFixtures';
 
 /**
@@ -119,5 +120,20 @@ export function createPythonProject(dir: string, counter: string): SetupProject 
     setupCommand: `echo setup >> '${counter}' && python3 -m venv --system-site-packages --without-pip .venv && .venv/bin/python setup.py -q develop`,
     testCommand: '.venv/bin/python -m unittest discover -s tests',
     setupRuns: counterReader(counter),
+  };
+}
+
+/**
+ * Adds the project's setup command to the workspace requests, standing in for the workflows, which do
+ * not pass `settings.setupCommand` down to prepareCycle, runWorkerTask and judgeCycle yet. Views get
+ * the environment whoever opens them (the activities ask for it for the judge only).
+ */
+export function withSetupCommand(inner: Workspace, setupCommand: string): Workspace {
+  return {
+    prepareCycle: (req: PrepareCycleRequest, signal?: AbortSignal) => inner.prepareCycle({ ...req, setupCommand }, signal),
+    openTask: (req: OpenTaskRequest, signal?: AbortSignal) => inner.openTask({ ...req, setupCommand }, signal),
+    openReadOnlyView: (req: ReadOnlyViewRequest, signal?: AbortSignal) =>
+      inner.openReadOnlyView({ ...req, environment: { setupCommand, cycle: 1, reader: 'view' } }, signal),
+    targetHead: (req) => inner.targetHead(req),
   };
 }

@@ -3,29 +3,13 @@ import { WorkflowFailedError } from '@temporalio/client';
 import path from 'node:path';
 import { runShell } from '../../src/agents/tools/shellRunner';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
-import type { OpenTaskRequest, PrepareCycleRequest, ReadOnlyViewRequest, Workspace } from '../../src/git/workspaceContract';
 import { TranscriptStore } from '../../src/state/transcriptStore';
 import { projectWorkflow } from '../../src/workflows/projectWorkflow';
 import { filesOnBranch, removeDir, tempDir } from '../support/gitFixtures';
 import { uniqueName, withLonghaulWorkers } from '../support/longhaulTestWorkers';
 import { scriptedAgents } from '../support/scriptedAgents';
-import { createNodeProject, type SetupProject } from '../support/setupProjects';
+import { createNodeProject, withSetupCommand, type SetupProject } from '../support/setupProjects';
 import { testDeps } from '../support/testDeps';
-
-/**
- * Adds the project's setup command to the workspace requests, standing in for the workflows, which do
- * not pass `settings.setupCommand` down to prepareCycle, runWorkerTask and judgeCycle yet. Views get
- * the environment whoever opens them (the activities ask for it for the judge only).
- */
-function withSetupCommand(inner: Workspace, setupCommand: string): Workspace {
-  return {
-    prepareCycle: (req: PrepareCycleRequest, signal?: AbortSignal) => inner.prepareCycle({ ...req, setupCommand }, signal),
-    openTask: (req: OpenTaskRequest, signal?: AbortSignal) => inner.openTask({ ...req, setupCommand }, signal),
-    openReadOnlyView: (req: ReadOnlyViewRequest, signal?: AbortSignal) =>
-      inner.openReadOnlyView({ ...req, environment: { setupCommand, cycle: 1, reader: 'view' } }, signal),
-    targetHead: (req) => inner.targetHead(req),
-  };
-}
 
 async function testsPass(command: string, dir: string): Promise<boolean> {
   const result = await runShell({ command, cwd: dir, timeoutMs: 60_000, maxOutputChars: 4_000 });
