@@ -15,6 +15,15 @@ import { runSetup, type SetupRun } from './setupRun';
 
 const run = promisify(execFile);
 
+async function mtimeOf(file: string): Promise<number | undefined> {
+  try {
+    return (await fs.stat(file)).mtimeMs;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 /** A setup that ran once on a clean checkout of a commit, kept for every checkout with the same key. */
 export const PreparedEnvironment = z.object({
   manifestHash: z.string(),
@@ -82,7 +91,10 @@ export class EnvironmentStore {
     }
     const entry = PreparedEnvironment.parse(JSON.parse(text));
     // A checkout removed by hand makes the entry useless; it is built again.
-    return existsSync(entry.checkout) ? entry : undefined;
+    if (!existsSync(entry.checkout)) return undefined;
+    // Last use, for idle expiry; not the entry's own mtime, which dates the setup.
+    await fs.writeFile(this.usedFile(manifestHash), `${new Date().toISOString()}\n`);
+    return entry;
   }
 
   /**
@@ -158,6 +170,34 @@ export class EnvironmentStore {
       maxBuffer: 1024 * 1024,
     });
     return stdout.trim().length > 0;
+  }
+
+  /**
+   * Removes prepared setups unused for `idleMs`, and checkouts of setups that never finished (a crash
+   * mid-setup) once no setup can still be running in them. Hold the cache lock.
+   */
+  async pruneLocked(idleMs: number): Promise<void> {
+    if (!existsSync(this.root)) return;
+    const names = await fs.readdir(this.root);
+    const entries = new Set(names.filter((name) => name.endsWith('.json')).map((name) => name.slice(0, -'.json'.length)));
+    for (const hash of entries) {
+      const used = await mtimeOf(this.usedFile(hash)) ?? (await mtimeOf(this.entryFile(hash))) ?? 0;
+      if (Date.now() - used < idleMs) continue;
+      // The entry goes first: from then on nobody starts a copy from this checkout.
+      await fs.rm(this.entryFile(hash), { force: true });
+      await fs.rm(this.usedFile(hash), { force: true });
+      await this.removeCheckoutLocked(path.join(this.root, hash));
+    }
+    const unfinishedAfterMs = this.settings.setupTimeoutMs + 10 * 60_000;
+    for (const name of names) {
+      if (entries.has(name) || name.includes('.')) continue;
+      const stamp = await mtimeOf(path.join(this.root, name));
+      if (stamp !== undefined && Date.now() - stamp > unfinishedAfterMs) await this.removeCheckoutLocked(path.join(this.root, name));
+    }
+  }
+
+  private usedFile(manifestHash: string): string {
+    return path.join(this.root, `${manifestHash}.used`);
   }
 
   private entryFile(manifestHash: string): string {

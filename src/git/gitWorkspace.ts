@@ -56,6 +56,8 @@ export interface GitWorkspaceOptions {
   staleWorktreeMs?: number;
   /** Age after which a parked task branch is deleted. */
   staleBranchMs?: number;
+  /** How long a prepared setup nobody copied from is kept (one per manifest hash; each holds a full install). */
+  environmentIdleMs?: number;
   /** How long an unused read-only view is kept for the next reader. */
   viewIdleMs?: number;
   /** Minimum time between stale-state sweeps of a cache by this process. */
@@ -109,6 +111,7 @@ export class GitWorkspace implements Workspace {
       staleWorktreeMs: options.staleWorktreeMs ?? 6 * 3_600_000,
       staleBranchMs: options.staleBranchMs ?? 14 * 24 * 3_600_000,
       viewIdleMs: options.viewIdleMs ?? 15 * 60_000,
+      environmentIdleMs: options.environmentIdleMs ?? 24 * 3_600_000,
       cleanupIntervalMs: options.cleanupIntervalMs ?? 10 * 60_000,
       onWarning:
         options.onWarning ??
@@ -234,7 +237,7 @@ export class GitWorkspace implements Workspace {
   async sweepNow(repo: string): Promise<void> {
     const entry = await this.entryFor(parseRepoSource(repo));
     entry.lastCleanup = Date.now();
-    await cleanStale(entry.cache, entry.views, this.settings);
+    await cleanStale(entry.cache, entry.views, entry.environments, this.settings);
   }
 
   private async sweep(entry: CacheEntry): Promise<void> {
@@ -252,7 +255,7 @@ export class GitWorkspace implements Workspace {
       );
       if (Date.now() - last < this.settings.cleanupIntervalMs) return;
       await fs.writeFile(stamp, `${process.pid}\n`);
-      await cleanStale(entry.cache, entry.views, this.settings);
+      await cleanStale(entry.cache, entry.views, entry.environments, this.settings);
     } catch (error) {
       // Leftovers only cost disk space; the task at hand must not fail because of them.
       this.settings.onWarning(`cleaning stale worktrees in ${entry.cache.root} failed`, error);

@@ -141,6 +141,19 @@ describe('a Node project with a dependency and a setup command', () => {
     expect(f.project.setupRuns()).toBe(runs + 1);
     expect(git(f.project.repo, 'rev-parse', targetBranch)).toBe(before);
   }, 120_000);
+
+  it('removes prepared setups nobody used for a while; the next cycle prepares again', async () => {
+    const runs = f.project.setupRuns();
+    const sweeper = new GitWorkspace({ workdir: path.join(f.root, 'work'), transcripts: f.transcripts, environmentIdleMs: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sweeper.sweepNow(f.project.repo);
+    const [key] = await fs.readdir(path.join(f.root, 'work', 'repos'));
+    const environments = path.join(f.root, 'work', 'repos', key, 'environments');
+    expect((await fs.readdir(environments)).filter((name) => !name.startsWith('.'))).toEqual([]);
+    const next = await f.workspace.prepareCycle({ projectId, repo: f.project.repo, targetBranch, cycle: 6, setupCommand: f.project.setupCommand });
+    expect(next.environment?.ranSetup).toBe(true);
+    expect(f.project.setupRuns()).toBe(runs + 1);
+  }, 120_000);
 });
 
 describe('a Python project whose setup makes a .venv with an editable install', () => {
