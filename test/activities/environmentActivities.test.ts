@@ -6,6 +6,8 @@ import { runShell } from '../../src/agents/tools/shellRunner';
 import { projectInput } from '../../src/cli/projectOptions';
 import { loadConfig } from '../../src/config/longhaulConfig';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
+import { defaultLimits } from '../../src/schemas/limits';
+import type { CycleScope } from '../../src/schemas/cycleScope';
 import { TranscriptStore } from '../../src/state/transcriptStore';
 import { removeDir, tempDir } from '../support/gitFixtures';
 import { testClient } from '../support/longhaulTestWorkers';
@@ -73,32 +75,34 @@ describe('the activities with a setup command', () => {
 
     const prepared = await runIn(env, activities.prepareCycle, { ...common, setupCommand });
     expect(prepared.environment).toMatchObject({ ranSetup: true, transcriptRef: 'transcripts/acts/cycle-1/setup-cycle.log' });
+    // The cycle's scope carries the project's settings, setup command included, to every activity.
+    const scope: CycleScope = {
+      projectWorkflowId: 'acts',
+      cycle: 1,
+      baseCommit: prepared.baseCommit,
+      settings: {
+        projectId: 'acts',
+        goal: 'more tests',
+        repo: project.repo,
+        targetBranch: 'longhaul/acts',
+        testCommand,
+        setupCommand,
+        models: { planner: 'openai:test-planner', worker: 'openai:test-worker', judge: 'anthropic:test-judge' },
+        limits: defaultLimits,
+        searchAttributes: false,
+        heartbeatTimeoutSeconds: 10,
+      },
+    };
     const task = await runIn(env, activities.runWorkerTask, {
-      ...common,
+      scope,
       taskId: 't1',
       plannerId: 'p0',
-      goal: 'more tests',
       task: { title: 'Add a test', instructions: 'add test/extra.test.js' },
-      baseCommit: prepared.baseCommit,
-      testCommand,
-      setupCommand,
-      model: 'openai:test-worker',
       steering: [],
     });
     expect(seen.worker).toBe(true);
     expect(task.status).toBe('done');
-    const verdict = await runIn(env, activities.judgeCycle, {
-      ...common,
-      goal: 'more tests',
-      baseCommit: prepared.baseCommit,
-      testCommand,
-      setupCommand,
-      model: 'anthropic:test-judge',
-      steering: [],
-      plannerSummary: '',
-      tasksDone: 1,
-      tasksFailed: 0,
-    });
+    const verdict = await runIn(env, activities.judgeCycle, { scope, steering: [], plannerSummary: '', tasksDone: 1, tasksFailed: 0 });
     expect(seen.judge).toBe(true);
     expect(verdict.verdict).toBe('done');
     expect(project.setupRuns()).toBe(1);

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { OpenTaskRequest, PrepareCycleRequest, ReadOnlyViewRequest, Workspace } from '../../src/git/workspaceContract';
+import type { Workspace } from '../../src/git/workspaceContract';
+import type { PrepareCycleInput } from '../../src/schemas/prepareCycle';
 import { git } from './gitFixtures';
 
 /**
@@ -124,16 +125,15 @@ export function createPythonProject(dir: string, counter: string): SetupProject 
 }
 
 /**
- * Adds the project's setup command to the workspace requests, standing in for the workflows, which do
- * not pass `settings.setupCommand` down to prepareCycle, runWorkerTask and judgeCycle yet. Views get
- * the environment whoever opens them (the activities ask for it for the judge only).
+ * Adds the project's setup command to the cycle's preparation, standing in for the cycle workflow,
+ * which does not pass `settings.setupCommand` to prepareCycle yet (the tasks and the judge get it in
+ * the cycle's scope).
  */
 export function withSetupCommand(inner: Workspace, setupCommand: string): Workspace {
   return {
-    prepareCycle: (req: PrepareCycleRequest, signal?: AbortSignal) => inner.prepareCycle({ ...req, setupCommand }, signal),
-    openTask: (req: OpenTaskRequest, signal?: AbortSignal) => inner.openTask({ ...req, setupCommand }, signal),
-    openReadOnlyView: (req: ReadOnlyViewRequest, signal?: AbortSignal) =>
-      inner.openReadOnlyView({ ...req, environment: { setupCommand, cycle: 1, reader: 'view' } }, signal),
+    prepareCycle: (req: PrepareCycleInput, signal?: AbortSignal) => inner.prepareCycle({ ...req, setupCommand }, signal),
+    openTask: (req, signal) => inner.openTask(req, signal),
+    openReadOnlyView: (req, signal) => inner.openReadOnlyView(req, signal),
     targetHead: (req) => inner.targetHead(req),
   };
 }

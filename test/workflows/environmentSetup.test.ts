@@ -53,7 +53,7 @@ describe('a project on a Node repository with dependencies, through the workflow
       client.workflow.execute(projectWorkflow, {
         taskQueue,
         workflowId: taskQueue,
-        args: [{ goal: 'more tests', repo: project.repo, testCommand: project.testCommand, limits: { maxParallelWorkers: 2, maxCycles: 1 } }],
+        args: [{ goal: 'more tests', repo: project.repo, testCommand: project.testCommand, setupCommand: project.setupCommand, limits: { maxParallelWorkers: 2, maxCycles: 1 } }],
       }),
     );
     expect(workerTests).toEqual([true, true]);
@@ -79,7 +79,7 @@ describe('a project on a Node repository with dependencies, through the workflow
         .execute(projectWorkflow, {
           taskQueue,
           workflowId: taskQueue,
-          args: [{ goal: 'anything', repo: project.repo, testCommand: project.testCommand }],
+          args: [{ goal: 'anything', repo: project.repo, testCommand: project.testCommand, setupCommand }],
         })
         .then(() => undefined, (error: unknown) => error),
     );
