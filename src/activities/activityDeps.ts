@@ -9,6 +9,8 @@ export interface ProjectDefaults {
   models: ResolvedModels;
   limits: Limits;
   heartbeatTimeoutSeconds: number;
+  /** Setup command of projects that name none (`setupCommand` in the config, `LONGHAUL_SETUP_COMMAND`). */
+  setupCommand?: string;
 }
 
 /**

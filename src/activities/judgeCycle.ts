@@ -18,7 +18,15 @@ export function createJudgeCycle(agents: Agents, workspace: Workspace) {
     let view: ReadOnlyView | undefined;
     try {
       const headCommit = await workspace.targetHead({ projectId: settings.projectId, repo: settings.repo, targetBranch: settings.targetBranch });
-      view = await workspace.openReadOnlyView({ projectId: settings.projectId, repo: settings.repo, commit: headCommit });
+      view = await workspace.openReadOnlyView(
+        {
+          projectId: settings.projectId,
+          repo: settings.repo,
+          commit: headCommit,
+          environment: settings.setupCommand === undefined ? undefined : { setupCommand: settings.setupCommand, cycle: scope.cycle, reader: 'judge' },
+        },
+        run.ctx.signal,
+      );
       const judged = await agents.judge.judge(
         {
           projectId: settings.projectId,

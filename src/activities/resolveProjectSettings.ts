@@ -21,6 +21,7 @@ export function createResolveProjectSettings(defaults: ProjectDefaults) {
       baseBranch: input.baseBranch,
       targetBranch: input.targetBranch ?? `longhaul/${projectId}`,
       testCommand: input.testCommand,
+      setupCommand: input.setupCommand ?? defaults.setupCommand,
       models: { ...defaults.models, ...input.models },
       limits,
       ...(input.reasoning ? { reasoning: input.reasoning } : {}),

@@ -30,7 +30,8 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
         taskId: input.taskId,
         title: input.task.title,
         sinceCommit: scope.baseCommit,
-      });
+        setupCommand: settings.setupCommand,
+      }, run.ctx.signal);
       if (worktree.integratedCommit) {
         return { ...base, status: 'done', summary: 'Integrated by an earlier attempt of this task.', commit: worktree.integratedCommit, usage: zeroUsage };
       }

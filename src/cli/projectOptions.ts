@@ -26,6 +26,7 @@ export interface ProjectOptions extends LimitOptions {
   baseBranch?: string;
   targetBranch?: string;
   testCommand?: string;
+  setupCommand?: string;
   plannerModel?: string;
   workerModel?: string;
   judgeModel?: string;
@@ -51,6 +52,7 @@ export function addProjectOptions(command: Command): Command {
     .option('--base-branch <branch>', 'branch the work starts from (default: the repository\'s default branch)')
     .option('--target-branch <branch>', 'branch the work is pushed to (default: longhaul/<id>)')
     .option('--test-command <command>', 'command that checks the work, e.g. "npm test"')
+    .option('--setup-command <command>', 'command that installs a checkout\'s dependencies, e.g. "npm ci" (default: from the worker\'s config)')
     .option('--planner-model <provider:model>', 'model for planners, e.g. openai:gpt-5.2', modelRef)
     .option('--worker-model <provider:model>', 'model for workers', modelRef)
     .option('--judge-model <provider:model>', 'model for the judge', modelRef);
@@ -98,6 +100,7 @@ export function projectInput(options: ProjectOptions, cwd: string): ProjectInput
     baseBranch: options.baseBranch,
     targetBranch: options.targetBranch,
     testCommand: options.testCommand,
+    setupCommand: options.setupCommand,
     models: Object.values(models).some((m) => m !== undefined) ? dropUndefined(models) : undefined,
     limits: Object.keys(limits).length > 0 ? limits : undefined,
   };
@@ -127,6 +130,7 @@ const inputFlags: Record<string, string> = {
   baseBranch: '--base-branch',
   targetBranch: '--target-branch',
   testCommand: '--test-command',
+  setupCommand: '--setup-command',
 };
 
 function flagOfLimit(pathParts: PropertyKey[]): string {

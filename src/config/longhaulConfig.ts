@@ -48,6 +48,8 @@ export const ConfigFile = z
     /** How soon work moves off a worker that died (agent activities' heartbeat timeout). */
     heartbeatTimeoutSeconds: z.number().int().min(2).max(3_600).optional(),
     stateDir: z.string().min(1).optional(),
+    /** Setup command of projects that name none (`npm ci`, `pip install -e .`). */
+    setupCommand: z.string().trim().min(1).max(2_000).optional(),
     /** Extra or overriding model prices, USD per million tokens (see README). */
     prices: PriceTable.optional(),
     /** Extra or overriding context windows and output limits per `provider:model` (see README). */
@@ -73,6 +75,7 @@ export const LonghaulConfig = z.object({
   workdir: z.string(),
   stateDir: z.string(),
   heartbeatTimeoutSeconds: z.number().int().min(2).max(3_600),
+  setupCommand: z.string().trim().min(1).max(2_000).optional(),
   prices: PriceTable.optional(),
   /** From `LONGHAUL_PAYLOAD_KEYS` only (a secret): encrypts payloads and failure messages when set. */
   payloadKeys: z.instanceof(PayloadKeyRing).optional(),
@@ -132,6 +135,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LonghaulConfig {
     workdir: resolveDir(env.LONGHAUL_WORKDIR || fileConfig.workdir || defaultWorkdir(env)),
     stateDir: resolveDir(env.LONGHAUL_STATE_DIR || fileConfig.stateDir || '.longhaul'),
     heartbeatTimeoutSeconds: int('LONGHAUL_HEARTBEAT_TIMEOUT_SECONDS') ?? fileConfig.heartbeatTimeoutSeconds ?? defaultHeartbeatSeconds,
+    setupCommand: env.LONGHAUL_SETUP_COMMAND || fileConfig.setupCommand,
     prices: fileConfig.prices,
     payloadKeys: env.LONGHAUL_PAYLOAD_KEYS?.trim() ? parsePayloadKeys(env.LONGHAUL_PAYLOAD_KEYS) : undefined,
     modelProfiles: fileConfig.modelProfiles,

@@ -1,20 +1,25 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { EnvironmentStore } from '../environment/environmentStore';
+import { prepareCheckout } from '../environment/prepareCheckout';
+import { setupFailure } from '../environment/setupFailure';
+import { TranscriptStore } from '../state/transcriptStore';
 import { guardTargetCheckout } from './source/checkoutGuard';
 import { GitFailureType, gitFailure } from './core/gitFailures';
-import { defaultIdentity, type GitIdentity } from './core/gitRunner';
+import { defaultIdentity, gitIn, type GitIdentity } from './core/gitRunner';
 import type { IntegrationHooks } from './integration/integrationHooks';
 import { pushWithLease } from './source/pushTarget';
 import { ReadOnlyViews } from './worktree/readOnlyView';
 import { RepoCache } from './source/repoCache';
 import { parseRepoSource, type RepoSource } from './source/repoSource';
 import { cleanStale } from './worktree/staleCleanup';
-import { GitTaskWorktree } from './worktree/taskWorktree';
+import { GitTaskWorktree, privateGitDir } from './worktree/taskWorktree';
 import type {
   OpenTaskRequest,
   PreparedCycle,
   ReadOnlyView,
+  ReadOnlyViewRequest,
   TaskWorktree,
   Workspace,
 } from './workspaceContract';
@@ -38,6 +43,12 @@ export interface GitWorkspaceOptions {
   /** Integration rounds lost to a moving target before a retryable failure. */
   maxPushAttempts?: number;
   testTimeoutMs?: number;
+  /** Time limit of one run of a project's setup command. */
+  setupTimeoutMs?: number;
+  /** Cap on the setup output carried by a failure (its transcript has all of it). */
+  setupOutputChars?: number;
+  /** Where setup output goes (`transcripts/<project>/cycle-<n>/setup-<checkout>.log`). */
+  transcripts?: TranscriptStore;
   /** Cap on the test output returned with `tests_failed`. */
   testOutputChars?: number;
   conflictDetailsChars?: number;
@@ -45,6 +56,8 @@ export interface GitWorkspaceOptions {
   staleWorktreeMs?: number;
   /** Age after which a parked task branch is deleted. */
   staleBranchMs?: number;
+  /** How long a prepared setup nobody copied from is kept (one per manifest hash; each holds a full install). */
+  environmentIdleMs?: number;
   /** How long an unused read-only view is kept for the next reader. */
   viewIdleMs?: number;
   /** Minimum time between stale-state sweeps of a cache by this process. */
@@ -64,6 +77,7 @@ export function defaultWorkdir(env: NodeJS.ProcessEnv = process.env): string {
 interface CacheEntry {
   cache: RepoCache;
   views: ReadOnlyViews;
+  environments: EnvironmentStore;
   lastCleanup: number;
 }
 
@@ -73,26 +87,31 @@ interface CacheEntry {
  * source repository.
  */
 export class GitWorkspace implements Workspace {
-  private readonly settings: Required<Omit<GitWorkspaceOptions, 'hooks' | 'workdir'>> & {
+  private readonly settings: Required<Omit<GitWorkspaceOptions, 'hooks' | 'workdir' | 'transcripts'>> & {
     hooks?: IntegrationHooks;
   };
   private readonly workdirOption: string;
+  private readonly transcripts: TranscriptStore;
   private workdir?: Promise<string>;
   private readonly caches = new Map<string, Promise<CacheEntry>>();
 
   constructor(options: GitWorkspaceOptions = {}) {
     this.workdirOption = options.workdir ?? defaultWorkdir();
+    this.transcripts = options.transcripts ?? new TranscriptStore();
     this.settings = {
       identity: options.identity ?? defaultIdentity,
       lockTimeoutMs: options.lockTimeoutMs ?? 5 * 60_000,
       gitIdleTimeoutMs: options.gitIdleTimeoutMs ?? 10 * 60_000,
       maxPushAttempts: options.maxPushAttempts ?? 12,
       testTimeoutMs: options.testTimeoutMs ?? 30 * 60_000,
+      setupTimeoutMs: options.setupTimeoutMs ?? 30 * 60_000,
+      setupOutputChars: options.setupOutputChars ?? 20_000,
       testOutputChars: options.testOutputChars ?? 20_000,
       conflictDetailsChars: options.conflictDetailsChars ?? 8_000,
       staleWorktreeMs: options.staleWorktreeMs ?? 6 * 3_600_000,
       staleBranchMs: options.staleBranchMs ?? 14 * 24 * 3_600_000,
       viewIdleMs: options.viewIdleMs ?? 15 * 60_000,
+      environmentIdleMs: options.environmentIdleMs ?? 24 * 3_600_000,
       cleanupIntervalMs: options.cleanupIntervalMs ?? 10 * 60_000,
       onWarning:
         options.onWarning ??
@@ -101,7 +120,7 @@ export class GitWorkspace implements Workspace {
     };
   }
 
-  async prepareCycle(request: PrepareCycleInput): Promise<PreparedCycle> {
+  async prepareCycle(request: PrepareCycleInput, signal?: AbortSignal): Promise<PreparedCycle> {
     const req = parseRequest(PrepareCycleInput, request, 'prepareCycle');
     const source = parseRepoSource(req.repo);
     const entry = await this.entryFor(source);
@@ -147,21 +166,54 @@ export class GitWorkspace implements Workspace {
     }
     // "HEAD" stands for a detached source HEAD once the target exists and no base was named.
     const baseBranch = namedBase ?? 'HEAD';
-    return { baseBranch, targetBranch: req.targetBranch, baseCommit };
+    if (req.setupCommand === undefined) return { baseBranch, targetBranch: req.targetBranch, baseCommit };
+    // Once per cycle (and per manifest hash on this machine), so a broken setup fails here, once.
+    const prepared = await entry.environments.prepare(baseCommit, {
+      setupCommand: req.setupCommand,
+      transcriptRef: TranscriptStore.setupLogRefFor({ projectId: req.projectId, cycle: req.cycle, agentId: 'cycle' }),
+      signal,
+    });
+    if (!prepared.ok) throw setupFailure(`preparing cycle ${req.cycle} on a clean checkout of ${baseCommit.slice(0, 12)}`, prepared.run);
+    return {
+      baseBranch,
+      targetBranch: req.targetBranch,
+      baseCommit,
+      environment: { manifestHash: prepared.entry.manifestHash, ranSetup: prepared.ranSetup, transcriptRef: prepared.entry.transcriptRef },
+    };
   }
 
-  async openReadOnlyView(request: { projectId: string; repo: string; commit: string }): Promise<ReadOnlyView> {
+  async openReadOnlyView(request: ReadOnlyViewRequest, signal?: AbortSignal): Promise<ReadOnlyView> {
     const req = parseRequest(ReadOnlyViewRequestSchema, request, 'openReadOnlyView');
     const entry = await this.entryFor(parseRepoSource(req.repo));
     await this.sweep(entry);
-    return entry.views.open(req.commit.toLowerCase());
+    const view = await entry.views.open(req.commit.toLowerCase());
+    if (req.environment === undefined) return view;
+    try {
+      const { setupCommand, cycle, reader } = req.environment;
+      const environment = await prepareCheckout(
+        { dir: view.dir, git: gitIn(view.dir, this.settings.identity), worktreeGitDir: await privateGitDir(view.dir) },
+        {
+          store: entry.environments,
+          setupCommand,
+          transcriptRef: TranscriptStore.setupLogRefFor({ projectId: req.projectId, cycle, agentId: reader }),
+          signal,
+        },
+      );
+      if (!environment.ok) throw setupFailure(`in the view of ${req.commit.slice(0, 12)} for ${reader}`, environment.run);
+      return { ...view, environment };
+    } catch (error) {
+      await view.release();
+      throw error;
+    }
   }
 
-  async openTask(request: OpenTaskRequest): Promise<TaskWorktree> {
+  async openTask(request: OpenTaskRequest, signal?: AbortSignal): Promise<TaskWorktree> {
     const req = parseRequest(OpenTaskRequestSchema, request, 'openTask');
     const entry = await this.entryFor(parseRepoSource(req.repo));
     await this.sweep(entry);
     return GitTaskWorktree.open(entry.cache, req, {
+      environments: entry.environments,
+      signal,
       maxPushAttempts: this.settings.maxPushAttempts,
       testTimeoutMs: this.settings.testTimeoutMs,
       testOutputChars: this.settings.testOutputChars,
@@ -185,7 +237,7 @@ export class GitWorkspace implements Workspace {
   async sweepNow(repo: string): Promise<void> {
     const entry = await this.entryFor(parseRepoSource(repo));
     entry.lastCleanup = Date.now();
-    await cleanStale(entry.cache, entry.views, this.settings);
+    await cleanStale(entry.cache, entry.views, entry.environments, this.settings);
   }
 
   private async sweep(entry: CacheEntry): Promise<void> {
@@ -203,7 +255,7 @@ export class GitWorkspace implements Workspace {
       );
       if (Date.now() - last < this.settings.cleanupIntervalMs) return;
       await fs.writeFile(stamp, `${process.pid}\n`);
-      await cleanStale(entry.cache, entry.views, this.settings);
+      await cleanStale(entry.cache, entry.views, entry.environments, this.settings);
     } catch (error) {
       // Leftovers only cost disk space; the task at hand must not fail because of them.
       this.settings.onWarning(`cleaning stale worktrees in ${entry.cache.root} failed`, error);
@@ -228,7 +280,12 @@ export class GitWorkspace implements Workspace {
           gitIdleTimeoutMs: this.settings.gitIdleTimeoutMs,
           lockTimeoutMs: this.settings.lockTimeoutMs,
         });
-        return { cache, views: new ReadOnlyViews(cache, this.settings.viewIdleMs), lastCleanup: 0 };
+        const environments = new EnvironmentStore(cache, {
+          setupTimeoutMs: this.settings.setupTimeoutMs,
+          setupOutputChars: this.settings.setupOutputChars,
+          transcripts: this.transcripts,
+        });
+        return { cache, views: new ReadOnlyViews(cache, this.settings.viewIdleMs), environments, lastCleanup: 0 };
       })();
       // A failed open (unreachable repo) must not be remembered.
       entry.catch(() => this.caches.delete(source.key));

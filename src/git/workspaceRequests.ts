@@ -12,6 +12,7 @@ const Id = z
 
 const Repo = z.string().trim().min(1).max(4_000);
 const Cycle = z.number().int().nonnegative();
+const SetupCommand = z.string().trim().min(1).max(2_000);
 
 export const OpenTaskRequestSchema = z.object({
   projectId: Id,
@@ -21,12 +22,14 @@ export const OpenTaskRequestSchema = z.object({
   taskId: Id,
   title: z.string().max(10_000),
   sinceCommit: z.string().regex(/^[0-9a-fA-F]{7,64}$/, 'must be a commit sha').optional(),
+  setupCommand: SetupCommand.optional(),
 });
 
 export const ReadOnlyViewRequestSchema = z.object({
   projectId: Id,
   repo: Repo,
   commit: z.string().regex(/^[0-9a-fA-F]{7,64}$/, 'must be a commit sha'),
+  environment: z.object({ setupCommand: SetupCommand, cycle: Cycle, reader: Id }).optional(),
 });
 
 export const TargetHeadRequestSchema = z.object({

@@ -8,6 +8,8 @@ export const PrepareCycleInput = z.object({
   baseBranch: BranchName.optional(),
   targetBranch: BranchName,
   cycle: z.number().int().positive(),
+  /** Prepares the checkouts' dependencies once for the cycle; a failing setup fails the preparation. */
+  setupCommand: z.string().trim().min(1).max(2_000).optional(),
 });
 export type PrepareCycleInput = z.infer<typeof PrepareCycleInput>;
 
@@ -16,5 +18,9 @@ export const PreparedCycle = z.object({
   targetBranch: z.string(),
   /** The target branch head every planner and the judge of this cycle look at. */
   baseCommit: z.string(),
+  /** Set when the cycle has a setup command: which prepared dependencies its checkouts get. */
+  environment: z
+    .object({ manifestHash: z.string(), ranSetup: z.boolean(), transcriptRef: z.string() })
+    .optional(),
 });
 export type PreparedCycle = z.infer<typeof PreparedCycle>;

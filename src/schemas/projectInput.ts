@@ -21,6 +21,7 @@ export const ProjectInput = z
     baseBranch: BranchName.optional(),
     targetBranch: BranchName.optional(),
     testCommand: z.string().trim().min(1).max(2_000).optional(),
+    setupCommand: z.string().trim().min(1).max(2_000).optional(),
     models: ModelsByRole.strict().optional(),
     limits: LimitsPatch.optional(),
     /** Reasoning effort per role, overriding the workers' config for this project. */

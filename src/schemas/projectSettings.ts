@@ -12,6 +12,8 @@ export const ProjectSettings = z.object({
   baseBranch: BranchName.optional(),
   targetBranch: BranchName,
   testCommand: z.string().optional(),
+  /** Prepares every checkout's dependencies (`npm ci`, `pip install -e .`); the project's, else the worker's default. */
+  setupCommand: z.string().optional(),
   models: ResolvedModels,
   limits: Limits,
   /** The project's own reasoning effort per role; the workers' config decides the rest. */

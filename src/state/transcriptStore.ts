@@ -116,6 +116,11 @@ export class TranscriptStore {
     return ['transcripts', segment(owner.projectId), `cycle-${owner.cycle}`, `${segment(owner.agentId)}.jsonl`].join('/');
   }
 
+  /** `transcripts/<projectId>/cycle-<n>/setup-<checkout>.log`: a setup command's whole output, as text. */
+  static setupLogRefFor(owner: TranscriptOwner): string {
+    return ['transcripts', segment(owner.projectId), `cycle-${owner.cycle}`, `setup-${segment(owner.agentId)}.log`].join('/');
+  }
+
   /** The file behind a ref; refs come from workflow history, so they are checked to stay in the state dir. */
   pathOf(ref: string): string {
     if (ref.trim() === '' || path.isAbsolute(ref) || ref.split(/[\\/]/).includes('..') || ref.includes('\0')) {

@@ -13,17 +13,23 @@ import { TranscriptStore } from '../state/transcriptStore';
  */
 export function createProductionDeps(config: LonghaulConfig, env: NodeJS.ProcessEnv = process.env): ActivityDeps {
   const prices = config.prices ? mergePriceTable(config.prices, defaultPriceTable) : defaultPriceTable;
+  const transcripts = new TranscriptStore({ stateDir: config.stateDir });
   const agents = createAgents({
     models: (ref) => createModelClient(ref, env, prices),
-    transcripts: new TranscriptStore({ stateDir: config.stateDir }),
+    transcripts,
     ...(config.modelProfiles ? { modelProfiles: config.modelProfiles } : {}),
     reasoning: config.reasoning,
     taskLimits: config.limits,
   });
   return {
     agents,
-    workspace: new GitWorkspace({ workdir: config.workdir }),
-    defaults: { models: config.models, limits: config.limits, heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds },
+    workspace: new GitWorkspace({ workdir: config.workdir, transcripts }),
+    defaults: {
+      models: config.models,
+      limits: config.limits,
+      heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds,
+      setupCommand: config.setupCommand,
+    },
     checkModel: async (_role, model) => assertProviderKeys([model], env),
   };
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'child_process';
 import { existsSync } from 'fs';
+import { commandEnvironment } from '../../environment/commandEnvironment';
 
 export interface ShellRequest {
   command: string;
@@ -22,23 +23,6 @@ export interface ShellResult {
 
 /** Grace between SIGTERM and SIGKILL for a process group being stopped. */
 const KILL_GRACE_MS = 2_000;
-
-/**
- * Variables a command run by an agent must not see: provider keys and other credentials live in the
- * worker's environment, and anything a command prints ends up in a model's context and a transcript.
- */
-const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|COOKIE|SESSION/i;
-const PRIVATE_PREFIXES = ['TEMPORAL_', 'LONGHAUL_'];
-
-export function agentEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(base)) {
-    if (SECRET_NAME.test(name) || PRIVATE_PREFIXES.some((p) => name.startsWith(p))) continue;
-    env[name] = value;
-  }
-  // Nothing can answer a prompt: make tools fail fast instead of waiting on a terminal.
-  return { ...env, CI: '1', GIT_TERMINAL_PROMPT: '0', PAGER: 'cat', GIT_PAGER: 'cat' };
-}
 
 const SHELL = existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
 
@@ -98,7 +82,7 @@ export function runShell(req: ShellRequest): Promise<ShellResult> {
     }
     const child = spawn(SHELL, ['-c', req.command], {
       cwd: req.cwd,
-      env: agentEnvironment(),
+      env: commandEnvironment(),
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

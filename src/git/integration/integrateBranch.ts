@@ -13,6 +13,8 @@ import type { RepoCache } from '../source/repoCache';
 import { replayCommit } from './replayCommit';
 import { buildCommitMessage, listRange } from './taskTrailer';
 import { runTestCommand } from './testCommand';
+import type { CheckoutEnvironment } from '../../environment/prepareCheckout';
+import { describeSetupFailure } from '../../environment/setupFailure';
 import type { IntegrateOptions, IntegrationResult } from '../workspaceContract';
 import { clip } from '../../schemas/task';
 
@@ -34,6 +36,8 @@ export interface IntegrationContext {
   targetBranch: string;
   settings: IntegrationSettings;
   hooks?: IntegrationHooks;
+  /** Gives the worktree the dependencies of the commit under test (set up again if it changed a manifest). */
+  prepareEnvironment?: (signal?: AbortSignal) => Promise<CheckoutEnvironment>;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -312,6 +316,10 @@ export async function integrateTask(ctx: IntegrationContext, options: IntegrateO
 
       if (options.testCommand !== undefined) {
         await syncWorktree();
+        const environment = await ctx.prepareEnvironment?.(signal);
+        if (environment?.ok === false) {
+          return { status: 'tests_failed', output: describeSetupFailure(`before the tests of task ${ctx.taskId}`, environment.run) };
+        }
         const tests = await runTestCommand(options.testCommand, {
           cwd: ctx.dir,
           timeoutMs: ctx.settings.testTimeoutMs,

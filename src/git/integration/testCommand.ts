@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { commandEnvironment } from '../../environment/commandEnvironment';
 
 export interface TestCommandOptions {
   cwd: string;
@@ -6,6 +7,8 @@ export interface TestCommandOptions {
   /** Output beyond this many characters is cut from the middle (the start and the end matter most). */
   maxOutputChars: number;
   signal?: AbortSignal;
+  /** Receives the whole output as it arrives (a transcript file), uncapped. */
+  onOutput?: (chunk: string) => void;
 }
 
 export interface TestCommandResult {
@@ -45,7 +48,8 @@ class CappedOutput {
 }
 
 /**
- * Runs the project's test command through the shell in `cwd`. The command gets its own process group
+ * Runs a project's command (its test command, its setup command) through the shell in `cwd`, with the
+ * environment every command on a checkout gets. The command gets its own process group
  * so a timeout or cancellation stops everything it started, not just the shell.
  */
 export function runTestCommand(command: string, options: TestCommandOptions): Promise<TestCommandResult> {
@@ -56,7 +60,7 @@ export function runTestCommand(command: string, options: TestCommandOptions): Pr
       shell: true,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CI: process.env.CI ?? '1' },
+      env: commandEnvironment(),
     });
     let timedOut = false;
     let settled = false;
@@ -76,8 +80,12 @@ export function runTestCommand(command: string, options: TestCommandOptions): Pr
     }, options.timeoutMs);
     const onAbort = (): void => killGroup();
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => output.append(chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => output.append(chunk));
+    const take = (chunk: string): void => {
+      output.append(chunk);
+      options.onOutput?.(chunk);
+    };
+    child.stdout.setEncoding('utf8').on('data', take);
+    child.stderr.setEncoding('utf8').on('data', take);
     const finish = (): void => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);

@@ -2,6 +2,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { gitIn } from '../core/gitRunner';
 import { isOwnerAlive, readOwner } from '../locks/ownerRecord';
+import type { EnvironmentStore } from '../../environment/environmentStore';
 import type { ReadOnlyViews } from './readOnlyView';
 import type { RepoCache } from '../source/repoCache';
 import { ownerFileOf, parkUncommittedWork } from './taskWorktree';
@@ -12,6 +13,8 @@ export interface StaleCleanupSettings {
   staleWorktreeMs: number;
   /** Task branches (parked unfinished work) untouched this long are deleted. */
   staleBranchMs: number;
+  /** Prepared setups unused this long are deleted. */
+  environmentIdleMs: number;
 }
 
 /** Queue files live for one integration; an hour-old one belongs to a process that died. */
@@ -29,10 +32,15 @@ async function mtimeOrUndefined(file: string): Promise<number | undefined> {
 /**
  * Clears what crashed processes left in a repository cache: `git worktree prune` for vanished
  * directories, task worktrees whose owner died long enough ago (their uncommitted work is first parked
- * on the task branch), directories that never became worktrees, idle read-only views, and old task
- * branches. Takes the cache lock once.
+ * on the task branch), directories that never became worktrees, idle read-only views, idle prepared
+ * setups, and old task branches. Takes the cache lock once.
  */
-export async function cleanStale(cache: RepoCache, views: ReadOnlyViews, settings: StaleCleanupSettings): Promise<void> {
+export async function cleanStale(
+  cache: RepoCache,
+  views: ReadOnlyViews,
+  environments: EnvironmentStore,
+  settings: StaleCleanupSettings,
+): Promise<void> {
   await cache.withLock(async () => {
     await processRetirementsLocked(cache);
     const worktrees = await cache.listWorktrees();
@@ -57,6 +65,7 @@ export async function cleanStale(cache: RepoCache, views: ReadOnlyViews, setting
     }
 
     await views.pruneLocked();
+    await environments.pruneLocked(settings.environmentIdleMs);
 
     const checkedOut = new Set((await cache.listWorktrees()).map((entry) => entry.branch));
     const { stdout } = await cache.git([

@@ -1,5 +1,9 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { EnvironmentStore } from '../../environment/environmentStore';
+import { prepareCheckout, type CheckoutEnvironment } from '../../environment/prepareCheckout';
+import { setupFailure } from '../../environment/setupFailure';
+import { TranscriptStore } from '../../state/transcriptStore';
 import { GitFailureType, gitFailure } from '../core/gitFailures';
 import { gitIn, type Git } from '../core/gitRunner';
 import { abortUnfinishedRebase, integrateTask, type IntegrationContext, type IntegrationSettings } from '../integration/integrateBranch';
@@ -14,6 +18,9 @@ import type { IntegrateOptions, IntegrationResult, OpenTaskRequest, TaskWorktree
 
 export interface TaskWorktreeSettings extends IntegrationSettings {
   hooks?: IntegrationHooks;
+  /** Where the task's setup gets prepared dependencies from. */
+  environments: EnvironmentStore;
+  signal?: AbortSignal;
 }
 
 /** Message of the commit that parks unfinished work on the task branch; it carries no task trailer. */
@@ -38,7 +45,7 @@ export async function parkUncommittedWork(git: Git, taskLabel: string): Promise<
 type OpenMode = 'fresh' | 'resumed' | 'adopted';
 
 /** A linked worktree's private git directory, named in its `.git` file (`gitdir: <path>`). */
-async function privateGitDir(worktreeDir: string): Promise<string> {
+export async function privateGitDir(worktreeDir: string): Promise<string> {
   const text = await fs.readFile(path.join(worktreeDir, '.git'), 'utf8');
   const match = /^gitdir: (.+)$/m.exec(text);
   if (!match) throw new Error(`${worktreeDir}/.git does not name a git directory`);
@@ -54,6 +61,7 @@ async function privateGitDir(worktreeDir: string): Promise<string> {
  */
 export class GitTaskWorktree implements TaskWorktree {
   integratedCommit?: string;
+  environment?: CheckoutEnvironment;
   private disposed = false;
   private lastResult?: IntegrationResult['status'];
   private readonly git: Git;
@@ -155,6 +163,12 @@ export class GitTaskWorktree implements TaskWorktree {
         // Nothing worth keeping from the earlier attempt: start from the current target head.
         if (!(await worktree.hasWork(targetHead))) await git(['reset', '--hard', targetHead]);
       }
+      // Before the agent starts, so it can run the tests; a landed task runs nothing.
+      if (request.setupCommand !== undefined && worktree.integratedCommit === undefined) {
+        const environment = await worktree.prepareEnvironment(request.setupCommand, settings.signal);
+        if (!environment.ok) throw setupFailure(`in the worktree of task ${request.taskId}`, environment.run);
+        worktree.environment = environment;
+      }
     } catch (error) {
       try {
         await worktree.dispose();
@@ -168,7 +182,21 @@ export class GitTaskWorktree implements TaskWorktree {
     return worktree;
   }
 
+  /** Gives the worktree the dependencies its manifests call for (see `prepareCheckout`). */
+  private prepareEnvironment(setupCommand: string, signal?: AbortSignal): Promise<CheckoutEnvironment> {
+    return prepareCheckout(
+      { dir: this.dir, git: this.git, worktreeGitDir: this.worktreeGitDir },
+      {
+        store: this.settings.environments,
+        setupCommand,
+        transcriptRef: TranscriptStore.setupLogRefFor({ projectId: this.request.projectId, cycle: this.request.cycle, agentId: this.request.taskId }),
+        signal,
+      },
+    );
+  }
+
   private context(): IntegrationContext {
+    const setupCommand = this.request.setupCommand;
     return {
       cache: this.cache,
       git: this.git,
@@ -178,6 +206,7 @@ export class GitTaskWorktree implements TaskWorktree {
       targetBranch: this.request.targetBranch,
       settings: this.settings,
       hooks: this.settings.hooks,
+      prepareEnvironment: setupCommand === undefined ? undefined : (signal) => this.prepareEnvironment(setupCommand, signal),
     };
   }
 
