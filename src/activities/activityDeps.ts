@@ -3,12 +3,15 @@ import type { Workspace } from '../git/workspaceContract';
 import type { Limits } from '../schemas/limits';
 import type { Role } from '../contract/roles';
 import type { ResolvedModels } from '../schemas/modelRef';
+import type { SandboxSettings } from '../schemas/sandbox';
 
 /** Defaults a worker fills into projects that do not set them (from its environment or config). */
 export interface ProjectDefaults {
   models: ResolvedModels;
   limits: Limits;
   heartbeatTimeoutSeconds: number;
+  /** The worker's sandbox settings; a project's `sandbox` input is layered over them. */
+  sandbox?: SandboxSettings;
 }
 
 /**

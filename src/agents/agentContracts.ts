@@ -1,4 +1,5 @@
 import type { PlanProposal, PlanRequest } from '../schemas/plan';
+import type { SandboxSettings } from '../schemas/sandbox';
 import type { PlannedTask } from '../schemas/task';
 import type { Usage } from '../schemas/usage';
 import type { VerdictProposal } from '../schemas/verdict';
@@ -47,6 +48,8 @@ export interface WorkerAgentRequest {
   dir: string;
   testCommand?: string;
   steering: string[];
+  /** The project's sandbox settings; the worker's defaults when absent. */
+  sandbox?: SandboxSettings;
 }
 
 export interface WorkOutcome {
@@ -56,6 +59,11 @@ export interface WorkOutcome {
 
 export interface ConflictRequest extends WorkerAgentRequest {
   conflictedFiles: string[];
+  details: string;
+}
+
+/** Credentials found in the task's change: where they are (never their values), as the worker is told. */
+export interface SecretsRequest extends WorkerAgentRequest {
   details: string;
 }
 
@@ -69,6 +77,8 @@ export interface JudgeAgentRequest {
   headCommit: string;
   testCommand?: string;
   steering: string[];
+  /** The project's sandbox settings for the judge's own test run; the worker's defaults when absent. */
+  sandbox?: SandboxSettings;
   /** What the workers said, for orientation only: the judge verifies on its own. */
   taskSummaries: { title: string; status: string; summary: string }[];
 }
@@ -81,6 +91,8 @@ export interface WorkerAgent {
   work(req: WorkerAgentRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>>;
   /** Resolve a merge conflict left in `req.dir`; `done` means the files are resolved. */
   resolveConflict(req: ConflictRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>>;
+  /** Take the credentials the harness found out of `req.dir`; `done` means they are gone. */
+  removeSecrets(req: SecretsRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>>;
 }
 
 export interface JudgeAgent {

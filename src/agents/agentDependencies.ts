@@ -1,4 +1,5 @@
 import type { ModelClient } from '../models/modelClient';
+import type { Sandboxes } from '../sandbox/sandboxes';
 import type { TranscriptStore } from '../state/transcriptStore';
 import type { LoopLimits } from './agentLoop';
 import type { PromptLibrary } from './promptTemplate';
@@ -14,4 +15,6 @@ export interface AgentDependencies {
   prompts?: PromptLibrary;
   /** Overrides of the role's default loop limits. */
   limits?: Partial<LoopLimits>;
+  /** How commands on checkouts run; defaults to bubblewrap with the default settings. */
+  sandboxes?: Sandboxes;
 }

@@ -1,4 +1,6 @@
 import type { ConversationItem, ModelClient, ToolCall, ToolResult } from '../models/modelClient';
+import type { CommandSandboxing } from '../sandbox/sandboxes';
+import { redactSecrets } from '../secrets/redactSecrets';
 import { addUsage, totalTokens, zeroUsage, type Usage } from '../schemas/usage';
 import type { TranscriptRecord, TranscriptStore } from '../state/transcriptStore';
 import type { AgentRunContext } from './agentContracts';
@@ -6,7 +8,7 @@ import { replayLatestRun, type RecordedEnd } from './conversationReplay';
 import type { TerminalTool } from './tools/terminalTools';
 import { toToolSpec } from './tools/toolSets';
 import { capHead, MAX_TOOL_OUTPUT_CHARS } from './tools/textLimits';
-import { ToolError, type AgentTool } from './tools/toolTypes';
+import { ToolError, type AgentTool, type ToolContext } from './tools/toolTypes';
 
 export interface LoopLimits {
   /** Model calls per run, counting calls made by earlier attempts that this run resumes. */
@@ -38,6 +40,8 @@ export interface AgentLoopRequest<T> {
   terminal: TerminalTool<T>;
   /** The directory the tools are confined to. */
   dir: string;
+  /** How `run_command` runs, for roles that have it. */
+  sandboxing?: CommandSandboxing;
   limits: LoopLimits;
   transcripts: TranscriptStore;
   ctx: AgentRunContext;
@@ -175,7 +179,7 @@ export async function runAgentLoop<T>(req: AgentLoopRequest<T>): Promise<LoopOut
           continue;
         }
         ctx.signal.throwIfAborted();
-        const result = await runToolCall(call, toolsByName, terminal, req.dir, ctx.signal);
+        const result = await runToolCall(call, toolsByName, terminal, toolContext(req));
         if (result.accepted !== undefined) stop = { kind: 'terminal', value: result.accepted.value };
         results.push(result.result);
       }
@@ -196,17 +200,21 @@ interface ToolCallOutcome<T> {
   accepted?: { value: T };
 }
 
+function toolContext<T>(req: AgentLoopRequest<T>): ToolContext {
+  return { dir: req.dir, signal: req.ctx.signal, ...(req.sandboxing ? { sandboxing: req.sandboxing } : {}) };
+}
+
 async function runToolCall<T>(
   call: ToolCall,
   tools: Map<string, AgentTool>,
   terminal: TerminalTool<T>,
-  dir: string,
-  signal: AbortSignal,
+  toolCtx: ToolContext,
 ): Promise<ToolCallOutcome<T>> {
   const reply = (content: string, isError: boolean): ToolResult => ({
     callId: call.id,
     name: call.name,
-    content: capHead(content, MAX_TOOL_OUTPUT_CHARS),
+    // Whatever a tool read or a command printed, the worker's secrets never reach the model.
+    content: capHead(redactSecrets(content), MAX_TOOL_OUTPUT_CHARS),
     isError,
   });
   try {
@@ -219,7 +227,7 @@ async function runToolCall<T>(
       const names = [...tools.keys(), terminal.name].join(', ');
       throw new ToolError(`there is no tool named "${call.name}"; the tools are: ${names}`);
     }
-    return { result: reply(await tool.invoke(parseArguments(call), { dir, signal }), false) };
+    return { result: reply(await tool.invoke(parseArguments(call), toolCtx), false) };
   } catch (err) {
     if (err instanceof ToolError) return { result: reply(`error: ${err.message}`, true) };
     // A file-system refusal (permissions, a file where a directory was expected…) is the model's to handle.

@@ -14,7 +14,7 @@ export interface CreateAgentsOptions extends Omit<AgentDependencies, 'limits'> {
 /** The three role agents over one model factory, one transcript store and one prompt library. */
 export function createAgents(options: CreateAgentsOptions): Agents {
   const prompts = options.prompts ?? new PromptLibrary();
-  const base = { models: options.models, transcripts: options.transcripts, prompts };
+  const base = { models: options.models, transcripts: options.transcripts, prompts, ...(options.sandboxes ? { sandboxes: options.sandboxes } : {}) };
   return {
     planner: new ModelPlannerAgent({ ...base, ...(options.limits?.planner ? { limits: options.limits.planner } : {}) }),
     worker: new ModelWorkerAgent({ ...base, ...(options.limits?.worker ? { limits: options.limits.worker } : {}) }),

@@ -7,6 +7,8 @@ import { describeUnfinished, toAgentResult } from './agentResult';
 import { gatherJudgeEvidence, type JudgeEvidence } from './judgeEvidence';
 import { bulletList, formatSteering, oneLine } from './promptInputs';
 import { PromptLibrary } from './promptTemplate';
+import { createSandboxes } from '../sandbox/createSandboxes';
+import type { Sandboxes } from '../sandbox/sandboxes';
 import { submitVerdictTool } from './tools/terminalTools';
 import { readOnlyTools } from './tools/toolSets';
 
@@ -54,9 +56,11 @@ function judgeVars(req: JudgeAgentRequest, evidence: JudgeEvidence): Record<Judg
  */
 export class ModelJudgeAgent implements JudgeAgent {
   private readonly prompts: PromptLibrary;
+  private readonly sandboxes: Sandboxes;
 
   constructor(private readonly options: JudgeAgentOptions) {
     this.prompts = options.prompts ?? new PromptLibrary();
+    this.sandboxes = options.sandboxes ?? createSandboxes();
   }
 
   async judge(req: JudgeAgentRequest, ctx: AgentRunContext): Promise<AgentResult<VerdictProposal>> {
@@ -75,6 +79,7 @@ export class ModelJudgeAgent implements JudgeAgent {
           headCommit: req.headCommit,
           ...(req.testCommand !== undefined ? { testCommand: req.testCommand } : {}),
           testTimeoutMs: this.options.testTimeoutMs ?? defaultJudgeTestTimeoutMs,
+          sandboxing: this.sandboxes.for('commands', req.sandbox),
           signal: ctx.signal,
         });
         return this.prompts.render<JudgeVars>('judge', judgeVars(req, evidence)).kickoff;

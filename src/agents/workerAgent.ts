@@ -3,6 +3,7 @@ import type {
   AgentResult,
   AgentRunContext,
   ConflictRequest,
+  SecretsRequest,
   WorkerAgent,
   WorkerAgentRequest,
   WorkOutcome,
@@ -12,6 +13,8 @@ import { runAgentLoop, type LoopLimits } from './agentLoop';
 import { describeUnfinished, toAgentResult } from './agentResult';
 import { bulletList, formatSteering, formatTesting, oneLine } from './promptInputs';
 import { PromptLibrary, type RenderedPrompt } from './promptTemplate';
+import { createSandboxes } from '../sandbox/createSandboxes';
+import type { Sandboxes } from '../sandbox/sandboxes';
 import { finishTaskTool } from './tools/terminalTools';
 import { workerTools } from './tools/toolSets';
 
@@ -27,6 +30,19 @@ type ConflictVars =
   | 'goal'
   | 'testing'
   | 'steering';
+
+type SecretsVars = 'task_id' | 'task_title' | 'task_instructions' | 'findings' | 'testing' | 'steering';
+
+function secretsVars(req: SecretsRequest): Record<SecretsVars, string> {
+  return {
+    task_id: req.taskId,
+    task_title: oneLine(req.task.title, 200),
+    task_instructions: req.task.instructions,
+    findings: clip(req.details, 8_000),
+    testing: formatTesting(req.testCommand),
+    steering: formatSteering(req.steering),
+  };
+}
 
 function workerVars(req: WorkerAgentRequest): Record<WorkerVars, string> {
   return {
@@ -64,9 +80,11 @@ function conflictVars(req: ConflictRequest): Record<ConflictVars, string> {
 /** Carries out one task in its own working copy, and resolves merge conflicts left there. */
 export class ModelWorkerAgent implements WorkerAgent {
   private readonly prompts: PromptLibrary;
+  private readonly sandboxes: Sandboxes;
 
   constructor(private readonly deps: AgentDependencies) {
     this.prompts = deps.prompts ?? new PromptLibrary();
+    this.sandboxes = deps.sandboxes ?? createSandboxes();
   }
 
   work(req: WorkerAgentRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>> {
@@ -83,8 +101,18 @@ export class ModelWorkerAgent implements WorkerAgent {
     );
   }
 
+  removeSecrets(req: SecretsRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>> {
+    return this.run(
+      'worker-secrets',
+      req,
+      ctx,
+      this.prompts.render<SecretsVars>('secrets', secretsVars(req)),
+      'removing the credentials',
+    );
+  }
+
   private async run(
-    role: 'worker' | 'worker-conflict',
+    role: 'worker' | 'worker-conflict' | 'worker-secrets',
     req: WorkerAgentRequest,
     ctx: AgentRunContext,
     prompt: RenderedPrompt,
@@ -101,6 +129,7 @@ export class ModelWorkerAgent implements WorkerAgent {
       tools: workerTools(),
       terminal: finishTaskTool,
       dir: req.dir,
+      sandboxing: this.sandboxes.for('commands', req.sandbox),
       limits: { ...defaultWorkerLimits, ...this.deps.limits },
       transcripts: this.deps.transcripts,
       ctx,

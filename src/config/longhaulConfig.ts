@@ -9,6 +9,8 @@ import { ModelRef } from '../schemas/modelRef';
 import { defaultHeartbeatSeconds } from '../contract/activityOptions';
 import { defaultWorkflowTaskQueue } from '../contract/taskQueues';
 import { describeIssues } from '../schemas/describeIssues';
+import { applySandboxPatch, defaultSandboxSettings, SandboxPatch, SandboxSettings } from '../schemas/sandbox';
+import { defaultBubblewrapLimits } from '../sandbox/bubblewrapSandbox';
 
 export const configFileName = 'longhaul.config.json';
 
@@ -48,6 +50,13 @@ export const ConfigFile = z
     stateDir: z.string().min(1).optional(),
     /** Extra or overriding model prices, USD per million tokens (see README). */
     prices: PriceTable.optional(),
+    /** The worker's sandbox defaults (projects may override `enabled` and `network`) and its limits. */
+    sandbox: SandboxPatch.extend({
+      memoryMb: z.number().int().min(64).optional(),
+      maxProcesses: z.number().int().min(16).optional(),
+    })
+      .strict()
+      .optional(),
   })
   .strict();
 export type ConfigFile = z.infer<typeof ConfigFile>;
@@ -70,6 +79,7 @@ export const LonghaulConfig = z.object({
   prices: PriceTable.optional(),
   /** From `LONGHAUL_PAYLOAD_KEYS` only (a secret): encrypts payloads and failure messages when set. */
   payloadKeys: z.instanceof(PayloadKeyRing).optional(),
+  sandbox: SandboxSettings.extend({ memoryMb: z.number().int().positive(), maxProcesses: z.number().int().positive() }),
 });
 export type LonghaulConfig = z.infer<typeof LonghaulConfig>;
 
@@ -120,12 +130,25 @@ export function loadConfig(options: LoadConfigOptions = {}): LonghaulConfig {
     heartbeatTimeoutSeconds: int('LONGHAUL_HEARTBEAT_TIMEOUT_SECONDS') ?? fileConfig.heartbeatTimeoutSeconds ?? defaultHeartbeatSeconds,
     prices: fileConfig.prices,
     payloadKeys: env.LONGHAUL_PAYLOAD_KEYS?.trim() ? parsePayloadKeys(env.LONGHAUL_PAYLOAD_KEYS) : undefined,
+    sandbox: {
+      ...applySandboxPatch(defaultSandboxSettings, { ...fileConfig.sandbox, ...sandboxSwitch(env) }),
+      memoryMb: fileConfig.sandbox?.memoryMb ?? defaultBubblewrapLimits.memoryMb,
+      maxProcesses: fileConfig.sandbox?.maxProcesses ?? defaultBubblewrapLimits.maxProcesses,
+    },
   };
   const parsed = LonghaulConfig.safeParse(candidate);
   if (!parsed.success) {
     throw new Error(`Invalid longhaul configuration: ${describeIssues(parsed.error, '(config)')}`);
   }
   return parsed.data;
+}
+
+/** `LONGHAUL_SANDBOX=off` turns the sandbox off (explicitly; status shows it), `on` turns it back on. */
+function sandboxSwitch(env: NodeJS.ProcessEnv): { enabled?: boolean } {
+  const value = env.LONGHAUL_SANDBOX;
+  if (value === undefined || value === '') return {};
+  if (value === 'on' || value === 'off') return { enabled: value === 'on' };
+  throw new Error(`LONGHAUL_SANDBOX must be "on" or "off", not "${value}".`);
 }
 
 function readConfigFile(file: string | undefined, cwd: string): ConfigFile {

@@ -10,6 +10,8 @@ import { ReadOnlyViews } from './worktree/readOnlyView';
 import { RepoCache } from './source/repoCache';
 import { parseRepoSource, type RepoSource } from './source/repoSource';
 import { cleanStale } from './worktree/staleCleanup';
+import { createSandboxes } from '../sandbox/createSandboxes';
+import type { Sandboxes } from '../sandbox/sandboxes';
 import { GitTaskWorktree } from './worktree/taskWorktree';
 import type {
   OpenTaskRequest,
@@ -53,6 +55,8 @@ export interface GitWorkspaceOptions {
   hooks?: IntegrationHooks;
   /** Where problems that must not fail the caller (a failed sweep) are reported. */
   onWarning?: (message: string, error: unknown) => void;
+  /** How the test command runs; by default bubblewrap, with the workdir hidden from it. */
+  sandboxes?: Sandboxes;
 }
 
 export function defaultWorkdir(env: NodeJS.ProcessEnv = process.env): string {
@@ -98,6 +102,7 @@ export class GitWorkspace implements Workspace {
         options.onWarning ??
         ((message, error) => console.warn(`longhaul git: ${message}: ${error instanceof Error ? error.message : String(error)}`)),
       hooks: options.hooks,
+      sandboxes: options.sandboxes ?? createSandboxes({ hide: [this.workdirOption] }),
     };
   }
 
@@ -167,6 +172,7 @@ export class GitWorkspace implements Workspace {
       testOutputChars: this.settings.testOutputChars,
       conflictDetailsChars: this.settings.conflictDetailsChars,
       hooks: this.settings.hooks,
+      sandboxes: this.settings.sandboxes,
     });
   }
 

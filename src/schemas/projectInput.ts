@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ModelsByRole } from './modelRef';
 import { LimitsPatch } from './limits';
+import { SandboxPatch } from './sandbox';
 
 /** Branch names as git accepts them (a conservative subset of check-ref-format). */
 export const BranchName = z
@@ -22,6 +23,8 @@ export const ProjectInput = z
     testCommand: z.string().trim().min(1).max(2_000).optional(),
     models: ModelsByRole.strict().optional(),
     limits: LimitsPatch.optional(),
+    /** How commands on checkouts are confined (see README, "Sandbox"); the worker's defaults when absent. */
+    sandbox: SandboxPatch.optional(),
   })
   .strict();
 export type ProjectInput = z.infer<typeof ProjectInput>;

@@ -4,6 +4,7 @@ import type { LonghaulConfig } from '../config/longhaulConfig';
 import { GitWorkspace } from '../git/gitWorkspace';
 import { assertProviderKeys, createModelClient } from '../models/createModelClient';
 import { defaultPriceTable, mergePriceTable } from '../models/priceTable';
+import { createSandboxes } from '../sandbox/createSandboxes';
 import { TranscriptStore } from '../state/transcriptStore';
 
 /**
@@ -13,14 +14,18 @@ import { TranscriptStore } from '../state/transcriptStore';
  */
 export function createProductionDeps(config: LonghaulConfig, env: NodeJS.ProcessEnv = process.env): ActivityDeps {
   const prices = config.prices ? mergePriceTable(config.prices, defaultPriceTable) : defaultPriceTable;
+  const { memoryMb, maxProcesses, ...sandbox } = config.sandbox;
+  // Commands never see the caches (other tasks' worktrees, the clones) nor the state (transcripts).
+  const sandboxes = createSandboxes({ settings: sandbox, hide: [config.workdir, config.stateDir], memoryMb, maxProcesses });
   const agents = createAgents({
     models: (ref) => createModelClient(ref, env, prices),
     transcripts: new TranscriptStore({ stateDir: config.stateDir }),
+    sandboxes,
   });
   return {
     agents,
-    workspace: new GitWorkspace({ workdir: config.workdir }),
-    defaults: { models: config.models, limits: config.limits, heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds },
+    workspace: new GitWorkspace({ workdir: config.workdir, sandboxes }),
+    defaults: { models: config.models, limits: config.limits, heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds, sandbox },
     checkModel: async (_role, model) => assertProviderKeys([model], env),
   };
 }

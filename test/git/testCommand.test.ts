@@ -2,6 +2,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
 import { runTestCommand } from '../../src/git/integration/testCommand';
+import { createSandboxes } from '../../src/sandbox/createSandboxes';
 import { createSourceRepo, git, removeDir, taskTrailers, tempDir } from '../support/gitFixtures';
 
 describe('the test command gate', () => {
@@ -70,6 +71,7 @@ describe('the test command gate', () => {
     const started = Date.now();
     const result = await runTestCommand('echo started; sleep 30 & sleep 30; echo never', {
       cwd: root,
+      sandboxing: createSandboxes().for('commands', undefined),
       timeoutMs: 300,
       maxOutputChars: 1_000,
     });
@@ -81,7 +83,12 @@ describe('the test command gate', () => {
   });
 
   it('caps what a chatty test command returns, keeping its start and its end', async () => {
-    const result = await runTestCommand('seq 1 100000; echo the-end; exit 1', { cwd: root, timeoutMs: 10_000, maxOutputChars: 1_000 });
+    const result = await runTestCommand('seq 1 100000; echo the-end; exit 1', {
+      cwd: root,
+      timeoutMs: 10_000,
+      maxOutputChars: 1_000,
+      sandboxing: createSandboxes().for('commands', undefined),
+    });
     expect(result.passed).toBe(false);
     expect(result.output.length).toBeLessThan(1_200);
     expect(result.output.startsWith('1\n2\n3\n')).toBe(true);

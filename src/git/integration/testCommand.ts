@@ -1,7 +1,13 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import type { CommandSandboxing } from '../../sandbox/sandboxes';
+import { spawnSandboxed } from '../../sandbox/spawnSandboxed';
+import { redactSecrets } from '../../secrets/redactSecrets';
 
 export interface TestCommandOptions {
   cwd: string;
+  /** The sandbox and network choice the command runs with (tests: no network by default; setup: network). */
+  sandboxing: CommandSandboxing;
   timeoutMs: number;
   /** Output beyond this many characters is cut from the middle (the start and the end matter most). */
   maxOutputChars: number;
@@ -12,7 +18,7 @@ export interface TestCommandResult {
   passed: boolean;
   exitCode: number | null;
   timedOut: boolean;
-  /** Interleaved stdout and stderr, capped. */
+  /** Interleaved stdout and stderr, capped, with the worker's secret values redacted. */
   output: string;
 }
 
@@ -45,19 +51,17 @@ class CappedOutput {
 }
 
 /**
- * Runs the project's test command through the shell in `cwd`. The command gets its own process group
- * so a timeout or cancellation stops everything it started, not just the shell.
+ * Runs the project's test command through the shell in `cwd`, in its sandbox. The command gets its own
+ * process group so a timeout or cancellation stops everything it started, not just the shell.
  */
-export function runTestCommand(command: string, options: TestCommandOptions): Promise<TestCommandResult> {
+export async function runTestCommand(command: string, options: TestCommandOptions): Promise<TestCommandResult> {
+  const child = await spawnSandboxed(options.sandboxing, command, options.cwd);
+  return watchTestCommand(child, options);
+}
+
+function watchTestCommand(child: ChildProcessByStdio<null, Readable, Readable>, options: TestCommandOptions): Promise<TestCommandResult> {
   return new Promise((resolve, reject) => {
     const output = new CappedOutput(options.maxOutputChars);
-    const child = spawn(command, {
-      cwd: options.cwd,
-      shell: true,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CI: process.env.CI ?? '1' },
-    });
     let timedOut = false;
     let settled = false;
     const killGroup = (): void => {
@@ -96,7 +100,7 @@ export function runTestCommand(command: string, options: TestCommandOptions): Pr
         reject(options.signal.reason instanceof Error ? options.signal.reason : new Error('test command cancelled'));
         return;
       }
-      resolve({ passed: code === 0 && !timedOut, exitCode: code, timedOut, output: output.text() });
+      resolve({ passed: code === 0 && !timedOut, exitCode: code, timedOut, output: redactSecrets(output.text()) });
     });
   });
 }
