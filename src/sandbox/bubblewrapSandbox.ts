@@ -134,6 +134,10 @@ export class BubblewrapSandbox implements CommandSandbox {
       GIT_AUTHOR_EMAIL: agentGitIdentity.email,
       GIT_COMMITTER_NAME: agentGitIdentity.name,
       GIT_COMMITTER_EMAIL: agentGitIdentity.email,
+      // Reflogs for new refs would be created in the shared git dir, which stays read-only.
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'core.logAllRefUpdates',
+      GIT_CONFIG_VALUE_0: 'false',
     };
     // bwrap itself starts with the clean environment, so not even its /proc entry holds a secret.
     return { file: bwrap, args, cwd: dir, env };
