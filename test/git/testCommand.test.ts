@@ -67,6 +67,30 @@ describe('the test command gate', () => {
     expect(git(source, 'rev-parse', targetBranch)).toBe(before);
   }, 20_000);
 
+  it('runs the test command sandboxed, and redacts secret values from what it reports', async () => {
+    const checkout = path.join(root, 'plain-checkout');
+    const outside = path.join(root, 'written-by-tests.txt');
+    const value = 'gate-test-value-0123456789';
+    process.env.FAKE_GATE_TOKEN = value;
+    try {
+      await fs.mkdir(checkout, { recursive: true });
+      await fs.writeFile(path.join(checkout, 'copied.env'), `TOKEN=${value}\n`);
+      const result = await runTestCommand(`echo x > ${outside}; cat copied.env; echo "token: \${FAKE_GATE_TOKEN:-unset}"; exit 1`, {
+        cwd: checkout,
+        timeoutMs: 10_000,
+        maxOutputChars: 1_000,
+        sandboxing: createSandboxes().for('commands', undefined),
+      });
+      expect(result.passed).toBe(false);
+      expect(existsSync(outside)).toBe(false);
+      expect(result.output).toContain('TOKEN=[redacted: value of FAKE_GATE_TOKEN]');
+      expect(result.output).toContain('token: unset');
+      expect(result.output).not.toContain(value);
+    } finally {
+      delete process.env.FAKE_GATE_TOKEN;
+    }
+  }, 20_000);
+
   it('kills a test command that runs too long, with everything it started', async () => {
     const started = Date.now();
     const result = await runTestCommand('echo started; sleep 30 & sleep 30; echo never', {
