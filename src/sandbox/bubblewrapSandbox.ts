@@ -110,7 +110,7 @@ export class BubblewrapSandbox implements CommandSandbox {
     if (git) mounts.push(...gitMounts(git, dir));
     mounts.push({ kind: 'bind', src: dir, dest: dir });
     // The checkout's `.git` names the git dir the harness's own git uses: nothing inside may redirect it.
-    if (git) mounts.push({ kind: 'ro-bind', src: git.dotGit, dest: git.dotGit });
+    if (git?.linked) mounts.push({ kind: 'ro-bind', src: git.dotGit, dest: git.dotGit });
 
     const args = [
       '--ro-bind', '/', '/',

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 export interface CheckoutGit {
   /** `.git` of the checkout: a file naming the private git dir (linked worktree), or the directory itself. */
   dotGit: string;
+  /** A linked worktree (`.git` is a file), as every checkout longhaul makes is. */
+  linked: boolean;
   /** The checkout's own git directory: HEAD, index, rebase state. */
   gitDir: string;
   /** The repository's shared git directory: config, hooks, refs, objects. */
@@ -59,5 +61,5 @@ export async function readCheckoutGit(dir: string): Promise<CheckoutGit | undefi
   const url = await originUrl(commonDir);
   const origin = url === undefined ? undefined : localPathOf(url, commonDir);
   const localOrigin = origin === undefined ? undefined : await fs.realpath(origin).catch(() => undefined);
-  return { dotGit, gitDir: await fs.realpath(gitDir), commonDir, ...(localOrigin ? { localOrigin } : {}) };
+  return { dotGit, linked: stat.isFile(), gitDir: await fs.realpath(gitDir), commonDir, ...(localOrigin ? { localOrigin } : {}) };
 }

@@ -182,3 +182,30 @@ describe('the command sandbox', () => {
     expect(out).not.toMatch(/^exit code 0/);
   }, 30_000);
 });
+
+describe('the command sandbox on a plain clone', () => {
+  let root: string;
+  beforeAll(() => {
+    root = tempDir('sandbox-clone');
+    createSourceRepo(path.join(root, 'clone'), 1);
+  });
+  afterAll(() => removeDir(root));
+
+  it('lets git commit but keeps the config and hooks, which run code later, read-only', async () => {
+    const dir = path.join(root, 'clone');
+    const ctx: ToolContext = { dir, signal: new AbortController().signal, sandboxing: createSandboxes().for('commands', undefined) };
+    const out = await runCommandTool.invoke(
+      {
+        command:
+          'echo more >> README.md && git commit -qam "More"; echo "commit: $?"; ' +
+          'git config core.fsmonitor "touch /tmp/ran"; echo "config: $?"; echo evil > .git/hooks/pre-commit; echo "hook: $?"',
+      },
+      ctx,
+    );
+    expect(out).toContain('commit: 0');
+    expect(out).toMatch(/config: [1-9]/);
+    expect(out).toMatch(/hook: [1-9]/);
+    expect(git(dir, 'log', '-1', '--format=%s')).toBe('More');
+    expect(existsSync(path.join(dir, '.git', 'hooks', 'pre-commit'))).toBe(false);
+  }, 30_000);
+});
