@@ -77,8 +77,12 @@ export class BubblewrapSandbox implements CommandSandbox {
 
   constructor(private readonly options: BubblewrapOptions) {}
 
-  /** Resolves to the bwrap executable once a trial sandbox ran; rejects with what is missing. */
-  check(): Promise<string> {
+  async check(): Promise<void> {
+    await this.executable();
+  }
+
+  /** The bwrap executable, once a trial sandbox ran; rejects with what is missing. */
+  private executable(): Promise<string> {
     this.usable ??= this.trial();
     return this.usable;
   }
@@ -96,7 +100,7 @@ export class BubblewrapSandbox implements CommandSandbox {
   }
 
   async prepare(req: SandboxRequest): Promise<SandboxedProcess> {
-    const bwrap = await this.check();
+    const bwrap = await this.executable();
     const dir = await fs.realpath(req.dir);
     const home = req.env.HOME ?? os.homedir();
     const git = await readCheckoutGit(dir);

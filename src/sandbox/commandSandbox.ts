@@ -24,6 +24,8 @@ export interface SandboxedProcess {
 export interface CommandSandbox {
   /** Shown in status and logs: `bubblewrap`, or `off` when commands run unconfined. */
   readonly kind: 'bubblewrap' | 'off';
+  /** Rejects with SandboxUnavailableError when the backend cannot run on this machine. */
+  check(): Promise<void>;
   /** Throws SandboxUnavailableError when the backend cannot run here. */
   prepare(req: SandboxRequest): Promise<SandboxedProcess>;
 }

@@ -1,5 +1,5 @@
 import { defaultSandboxSettings, type SandboxSettings } from '../schemas/sandbox';
-import type { CommandSandbox } from './commandSandbox';
+import { SandboxUnavailableError, type CommandSandbox } from './commandSandbox';
 import { unsandboxed } from './unsandboxed';
 
 /**
@@ -21,6 +21,17 @@ export class Sandboxes {
     /** Used when a caller passes no project settings. */
     readonly defaults: SandboxSettings = defaultSandboxSettings,
   ) {}
+
+  /** Why the confined backend cannot run on this machine, if it cannot: for the worker's start-up log. */
+  async unavailable(): Promise<string | undefined> {
+    try {
+      await this.confined.check();
+      return undefined;
+    } catch (err) {
+      if (err instanceof SandboxUnavailableError) return err.message;
+      throw err;
+    }
+  }
 
   for(purpose: CommandPurpose, settings: SandboxSettings | undefined): CommandSandboxing {
     const chosen = settings ?? this.defaults;

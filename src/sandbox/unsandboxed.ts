@@ -9,6 +9,7 @@ const SHELL = existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
  */
 export const unsandboxed: CommandSandbox = {
   kind: 'off',
+  async check(): Promise<void> {},
   async prepare(req: SandboxRequest): Promise<SandboxedProcess> {
     return { file: SHELL, args: ['-c', req.command], cwd: req.dir, env: req.env };
   },

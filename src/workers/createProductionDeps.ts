@@ -5,6 +5,7 @@ import { GitWorkspace } from '../git/gitWorkspace';
 import { assertProviderKeys, createModelClient } from '../models/createModelClient';
 import { defaultPriceTable, mergePriceTable } from '../models/priceTable';
 import { createSandboxes } from '../sandbox/createSandboxes';
+import type { Sandboxes } from '../sandbox/sandboxes';
 import { TranscriptStore } from '../state/transcriptStore';
 
 /**
@@ -12,11 +13,12 @@ import { TranscriptStore } from '../state/transcriptStore';
  * state folder, configured from the config file and this process's environment (where API keys
  * live; they never enter workflow inputs or history).
  */
-export function createProductionDeps(config: LonghaulConfig, env: NodeJS.ProcessEnv = process.env): ActivityDeps {
+export function createProductionDeps(
+  config: LonghaulConfig,
+  env: NodeJS.ProcessEnv = process.env,
+  sandboxes: Sandboxes = createWorkerSandboxes(config),
+): ActivityDeps {
   const prices = config.prices ? mergePriceTable(config.prices, defaultPriceTable) : defaultPriceTable;
-  const { memoryMb, maxProcesses, ...sandbox } = config.sandbox;
-  // Commands never see the caches (other tasks' worktrees, the clones) nor the state (transcripts).
-  const sandboxes = createSandboxes({ settings: sandbox, hide: [config.workdir, config.stateDir], memoryMb, maxProcesses });
   const agents = createAgents({
     models: (ref) => createModelClient(ref, env, prices),
     transcripts: new TranscriptStore({ stateDir: config.stateDir }),
@@ -25,7 +27,13 @@ export function createProductionDeps(config: LonghaulConfig, env: NodeJS.Process
   return {
     agents,
     workspace: new GitWorkspace({ workdir: config.workdir, sandboxes }),
-    defaults: { models: config.models, limits: config.limits, heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds, sandbox },
+    defaults: { models: config.models, limits: config.limits, heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds, sandbox: sandboxes.defaults },
     checkModel: async (_role, model) => assertProviderKeys([model], env),
   };
+}
+
+/** The worker's command sandboxes: commands never see the caches (other tasks' worktrees, the clones) nor the state. */
+export function createWorkerSandboxes(config: LonghaulConfig): Sandboxes {
+  const { memoryMb, maxProcesses, ...settings } = config.sandbox;
+  return createSandboxes({ settings, hide: [config.workdir, config.stateDir], memoryMb, maxProcesses });
 }

@@ -3,7 +3,8 @@ import { payloadDataConverter } from '../codec/payloadDataConverter';
 import type { LonghaulConfig } from '../config/longhaulConfig';
 import { connectWorker } from './connectWorker';
 import { createLonghaulWorkers, runLonghaulWorkers } from './createLonghaulWorkers';
-import { createProductionDeps } from './createProductionDeps';
+import { describeSandbox } from '../sandbox/describeSandbox';
+import { createProductionDeps, createWorkerSandboxes } from './createProductionDeps';
 import { workflowSource } from './workflowSource';
 import type { WorkerRole } from '../contract/roles';
 
@@ -23,13 +24,14 @@ export interface RunWorkersOptions {
 export async function runWorkers(options: RunWorkersOptions): Promise<void> {
   const { config } = options;
   const connection = await connectWorker(config, options.address);
+  const sandboxes = createWorkerSandboxes(config);
   try {
     const workers = await createLonghaulWorkers({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       roles: options.roles,
-      deps: createProductionDeps(config),
+      deps: createProductionDeps(config, process.env, sandboxes),
       workflows: workflowSource(config.payloadKeys !== undefined),
       concurrency: config.concurrency,
       dataConverter: payloadDataConverter(config.payloadKeys),
@@ -41,7 +43,11 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
       roles: options.roles.join(','),
       // Which key encrypts (ids are not secrets); the keys themselves are never logged.
       payloadEncryption: config.payloadKeys ? `key ${config.payloadKeys.encryptingKeyId}` : 'off',
+      sandbox: describeSandbox(sandboxes.defaults),
     });
+    const unavailable = sandboxes.defaults.enabled ? await sandboxes.unavailable() : undefined;
+    // Not fatal: planners need no sandbox; workers refuse each command and say why.
+    if (unavailable !== undefined) Runtime.instance().logger.warn(`commands will be refused: ${unavailable}`);
     await runLonghaulWorkers(workers, options.until);
   } finally {
     await connection.close();
