@@ -1,3 +1,5 @@
+import { ApplicationFailure } from '@temporalio/common';
+
 /** What a sandbox is asked to run: one shell command line on one checkout. */
 export interface SandboxRequest {
   command: string;
@@ -36,4 +38,12 @@ export class SandboxUnavailableError extends Error {
     super(message, options);
     this.name = 'SandboxUnavailableError';
   }
+}
+
+/**
+ * The failure an activity ends with when a command it must run cannot be sandboxed: not retried,
+ * since a machine without bubblewrap does not grow one; the message names the package.
+ */
+export function sandboxUnavailableFailure(error: SandboxUnavailableError): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'LonghaulSandboxUnavailable', message: error.message, nonRetryable: true, cause: error });
 }

@@ -2,7 +2,10 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
 import { runTestCommand } from '../../src/git/integration/testCommand';
+import { ApplicationFailure } from '@temporalio/common';
+import { BubblewrapSandbox } from '../../src/sandbox/bubblewrapSandbox';
 import { createSandboxes } from '../../src/sandbox/createSandboxes';
+import { Sandboxes } from '../../src/sandbox/sandboxes';
 import { createSourceRepo, git, removeDir, taskTrailers, tempDir } from '../support/gitFixtures';
 
 describe('the test command gate', () => {
@@ -90,6 +93,21 @@ describe('the test command gate', () => {
       delete process.env.FAKE_GATE_TOKEN;
     }
   }, 20_000);
+
+  it('fails for good, naming the package, when the sandbox cannot start, and runs nothing', async () => {
+    const missing = new Sandboxes(new BubblewrapSandbox({ hide: [], memoryMb: 1_024, maxProcesses: 256, bwrapPath: path.join(root, 'no-bwrap') }));
+    const marker = path.join(root, 'ran-unconfined');
+    const failure = await runTestCommand(`touch ${marker}`, {
+      cwd: root,
+      timeoutMs: 5_000,
+      maxOutputChars: 1_000,
+      sandboxing: missing.for('commands', undefined),
+    }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'LonghaulSandboxUnavailable', nonRetryable: true });
+    expect((failure as Error).message).toMatch(/package `bubblewrap`/);
+    expect(existsSync(marker)).toBe(false);
+  });
 
   it('kills a test command that runs too long, with everything it started', async () => {
     const started = Date.now();

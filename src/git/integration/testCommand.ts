@@ -1,5 +1,6 @@
 import type { ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { SandboxUnavailableError, sandboxUnavailableFailure } from '../../sandbox/commandSandbox';
 import type { CommandSandboxing } from '../../sandbox/sandboxes';
 import { spawnSandboxed } from '../../sandbox/spawnSandboxed';
 import { redactSecrets } from '../../secrets/redactSecrets';
@@ -55,7 +56,14 @@ class CappedOutput {
  * process group so a timeout or cancellation stops everything it started, not just the shell.
  */
 export async function runTestCommand(command: string, options: TestCommandOptions): Promise<TestCommandResult> {
-  const child = await spawnSandboxed(options.sandboxing, command, options.cwd);
+  let child: ChildProcessByStdio<null, Readable, Readable>;
+  try {
+    child = await spawnSandboxed(options.sandboxing, command, options.cwd);
+  } catch (error) {
+    // Never run a gate unconfined because the sandbox is missing: the task fails, saying what to install.
+    if (error instanceof SandboxUnavailableError) throw sandboxUnavailableFailure(error);
+    throw error;
+  }
   return watchTestCommand(child, options);
 }
 
