@@ -12,8 +12,6 @@ export interface BubblewrapOptions {
   memoryMb: number;
   /** Process limit (RLIMIT_NPROC; Linux counts it per user, and does not apply it to root). */
   maxProcesses: number;
-  /** The executable; found on PATH when absent. */
-  bwrapPath?: string;
 }
 
 export const defaultBubblewrapLimits = { memoryMb: 8_192, maxProcesses: 4_096 } as const;
@@ -54,10 +52,11 @@ async function realDir(p: string): Promise<string | undefined> {
 }
 
 function findOnPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    if (dir !== '' && existsSync(path.join(dir, name))) return path.join(dir, name);
-  }
-  return ['/usr/bin', '/bin'].map((dir) => path.join(dir, name)).find((file) => existsSync(file));
+  return (process.env.PATH ?? '')
+    .split(':')
+    .filter((dir) => dir !== '')
+    .map((dir) => path.join(dir, name))
+    .find((file) => existsSync(file));
 }
 
 const missingPackage =
@@ -88,8 +87,8 @@ export class BubblewrapSandbox implements CommandSandbox {
   }
 
   private trial(): Promise<string> {
-    const bwrap = this.options.bwrapPath ?? findOnPath('bwrap');
-    if (bwrap === undefined) return Promise.reject(new SandboxUnavailableError(`bwrap was not found; ${missingPackage}`));
+    const bwrap = findOnPath('bwrap');
+    if (bwrap === undefined) return Promise.reject(new SandboxUnavailableError(`bwrap was not found on PATH; ${missingPackage}`));
     const args = ['--ro-bind', '/', '/', '--unshare-pid', '--unshare-net', '--cap-drop', 'ALL', '--die-with-parent', '--', 'true'];
     return new Promise((resolve, reject) => {
       execFile(bwrap, args, { timeout: 30_000 }, (err, _stdout, stderr) => {

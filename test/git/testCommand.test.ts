@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { BubblewrapSandbox } from '../../src/sandbox/bubblewrapSandbox';
 import { createSandboxes } from '../../src/sandbox/createSandboxes';
 import { Sandboxes } from '../../src/sandbox/sandboxes';
+import { withEmptyPath } from '../support/pathWithout';
 import { createSourceRepo, git, removeDir, taskTrailers, tempDir } from '../support/gitFixtures';
 
 describe('the test command gate', () => {
@@ -95,14 +96,16 @@ describe('the test command gate', () => {
   }, 20_000);
 
   it('fails for good, naming the package, when the sandbox cannot start, and runs nothing', async () => {
-    const missing = new Sandboxes(new BubblewrapSandbox({ hide: [], memoryMb: 1_024, maxProcesses: 256, bwrapPath: path.join(root, 'no-bwrap') }));
+    const missing = new Sandboxes(new BubblewrapSandbox({ hide: [], memoryMb: 1_024, maxProcesses: 256 }));
     const marker = path.join(root, 'ran-unconfined');
-    const failure = await runTestCommand(`touch ${marker}`, {
-      cwd: root,
-      timeoutMs: 5_000,
-      maxOutputChars: 1_000,
-      sandboxing: missing.for('commands', undefined),
-    }).catch((error: unknown) => error);
+    const failure = await withEmptyPath(() =>
+      runTestCommand(`touch ${marker}`, {
+        cwd: root,
+        timeoutMs: 5_000,
+        maxOutputChars: 1_000,
+        sandboxing: missing.for('commands', undefined),
+      }).catch((error: unknown) => error),
+    );
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'LonghaulSandboxUnavailable', nonRetryable: true });
     expect((failure as Error).message).toMatch(/package `bubblewrap`/);

@@ -10,6 +10,7 @@ import { createSandboxes } from '../../src/sandbox/createSandboxes';
 import { Sandboxes, type CommandPurpose } from '../../src/sandbox/sandboxes';
 import { defaultSandboxSettings } from '../../src/schemas/sandbox';
 import { createSourceRepo, git, removeDir, tempDir } from '../support/gitFixtures';
+import { withEmptyPath } from '../support/pathWithout';
 
 /**
  * Each escape tried by a prompt-injected worker, run through `run_command` on a real task worktree,
@@ -161,9 +162,11 @@ describe('the command sandbox', () => {
   }, 120_000);
 
   it('refuses commands with a message naming the package when bubblewrap is missing', async () => {
-    const missing = new Sandboxes(new BubblewrapSandbox({ hide: [], memoryMb: 1_024, maxProcesses: 256, bwrapPath: path.join(root, 'no-bwrap') }));
+    const missing = new Sandboxes(new BubblewrapSandbox({ hide: [], memoryMb: 1_024, maxProcesses: 256 }));
     const ctx: ToolContext = { dir: task.dir, signal: new AbortController().signal, sandboxing: missing.for('commands', undefined) };
-    await expect(runCommandTool.invoke({ command: 'echo ran > ran.txt' }, ctx)).rejects.toThrow(/install .*bubblewrap/);
+    await withEmptyPath(async () => {
+      await expect(runCommandTool.invoke({ command: 'echo ran > ran.txt' }, ctx)).rejects.toThrow(/install .*bubblewrap/);
+    });
     expect(existsSync(path.join(task.dir, 'ran.txt'))).toBe(false);
   });
 
