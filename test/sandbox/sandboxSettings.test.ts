@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createResolveProjectSettings } from '../../src/activities/resolveProjectSettings';
+import { projectSummary } from '../../src/client/projectSummary';
 import { loadConfig } from '../../src/config/longhaulConfig';
 import { createSandboxes } from '../../src/sandbox/createSandboxes';
 import { defaultLimits } from '../../src/schemas/limits';
@@ -71,5 +72,12 @@ describe('sandbox settings', () => {
     const off: ProjectSettings = await env.run(resolve, { projectId: 'p', input: { goal: 'g', repo: '/r', sandbox: { enabled: false } } });
     expect(off.sandbox?.enabled).toBe(false);
     expect(createSandboxes().for('commands', off.sandbox).sandbox.kind).toBe('off');
+  });
+});
+
+describe("a project's Web UI summary", () => {
+  it('is its goal, flagged when the project turned the sandbox off', () => {
+    expect(projectSummary({ goal: 'Add a flag', repo: '/r' })).toBe('Add a flag');
+    expect(projectSummary({ goal: 'Add a flag', repo: '/r', sandbox: { enabled: false } })).toBe('[sandbox off] Add a flag');
   });
 });
