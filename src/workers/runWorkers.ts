@@ -4,6 +4,7 @@ import type { LonghaulConfig } from '../config/longhaulConfig';
 import { connectWorker } from './connectWorker';
 import { createLonghaulWorkers, runLonghaulWorkers } from './createLonghaulWorkers';
 import { describeSandbox } from '../sandbox/describeSandbox';
+import type { Sandboxes } from '../sandbox/sandboxes';
 import { createProductionDeps, createWorkerSandboxes } from './createProductionDeps';
 import { workflowSource } from './workflowSource';
 import type { WorkerRole } from '../contract/roles';
@@ -45,11 +46,21 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
       payloadEncryption: config.payloadKeys ? `key ${config.payloadKeys.encryptingKeyId}` : 'off',
       sandbox: describeSandbox(sandboxes.defaults),
     });
-    const unavailable = sandboxes.defaults.enabled ? await sandboxes.unavailable() : undefined;
-    // Not fatal: planners need no sandbox; workers refuse each command and say why.
-    if (unavailable !== undefined) Runtime.instance().logger.warn(`commands will be refused: ${unavailable}`);
+    // Checked while the workers already poll, so a slow trial never delays them.
+    const sandboxCheck = sandboxes.defaults.enabled ? warnIfUnconfined(sandboxes) : Promise.resolve();
     await runLonghaulWorkers(workers, options.until);
+    await sandboxCheck;
   } finally {
     await connection.close();
+  }
+}
+
+/** Not fatal: planners need no sandbox, and workers refuse each command, saying why. */
+async function warnIfUnconfined(sandboxes: Sandboxes): Promise<void> {
+  try {
+    const unavailable = await sandboxes.unavailable();
+    if (unavailable !== undefined) Runtime.instance().logger.warn(`commands will be refused: ${unavailable}`);
+  } catch (err) {
+    Runtime.instance().logger.warn('could not check the command sandbox', { error: String(err) });
   }
 }
