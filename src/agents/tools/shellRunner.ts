@@ -109,6 +109,8 @@ function watchShell(child: ChildProcessByStdio<null, Readable, Readable>, req: S
       stop();
     };
     req.signal?.addEventListener('abort', onAbort, { once: true });
+    // Preparing the sandbox takes a moment: a cancellation may already have arrived.
+    if (req.signal?.aborted) onAbort();
 
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => output.push(chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => output.push(chunk));

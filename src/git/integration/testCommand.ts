@@ -88,6 +88,8 @@ function watchTestCommand(child: ChildProcessByStdio<null, Readable, Readable>, 
     }, options.timeoutMs);
     const onAbort = (): void => killGroup();
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    // Preparing the sandbox takes a moment: a cancellation may already have arrived.
+    if (options.signal?.aborted) onAbort();
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => output.append(chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => output.append(chunk));
     const finish = (): void => {
