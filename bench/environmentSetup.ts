@@ -15,6 +15,7 @@ import path from 'node:path';
 import { GitWorkspace } from '../src/git/gitWorkspace';
 import { runTestCommand } from '../src/git/integration/testCommand';
 import { TranscriptStore } from '../src/state/transcriptStore';
+import { createSandboxes } from '../src/sandbox/createSandboxes';
 
 interface BenchOptions {
   checkouts: number;
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
       // What every checkout paid if each ran its own setup.
       const task = await workspace.openTask({ projectId, repo, targetBranch, cycle: 1, taskId: `own-${index}`, title: 'own setup' });
       mark = Date.now();
-      const setup = await runTestCommand(setupCommand, { cwd: task.dir, timeoutMs: 600_000, maxOutputChars: 2_000 });
+      const setup = await runTestCommand(setupCommand, { cwd: task.dir, timeoutMs: 600_000, maxOutputChars: 2_000, sandboxing: createSandboxes().for('setup', undefined) });
       inPlace.push(Date.now() - mark);
       await task.dispose();
       if (!setup.passed) throw new Error(`setup failed in a worktree: ${setup.output}`);

@@ -3,6 +3,7 @@ import type { Workspace } from '../git/workspaceContract';
 import type { Limits } from '../schemas/limits';
 import type { Role } from '../contract/roles';
 import type { ResolvedModels } from '../schemas/modelRef';
+import type { SandboxSettings } from '../schemas/sandbox';
 
 /** Defaults a worker fills into projects that do not set them (from its environment or config). */
 export interface ProjectDefaults {
@@ -11,6 +12,8 @@ export interface ProjectDefaults {
   heartbeatTimeoutSeconds: number;
   /** Setup command of projects that name none (`setupCommand` in the config, `LONGHAUL_SETUP_COMMAND`). */
   setupCommand?: string;
+  /** The worker's sandbox settings; a project's `sandbox` input is layered over them. */
+  sandbox?: SandboxSettings;
 }
 
 /**

@@ -39,6 +39,7 @@ export function createJudgeCycle(agents: Agents, workspace: Workspace) {
           headCommit,
           testCommand: settings.testCommand,
           steering: input.steering,
+          ...(settings.sandbox ? { sandbox: settings.sandbox } : {}),
           taskSummaries: [
             {
               title: 'Root planner report',

@@ -4,6 +4,7 @@ import { longhaulSearchAttributeDefinitions } from '../contract/searchAttributes
 import { Limits } from '../schemas/limits';
 import { parseInput } from '../schemas/parseInput';
 import { ProjectInput } from '../schemas/projectInput';
+import { applySandboxPatch, defaultSandboxSettings } from '../schemas/sandbox';
 import type { ProjectSettings } from '../schemas/projectSettings';
 import type { ProjectDefaults } from './activityDeps';
 
@@ -27,6 +28,7 @@ export function createResolveProjectSettings(defaults: ProjectDefaults) {
       ...(input.reasoning ? { reasoning: input.reasoning } : {}),
       searchAttributes: await namespaceHasLonghaulAttributes(),
       heartbeatTimeoutSeconds: defaults.heartbeatTimeoutSeconds,
+      sandbox: applySandboxPatch(defaults.sandbox ?? defaultSandboxSettings, input.sandbox),
     };
   };
 }

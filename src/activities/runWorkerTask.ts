@@ -47,6 +47,7 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
         steering: input.steering,
         ...(settings.reasoning?.worker !== undefined ? { reasoningEffort: settings.reasoning.worker } : {}),
         taskLimits: settings.limits,
+        ...(settings.sandbox ? { sandbox: settings.sandbox } : {}),
       };
       const worked = await agents.worker.work(request, run.ctx);
       let usage: Usage = worked.usage;
@@ -67,10 +68,16 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
         message: input.task.title,
         testCommand: settings.testCommand,
         signal: run.ctx.signal,
+        ...(settings.sandbox ? { sandbox: settings.sandbox } : {}),
         resolveConflict: async (conflict) => {
           const resolved: AgentResult<WorkOutcome> = await agents.worker.resolveConflict({ ...request, ...conflict }, run.ctx);
           usage = addUsage(usage, resolved.usage);
           return resolved.result.outcome === 'done';
+        },
+        removeSecrets: async (secrets) => {
+          const fixed: AgentResult<WorkOutcome> = await agents.worker.removeSecrets({ ...request, details: secrets.details }, run.ctx);
+          usage = addUsage(usage, fixed.usage);
+          return fixed.result.outcome === 'done';
         },
       });
       switch (integration.status) {
@@ -83,6 +90,8 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
             status: 'conflict',
             summary: `Could not integrate: conflict in ${integration.conflictedFiles.join(', ')}. ${integration.details}`,
           });
+        case 'secrets_found':
+          return finish({ status: 'failed', summary: `Not integrated: the change carries credentials.\n${integration.details}` });
         case 'tests_failed':
           return finish({ status: 'failed', summary: `The test command failed after integration:\n${integration.output.slice(-2_000)}` });
       }

@@ -1,6 +1,7 @@
 import type { Limits } from '../schemas/limits';
 import type { PlanProposal, PlanRequest } from '../schemas/plan';
 import type { ReasoningEffort } from '../schemas/reasoning';
+import type { SandboxSettings } from '../schemas/sandbox';
 import type { PlannedTask } from '../schemas/task';
 import type { Usage } from '../schemas/usage';
 import type { VerdictProposal } from '../schemas/verdict';
@@ -63,6 +64,8 @@ export interface WorkerAgentRequest {
   reasoningEffort?: ReasoningEffort;
   /** The project's per-task caps (its limits); defaults apply to those it leaves out. */
   taskLimits?: TaskLimits;
+  /** The project's sandbox settings; the worker's defaults when absent. */
+  sandbox?: SandboxSettings;
 }
 
 export type TaskLimits = Pick<Limits, 'maxTaskTokens' | 'maxTaskCostUsd' | 'maxTaskMinutes'>;
@@ -77,6 +80,11 @@ export interface ConflictRequest extends WorkerAgentRequest {
   details: string;
 }
 
+/** Credentials found in the task's change: where they are (never their values), as the worker is told. */
+export interface SecretsRequest extends WorkerAgentRequest {
+  details: string;
+}
+
 export interface JudgeAgentRequest {
   projectId: string;
   cycle: number;
@@ -87,6 +95,8 @@ export interface JudgeAgentRequest {
   headCommit: string;
   testCommand?: string;
   steering: string[];
+  /** The project's sandbox settings for the judge's own test run; the worker's defaults when absent. */
+  sandbox?: SandboxSettings;
   /** What the workers said, for orientation only: the judge verifies on its own. */
   taskSummaries: { title: string; status: string; summary: string }[];
   /** Overrides the judge role's configured effort for this project. */
@@ -101,6 +111,8 @@ export interface WorkerAgent {
   work(req: WorkerAgentRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>>;
   /** Resolve a merge conflict left in `req.dir`; `done` means the files are resolved. */
   resolveConflict(req: ConflictRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>>;
+  /** Take the credentials the harness found out of `req.dir`; `done` means they are gone. */
+  removeSecrets(req: SecretsRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>>;
 }
 
 export interface JudgeAgent {

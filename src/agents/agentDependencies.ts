@@ -2,6 +2,7 @@ import type { ModelClient } from '../models/modelClient';
 import type { ModelProfileTable } from '../models/modelProfiles';
 import type { ReasoningByRole } from '../schemas/reasoning';
 import type { TaskLimits } from './agentContracts';
+import type { Sandboxes } from '../sandbox/sandboxes';
 import type { TranscriptStore } from '../state/transcriptStore';
 import type { LoopLimits } from './agentLoop';
 import type { PromptLibrary } from './promptTemplate';
@@ -23,4 +24,6 @@ export interface AgentDependencies {
   reasoning?: ReasoningByRole;
   /** Per-task caps from config, under the project's own; defaults fill the rest. */
   taskLimits?: TaskLimits;
+  /** How commands on checkouts run; defaults to bubblewrap with the default settings. */
+  sandboxes?: Sandboxes;
 }

@@ -2,6 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ConversationItem, ModelClient, ModelTurn, ToolCall, ToolResult } from '../models/modelClient';
 import { fallbackModelProfile, type ModelProfile } from '../models/modelProfiles';
 import type { ReasoningEffort } from '../schemas/reasoning';
+import type { CommandSandboxing } from '../sandbox/sandboxes';
+import { redactSecrets } from '../secrets/redactSecrets';
 import { addUsage, totalTokens, zeroUsage, type Usage } from '../schemas/usage';
 import type { TranscriptRecord, TranscriptStore } from '../state/transcriptStore';
 import type { AgentRunContext } from './agentContracts';
@@ -15,7 +17,7 @@ import { budgetState, type TaskBudget } from './taskBudget';
 import type { TerminalTool } from './tools/terminalTools';
 import { toToolSpec } from './tools/toolSets';
 import { headAndTail, NARROW_DOWN_HINT } from './tools/toolOutput';
-import { ToolError, type AgentTool } from './tools/toolTypes';
+import { ToolError, type AgentTool, type ToolContext } from './tools/toolTypes';
 
 export interface LoopLimits {
   /** Model calls per run, counting calls made by earlier attempts that this run resumes. */
@@ -51,6 +53,8 @@ export interface AgentLoopRequest<T> {
   terminal: TerminalTool<T>;
   /** The directory the tools are confined to. */
   dir: string;
+  /** How `run_command` runs, for roles that have it. */
+  sandboxing?: CommandSandboxing;
   limits: LoopLimits;
   /** Per-task caps with a warning and a wrap-up turn (workers); none when absent. */
   budget?: TaskBudget;
@@ -326,7 +330,7 @@ export async function runAgentLoop<T>(req: AgentLoopRequest<T>): Promise<LoopOut
         } else if (wrapUpCap !== undefined && call.name !== terminal.name) {
           result = { callId: call.id, name: call.name, content: `not run: the cap ${wrapUpCap} is reached; call ${terminal.name}`, isError: true };
         } else {
-          const outcome = await runToolCall(call, toolsByName, terminal, req.dir, ctx.signal);
+          const outcome = await runToolCall(call, toolsByName, terminal, toolContext(req));
           result = outcome.result;
           if (outcome.accepted !== undefined) {
             const value = outcome.accepted.value;
@@ -374,17 +378,21 @@ interface ToolCallOutcome<T> {
   accepted?: { value: T };
 }
 
+function toolContext<T>(req: AgentLoopRequest<T>): ToolContext {
+  return { dir: req.dir, signal: req.ctx.signal, ...(req.sandboxing ? { sandboxing: req.sandboxing } : {}) };
+}
+
 async function runToolCall<T>(
   call: ToolCall,
   tools: Map<string, AgentTool>,
   terminal: TerminalTool<T>,
-  dir: string,
-  signal: AbortSignal,
+  toolCtx: ToolContext,
 ): Promise<ToolCallOutcome<T>> {
   const reply = (content: string, isError: boolean): ToolResult => ({
     callId: call.id,
     name: call.name,
-    content: headAndTail(content, NARROW_DOWN_HINT),
+    // Whatever a tool read or a command printed, the worker's secrets never reach the model.
+    content: headAndTail(redactSecrets(content), NARROW_DOWN_HINT),
     isError,
   });
   try {
@@ -397,7 +405,7 @@ async function runToolCall<T>(
       const names = [...tools.keys(), terminal.name].join(', ');
       throw new ToolError(`there is no tool named "${call.name}"; the tools are: ${names}`);
     }
-    return { result: reply(await tool.invoke(parseArguments(call), { dir, signal }), false) };
+    return { result: reply(await tool.invoke(parseArguments(call), toolCtx), false) };
   } catch (err) {
     if (err instanceof ToolError) return { result: reply(`error: ${err.message}`, true) };
     // A file-system refusal (permissions, a file where a directory was expected…) is the model's to handle.

@@ -21,6 +21,7 @@ export function createAgents(options: CreateAgentsOptions): Agents {
     ...(options.modelProfiles ? { modelProfiles: options.modelProfiles } : {}),
     ...(options.reasoning ? { reasoning: options.reasoning } : {}),
     ...(options.taskLimits ? { taskLimits: options.taskLimits } : {}),
+    ...(options.sandboxes ? { sandboxes: options.sandboxes } : {}),
   };
   return {
     planner: new ModelPlannerAgent({ ...base, ...(options.limits?.planner ? { limits: options.limits.planner } : {}) }),

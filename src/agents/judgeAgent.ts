@@ -8,6 +8,8 @@ import { modelSettingsFor } from './modelSettings';
 import { gatherJudgeEvidence, type JudgeEvidence } from './judgeEvidence';
 import { bulletList, formatSteering, oneLine } from './promptInputs';
 import { PromptLibrary } from './promptTemplate';
+import { createSandboxes } from '../sandbox/createSandboxes';
+import type { Sandboxes } from '../sandbox/sandboxes';
 import { submitVerdictTool } from './tools/terminalTools';
 import { readOnlyTools } from './tools/toolSets';
 
@@ -55,9 +57,11 @@ function judgeVars(req: JudgeAgentRequest, evidence: JudgeEvidence): Record<Judg
  */
 export class ModelJudgeAgent implements JudgeAgent {
   private readonly prompts: PromptLibrary;
+  private readonly sandboxes: Sandboxes;
 
   constructor(private readonly options: JudgeAgentOptions) {
     this.prompts = options.prompts ?? new PromptLibrary();
+    this.sandboxes = options.sandboxes ?? createSandboxes();
   }
 
   async judge(req: JudgeAgentRequest, ctx: AgentRunContext): Promise<AgentResult<VerdictProposal>> {
@@ -74,6 +78,7 @@ export class ModelJudgeAgent implements JudgeAgent {
           headCommit: req.headCommit,
           ...(req.testCommand !== undefined ? { testCommand: req.testCommand } : {}),
           testTimeoutMs: this.options.testTimeoutMs ?? defaultJudgeTestTimeoutMs,
+          sandboxing: this.sandboxes.for('commands', req.sandbox),
           signal: ctx.signal,
         });
         return this.prompts.render<JudgeVars>('judge', judgeVars(req, evidence)).kickoff;

@@ -1,4 +1,6 @@
 import { execFile } from 'child_process';
+import { SandboxUnavailableError } from '../sandbox/commandSandbox';
+import type { CommandSandboxing } from '../sandbox/sandboxes';
 import { fence, inlineCode } from './promptInputs';
 import { describeShellResult } from './tools/runCommand';
 import { runShell } from './tools/shellRunner';
@@ -11,6 +13,8 @@ export interface EvidenceRequest {
   testCommand?: string;
   testTimeoutMs: number;
   signal: AbortSignal;
+  /** The test command runs sandboxed like every command on a checkout. */
+  sandboxing: CommandSandboxing;
 }
 
 /** What the judge is shown before it looks around itself; every part is bounded text. */
@@ -73,16 +77,28 @@ export async function gatherJudgeEvidence(req: EvidenceRequest): Promise<JudgeEv
   if (req.testCommand === undefined || req.testCommand.trim() === '') {
     testResult = 'No test command is configured for this project: judge from the code and its tests as you read them.';
   } else {
-    const result = await runShell({
-      command: req.testCommand,
+    testResult = await judgeTestRun(req, req.testCommand);
+  }
+  return { testResult, diffStat, commitLog };
+}
+
+/** The test command's result as the judge reads it; a sandbox that cannot start is said so, not hidden. */
+async function judgeTestRun(req: EvidenceRequest, command: string): Promise<string> {
+  let result;
+  try {
+    result = await runShell({
+      command,
       cwd: req.dir,
       timeoutMs: req.testTimeoutMs,
       signal: req.signal,
       maxOutputChars: MAX_TEST_OUTPUT_CHARS,
+      sandboxing: req.sandboxing,
     });
-    req.signal.throwIfAborted();
-    const [status, ...output] = describeShellResult(result, Math.round(req.testTimeoutMs / 1000)).split('\n');
-    testResult = `${inlineCode(req.testCommand)} — ${status ?? ''}\n${fence(output.join('\n').trimEnd())}`;
+  } catch (err) {
+    if (err instanceof SandboxUnavailableError) return `${inlineCode(command)} — not run: ${err.message}`;
+    throw err;
   }
-  return { testResult, diffStat, commitLog };
+  req.signal.throwIfAborted();
+  const [status, ...output] = describeShellResult(result, Math.round(req.testTimeoutMs / 1000)).split('\n');
+  return `${inlineCode(command)} — ${status ?? ''}\n${fence(output.join('\n').trimEnd())}`;
 }

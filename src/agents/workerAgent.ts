@@ -3,6 +3,7 @@ import type {
   AgentResult,
   AgentRunContext,
   ConflictRequest,
+  SecretsRequest,
   WorkerAgent,
   WorkerAgentRequest,
   WorkOutcome,
@@ -16,6 +17,8 @@ import { bulletList, formatSteering, formatTesting, oneLine } from './promptInpu
 import { PromptLibrary, type RenderedPrompt } from './promptTemplate';
 import { repositoryInstructions } from './repositoryInstructions';
 import { taskBudgetFrom } from './taskBudget';
+import { createSandboxes } from '../sandbox/createSandboxes';
+import type { Sandboxes } from '../sandbox/sandboxes';
 import { finishTaskTool } from './tools/terminalTools';
 import { workerTools } from './tools/toolSets';
 
@@ -40,6 +43,19 @@ type ConflictVars =
   | 'testing'
   | 'steering'
   | 'repository_instructions';
+
+type SecretsVars = 'task_id' | 'task_title' | 'task_instructions' | 'findings' | 'testing' | 'steering';
+
+function secretsVars(req: SecretsRequest): Record<SecretsVars, string> {
+  return {
+    task_id: req.taskId,
+    task_title: oneLine(req.task.title, 200),
+    task_instructions: req.task.instructions,
+    findings: clip(req.details, 8_000),
+    testing: formatTesting(req.testCommand),
+    steering: formatSteering(req.steering),
+  };
+}
 
 function workerVars(req: WorkerAgentRequest, instructions: string): Record<WorkerVars, string> {
   return {
@@ -79,9 +95,11 @@ function conflictVars(req: ConflictRequest, instructions: string): Record<Confli
 /** Carries out one task in its own working copy, and resolves merge conflicts left there. */
 export class ModelWorkerAgent implements WorkerAgent {
   private readonly prompts: PromptLibrary;
+  private readonly sandboxes: Sandboxes;
 
   constructor(private readonly deps: AgentDependencies) {
     this.prompts = deps.prompts ?? new PromptLibrary();
+    this.sandboxes = deps.sandboxes ?? createSandboxes();
   }
 
   async work(req: WorkerAgentRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>> {
@@ -100,8 +118,18 @@ export class ModelWorkerAgent implements WorkerAgent {
     );
   }
 
+  removeSecrets(req: SecretsRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>> {
+    return this.run(
+      'worker-secrets',
+      req,
+      ctx,
+      this.prompts.render<SecretsVars>('secrets', secretsVars(req)),
+      'removing the credentials',
+    );
+  }
+
   private async run(
-    role: 'worker' | 'worker-conflict',
+    role: 'worker' | 'worker-conflict' | 'worker-secrets',
     req: WorkerAgentRequest,
     ctx: AgentRunContext,
     prompt: RenderedPrompt,
@@ -116,6 +144,7 @@ export class ModelWorkerAgent implements WorkerAgent {
       tools: workerTools(),
       terminal: finishTaskTool,
       dir: req.dir,
+      sandboxing: this.sandboxes.for('commands', req.sandbox),
       limits: { ...defaultWorkerLimits, ...this.deps.limits },
       budget: taskBudgetFrom({ ...this.deps.taskLimits, ...req.taskLimits }),
       // A conflict resolution may rightly change nothing more and need no test run of its own.

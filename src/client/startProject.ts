@@ -7,6 +7,7 @@ import { InvalidProjectInputError, ProjectAlreadyStartedError, SearchAttributesM
 import { getProject, type ProjectHandle } from './projectHandle';
 import { projectIdProblem, projectWorkflowType } from '../contract/workflowIds';
 import { issueLines } from '../schemas/describeIssues';
+import { projectSummary } from './projectSummary';
 
 export interface StartProjectOptions {
   /** The project's workflow id: letters, digits, `.`, `_` and `-`. */
@@ -21,9 +22,6 @@ export interface StartProjectOptions {
    */
   searchAttributes?: boolean;
 }
-
-/** Longest staticSummary the Web UI shows on one line. */
-const summaryLength = 200;
 
 /**
  * Starts a project. The input is checked against the same schema the workflow uses, so mistakes are
@@ -54,7 +52,7 @@ export async function startProject(client: Client, options: StartProjectOptions)
       workflowId: options.projectId,
       taskQueue: options.taskQueue ?? defaultWorkflowTaskQueue,
       args: [input],
-      staticSummary: oneLine(input.goal, summaryLength),
+      staticSummary: projectSummary(input),
       typedSearchAttributes:
         options.searchAttributes === false
           ? undefined
@@ -71,11 +69,6 @@ export async function startProject(client: Client, options: StartProjectOptions)
     throw err;
   }
   return getProject(client, options.projectId);
-}
-
-function oneLine(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
 
 /** The server's refusal of a start that names attributes the namespace has not registered. */

@@ -11,6 +11,8 @@ import { defaultHeartbeatSeconds } from '../contract/activityOptions';
 import { defaultWorkflowTaskQueue } from '../contract/taskQueues';
 import { describeIssues } from '../schemas/describeIssues';
 import { ReasoningByRole, ReasoningEffort } from '../schemas/reasoning';
+import { applySandboxPatch, defaultSandboxSettings, SandboxPatch, SandboxSettings } from '../schemas/sandbox';
+import { defaultBubblewrapLimits } from '../sandbox/bubblewrapSandbox';
 
 export const configFileName = 'longhaul.config.json';
 
@@ -56,6 +58,13 @@ export const ConfigFile = z
     modelProfiles: ModelProfileTable.optional(),
     /** Reasoning effort per role; the project input may override it. */
     reasoning: ReasoningByRole.optional(),
+    /** The worker's sandbox defaults (projects may override `enabled` and `network`) and its limits. */
+    sandbox: SandboxPatch.extend({
+      memoryMb: z.number().int().min(64).optional(),
+      maxProcesses: z.number().int().min(16).optional(),
+    })
+      .strict()
+      .optional(),
   })
   .strict();
 export type ConfigFile = z.infer<typeof ConfigFile>;
@@ -81,6 +90,7 @@ export const LonghaulConfig = z.object({
   payloadKeys: z.instanceof(PayloadKeyRing).optional(),
   modelProfiles: ModelProfileTable.optional(),
   reasoning: z.object({ planner: ReasoningEffort, worker: ReasoningEffort, judge: ReasoningEffort }),
+  sandbox: SandboxSettings.extend({ memoryMb: z.number().int().positive(), maxProcesses: z.number().int().positive() }),
 });
 export type LonghaulConfig = z.infer<typeof LonghaulConfig>;
 
@@ -140,12 +150,25 @@ export function loadConfig(options: LoadConfigOptions = {}): LonghaulConfig {
     payloadKeys: env.LONGHAUL_PAYLOAD_KEYS?.trim() ? parsePayloadKeys(env.LONGHAUL_PAYLOAD_KEYS) : undefined,
     modelProfiles: fileConfig.modelProfiles,
     reasoning: { ...defaultReasoning, ...fileConfig.reasoning },
+    sandbox: {
+      ...applySandboxPatch(defaultSandboxSettings, { ...fileConfig.sandbox, ...sandboxSwitch(env) }),
+      memoryMb: fileConfig.sandbox?.memoryMb ?? defaultBubblewrapLimits.memoryMb,
+      maxProcesses: fileConfig.sandbox?.maxProcesses ?? defaultBubblewrapLimits.maxProcesses,
+    },
   };
   const parsed = LonghaulConfig.safeParse(candidate);
   if (!parsed.success) {
     throw new Error(`Invalid longhaul configuration: ${describeIssues(parsed.error, '(config)')}`);
   }
   return parsed.data;
+}
+
+/** `LONGHAUL_SANDBOX=off` turns the sandbox off (explicitly; status shows it), `on` turns it back on. */
+function sandboxSwitch(env: NodeJS.ProcessEnv): { enabled?: boolean } {
+  const value = env.LONGHAUL_SANDBOX;
+  if (value === undefined || value === '') return {};
+  if (value === 'on' || value === 'off') return { enabled: value === 'on' };
+  throw new Error(`LONGHAUL_SANDBOX must be "on" or "off", not "${value}".`);
 }
 
 function readConfigFile(file: string | undefined, cwd: string): ConfigFile {

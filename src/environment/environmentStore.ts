@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { gitIn } from '../git/core/gitRunner';
 import { FileLock } from '../git/locks/fileLock';
 import type { RepoCache } from '../git/source/repoCache';
+import type { Sandboxes } from '../sandbox/sandboxes';
+import type { SandboxSettings } from '../schemas/sandbox';
 import type { TranscriptStore } from '../state/transcriptStore';
 import { filesNaming, linksInto, shareModeIn, type ShareMode } from './cheapCopy';
 import { commitManifestHash } from './manifestHash';
@@ -49,6 +51,8 @@ export interface EnvironmentSettings {
   /** Setup output kept in results and failures (the transcript keeps all of it). */
   setupOutputChars: number;
   transcripts: TranscriptStore;
+  /** Setup runs confined like every command on a checkout, with the network by default. */
+  sandboxes: Sandboxes;
 }
 
 /** Which setup a store entry or checkout serves, and where its transcript goes. */
@@ -56,6 +60,8 @@ export interface SetupScope {
   setupCommand: string;
   /** `TranscriptStore.setupLogRefFor(...)` of the cycle or the checkout. */
   transcriptRef: string;
+  /** The project's sandbox settings; the worker's defaults when absent. */
+  sandbox?: SandboxSettings;
   signal?: AbortSignal;
 }
 
@@ -132,6 +138,7 @@ export class EnvironmentStore {
       maxOutputChars: this.settings.setupOutputChars,
       transcripts: this.settings.transcripts,
       transcriptRef: scope.transcriptRef,
+      sandboxing: this.settings.sandboxes.for('setup', scope.sandbox),
       signal: scope.signal,
     });
     if (!run.passed) {

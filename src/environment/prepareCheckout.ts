@@ -106,6 +106,7 @@ export async function prepareCheckout(checkout: Checkout, scope: CheckoutScope):
       maxOutputChars: store.settings.setupOutputChars,
       transcripts: store.settings.transcripts,
       transcriptRef: scope.transcriptRef,
+      sandboxing: store.settings.sandboxes.for('setup', scope.sandbox),
       signal: scope.signal,
     });
     const created = [...(await looseEntries(checkout.git))].filter((entry) => !before.has(entry));

@@ -1,6 +1,7 @@
 import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { runTestCommand } from '../git/integration/testCommand';
+import type { CommandSandboxing } from '../sandbox/sandboxes';
 import type { TranscriptStore } from '../state/transcriptStore';
 
 export interface SetupRunOptions {
@@ -9,6 +10,7 @@ export interface SetupRunOptions {
   maxOutputChars: number;
   transcripts: TranscriptStore;
   transcriptRef: string;
+  sandboxing: CommandSandboxing;
   signal?: AbortSignal;
 }
 
@@ -39,6 +41,7 @@ export async function runSetup(command: string, dir: string, options: SetupRunOp
       timeoutMs: options.timeoutMs,
       maxOutputChars: options.maxOutputChars,
       signal: options.signal,
+      sandboxing: options.sandboxing,
       onOutput: (chunk) => log.write(chunk),
     });
     const durationMs = Date.now() - started;

@@ -14,6 +14,8 @@ import { ReadOnlyViews } from './worktree/readOnlyView';
 import { RepoCache } from './source/repoCache';
 import { parseRepoSource, type RepoSource } from './source/repoSource';
 import { cleanStale } from './worktree/staleCleanup';
+import { createSandboxes } from '../sandbox/createSandboxes';
+import type { Sandboxes } from '../sandbox/sandboxes';
 import { GitTaskWorktree, privateGitDir } from './worktree/taskWorktree';
 import type {
   OpenTaskRequest,
@@ -66,6 +68,8 @@ export interface GitWorkspaceOptions {
   hooks?: IntegrationHooks;
   /** Where problems that must not fail the caller (a failed sweep) are reported. */
   onWarning?: (message: string, error: unknown) => void;
+  /** How the test command runs; by default bubblewrap, with the workdir hidden from it. */
+  sandboxes?: Sandboxes;
 }
 
 export function defaultWorkdir(env: NodeJS.ProcessEnv = process.env): string {
@@ -117,6 +121,7 @@ export class GitWorkspace implements Workspace {
         options.onWarning ??
         ((message, error) => console.warn(`longhaul git: ${message}: ${error instanceof Error ? error.message : String(error)}`)),
       hooks: options.hooks,
+      sandboxes: options.sandboxes ?? createSandboxes({ hide: [this.workdirOption] }),
     };
   }
 
@@ -219,6 +224,7 @@ export class GitWorkspace implements Workspace {
       testOutputChars: this.settings.testOutputChars,
       conflictDetailsChars: this.settings.conflictDetailsChars,
       hooks: this.settings.hooks,
+      sandboxes: this.settings.sandboxes,
     });
   }
 
@@ -284,6 +290,7 @@ export class GitWorkspace implements Workspace {
           setupTimeoutMs: this.settings.setupTimeoutMs,
           setupOutputChars: this.settings.setupOutputChars,
           transcripts: this.transcripts,
+          sandboxes: this.settings.sandboxes,
         });
         return { cache, views: new ReadOnlyViews(cache, this.settings.viewIdleMs), environments, lastCleanup: 0 };
       })();

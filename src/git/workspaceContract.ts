@@ -1,6 +1,8 @@
 /** The git side of longhaul, as the activities see it. */
 import type { CheckoutEnvironment } from '../environment/prepareCheckout';
 import type { PrepareCycleInput, PreparedCycle } from '../schemas/prepareCycle';
+import type { SandboxSettings } from '../schemas/sandbox';
+import type { SecretFinding } from '../secrets/changeScan';
 
 export type { PreparedCycle } from '../schemas/prepareCycle';
 
@@ -40,11 +42,19 @@ export interface ConflictInfo {
   details: string;
 }
 
+/** Credentials found in a change, where they are (never their values) and what the worker is told. */
+export interface SecretsInfo {
+  findings: SecretFinding[];
+  details: string;
+}
+
 export type IntegrationResult =
   | { status: 'integrated'; commit: string }
   | { status: 'no_changes' }
   | { status: 'conflict'; details: string; conflictedFiles: string[] }
-  | { status: 'tests_failed'; output: string };
+  | { status: 'tests_failed'; output: string }
+  /** The change carries credentials and was not landed. */
+  | { status: 'secrets_found'; details: string; findings: SecretFinding[] };
 
 export interface IntegrateOptions {
   /** Commit message subject; the task id goes in a trailer. */
@@ -54,6 +64,13 @@ export interface IntegrateOptions {
   testCommand?: string;
   /** Asked to resolve conflicts left in the worktree; true when they are resolved. */
   resolveConflict(conflict: ConflictInfo): Promise<boolean>;
+  /**
+   * Asked to take credentials out of the worktree before anything is committed; true when the
+   * worktree is fixed (it is scanned again). Without it, such a change comes back as `secrets_found`.
+   */
+  removeSecrets?(secrets: SecretsInfo): Promise<boolean>;
+  /** The project's sandbox settings for the test command; the worker's defaults when absent. */
+  sandbox?: SandboxSettings;
   signal?: AbortSignal;
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ModelsByRole } from './modelRef';
 import { LimitsPatch } from './limits';
 import { ReasoningByRole } from './reasoning';
+import { SandboxPatch } from './sandbox';
 
 /** Branch names as git accepts them (a conservative subset of check-ref-format). */
 export const BranchName = z
@@ -26,6 +27,8 @@ export const ProjectInput = z
     limits: LimitsPatch.optional(),
     /** Reasoning effort per role, overriding the workers' config for this project. */
     reasoning: ReasoningByRole.optional(),
+    /** How commands on checkouts are confined (see README, "Sandbox"); the worker's defaults when absent. */
+    sandbox: SandboxPatch.optional(),
   })
   .strict();
 export type ProjectInput = z.infer<typeof ProjectInput>;

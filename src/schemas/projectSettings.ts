@@ -3,6 +3,7 @@ import { ResolvedModels } from './modelRef';
 import { Limits } from './limits';
 import { BranchName } from './projectInput';
 import { ReasoningByRole } from './reasoning';
+import { SandboxSettings } from './sandbox';
 
 /** A project's input with every default filled in from the worker's environment. */
 export const ProjectSettings = z.object({
@@ -22,5 +23,7 @@ export const ProjectSettings = z.object({
   searchAttributes: z.boolean(),
   /** Heartbeat timeout of agent activities: how soon work moves off a worker that died. */
   heartbeatTimeoutSeconds: z.number().int().min(2).max(3_600),
+  /** Optional only for settings resolved before sandboxes existed (histories replay them). */
+  sandbox: SandboxSettings.optional(),
 });
 export type ProjectSettings = z.infer<typeof ProjectSettings>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Limits } from './limits';
+import { SandboxSettings } from './sandbox';
 import { Usage } from './usage';
 import { Verdict } from './verdict';
 
@@ -51,6 +52,8 @@ export const ProjectStatus = z.object({
   usage: Usage,
   lastVerdict: Verdict.optional(),
   limits: Limits,
+  /** How the project's commands are confined (absent from workflows started before sandboxes). */
+  sandbox: SandboxSettings.optional(),
   limitReached: z.string().optional(),
   pendingSteering: z.array(z.string()),
   outcome: ProjectOutcome.optional(),

@@ -2,6 +2,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
 import { Usage } from '../schemas/usage';
+import { redactDeep } from '../secrets/redactSecrets';
 
 const ToolCallRecord = z.object({ id: z.string(), name: z.string(), argumentsJson: z.string() });
 const ThinkingRecord = z.discriminatedUnion('type', [
@@ -133,12 +134,15 @@ export class TranscriptStore {
     await this.appendAll(ref, [record]);
   }
 
-  /** Appends records in one write, so a turn's records land together or not at all (short of a crash). */
+  /**
+   * Appends records in one write, so a turn's records land together or not at all (short of a crash).
+   * Secret values of the worker's environment are redacted on the way to disk, whatever the record.
+   */
   async appendAll(ref: string, records: TranscriptRecord[]): Promise<void> {
     if (records.length === 0) return;
     const file = this.pathOf(ref);
     await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.appendFile(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''), 'utf8');
+    await fs.appendFile(file, records.map((r) => `${JSON.stringify(redactDeep(r))}\n`).join(''), 'utf8');
   }
 
   async exists(ref: string): Promise<boolean> {

@@ -3,7 +3,9 @@ import { payloadDataConverter } from '../codec/payloadDataConverter';
 import type { LonghaulConfig } from '../config/longhaulConfig';
 import { connectWorker } from './connectWorker';
 import { createLonghaulWorkers, runLonghaulWorkers } from './createLonghaulWorkers';
-import { createProductionDeps } from './createProductionDeps';
+import { describeSandbox } from '../sandbox/describeSandbox';
+import type { Sandboxes } from '../sandbox/sandboxes';
+import { createProductionDeps, createWorkerSandboxes } from './createProductionDeps';
 import { workflowSource } from './workflowSource';
 import type { WorkerRole } from '../contract/roles';
 
@@ -23,13 +25,14 @@ export interface RunWorkersOptions {
 export async function runWorkers(options: RunWorkersOptions): Promise<void> {
   const { config } = options;
   const connection = await connectWorker(config, options.address);
+  const sandboxes = createWorkerSandboxes(config);
   try {
     const workers = await createLonghaulWorkers({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       roles: options.roles,
-      deps: createProductionDeps(config),
+      deps: createProductionDeps(config, process.env, sandboxes),
       workflows: workflowSource(config.payloadKeys !== undefined),
       concurrency: config.concurrency,
       dataConverter: payloadDataConverter(config.payloadKeys),
@@ -41,9 +44,23 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
       roles: options.roles.join(','),
       // Which key encrypts (ids are not secrets); the keys themselves are never logged.
       payloadEncryption: config.payloadKeys ? `key ${config.payloadKeys.encryptingKeyId}` : 'off',
+      sandbox: describeSandbox(sandboxes.defaults),
     });
+    // Checked while the workers already poll, so a slow trial never delays them.
+    const sandboxCheck = sandboxes.defaults.enabled ? warnIfUnconfined(sandboxes) : Promise.resolve();
     await runLonghaulWorkers(workers, options.until);
+    await sandboxCheck;
   } finally {
     await connection.close();
+  }
+}
+
+/** Not fatal: planners need no sandbox, and workers refuse each command, saying why. */
+async function warnIfUnconfined(sandboxes: Sandboxes): Promise<void> {
+  try {
+    const unavailable = await sandboxes.unavailable();
+    if (unavailable !== undefined) Runtime.instance().logger.warn(`commands will be refused: ${unavailable}`);
+  } catch (err) {
+    Runtime.instance().logger.warn('could not check the command sandbox', { error: String(err) });
   }
 }

@@ -14,6 +14,7 @@ import { testClient } from '../support/longhaulTestWorkers';
 import { scriptedAgents } from '../support/scriptedAgents';
 import { createNodeProject, type SetupProject } from '../support/setupProjects';
 import { testDeps } from '../support/testDeps';
+import { createSandboxes } from '../../src/sandbox/createSandboxes';
 
 /** `MockActivityEnvironment.run`, keeping the activity's result type. */
 function runIn<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
@@ -21,7 +22,7 @@ function runIn<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...arg
 }
 
 async function testsPass(command: string, dir: string): Promise<boolean> {
-  return (await runShell({ command, cwd: dir, timeoutMs: 60_000, maxOutputChars: 4_000 })).exitCode === 0;
+  return (await runShell({ command, cwd: dir, timeoutMs: 60_000, maxOutputChars: 4_000, sandboxing: createSandboxes().for('commands', undefined) })).exitCode === 0;
 }
 
 describe('setupCommand from the project or the worker\'s config', () => {

@@ -200,7 +200,8 @@ describe('the judge agent', () => {
 
   beforeEach(async () => {
     dir = await temps.make('longhaul-judge-');
-    counter = path.join(await temps.make('longhaul-counter-'), 'runs');
+    // The test command runs sandboxed: the checkout is the one place it can leave a trace.
+    counter = path.join(dir, '.test-runs');
     git(dir, 'init', '-q');
     git(dir, 'config', 'user.email', 'judge@example.com');
     git(dir, 'config', 'user.name', 'Judge Test');

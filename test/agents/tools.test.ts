@@ -9,6 +9,7 @@ import { finishTaskTool, submitPlanTool, submitVerdictTool } from '../../src/age
 import { readOnlyTools, toToolSpec, workerTools } from '../../src/agents/tools/toolSets';
 import { ToolError, type AgentTool, type ToolContext } from '../../src/agents/tools/toolTypes';
 import { writeFileTool } from '../../src/agents/tools/writeFile';
+import { createSandboxes } from '../../src/sandbox/createSandboxes';
 import { TempDirs, writeTree } from './tempDirs';
 
 const temps = new TempDirs();
@@ -21,7 +22,7 @@ let ctx: ToolContext;
 beforeEach(async () => {
   root = await temps.make();
   outside = await temps.make('longhaul-outside-');
-  ctx = { dir: root, signal: new AbortController().signal };
+  ctx = { dir: root, signal: new AbortController().signal, sandboxing: createSandboxes().for('commands', undefined) };
   await writeTree(root, {
     'README.md': '# demo\nhello world\n',
     'src/a.ts': 'export const a = 1;\nexport const b = 2;\n',
@@ -303,7 +304,7 @@ describe('run_command', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
     const started = Date.now();
-    const out = await runCommandTool.invoke({ command: 'sleep 30' }, { dir: root, signal: controller.signal });
+    const out = await runCommandTool.invoke({ command: 'sleep 30' }, { ...ctx, signal: controller.signal });
     expect(out).toMatch(/^cancelled/);
     expect(Date.now() - started).toBeLessThan(5_000);
   }, 10_000);

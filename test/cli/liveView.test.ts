@@ -66,6 +66,13 @@ test('the status screen shows goal, cycle, tasks, usage against limits, verdict,
   expect(renderStatus('p', undefined, { problem: 'starting…' }).join('\n')).toContain('status    starting…');
 });
 
+test('the status screen shows how commands are confined, and an unconfined project plainly', () => {
+  const confined = renderStatus('p', status({ sandbox: { enabled: true, network: { commands: false, setup: true } } })).join('\n');
+  expect(confined).toContain('sandbox   bubblewrap · network for commands off, for setup on');
+  const off = renderStatus('p', status({ sandbox: { enabled: false, network: { commands: false, setup: true } } })).join('\n');
+  expect(off).toContain('sandbox   OFF: commands run unconfined');
+});
+
 test('without a terminal, one line per change of phase, cycle or counts, and one per verdict', () => {
   const at = new Date('2026-01-01T10:00:00Z');
   const first = changeLines(undefined, status(), at);

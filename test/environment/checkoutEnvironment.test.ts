@@ -12,10 +12,11 @@ import { privateGitDir } from '../../src/git/worktree/taskWorktree';
 import { TranscriptStore } from '../../src/state/transcriptStore';
 import { filesOnBranch, git, removeDir, tempDir } from '../support/gitFixtures';
 import { createNodeProject, createPythonProject, type SetupProject } from '../support/setupProjects';
+import { createSandboxes } from '../../src/sandbox/createSandboxes';
 
 /** Runs a command the way an agent's `run_command` does; true when it exits 0. */
 async function agentRuns(command: string, dir: string): Promise<{ passed: boolean; output: string }> {
-  const result = await runShell({ command, cwd: dir, timeoutMs: 60_000, maxOutputChars: 10_000 });
+  const result = await runShell({ command, cwd: dir, timeoutMs: 60_000, maxOutputChars: 10_000, sandboxing: createSandboxes().for('commands', undefined) });
   return { passed: result.exitCode === 0, output: result.output };
 }
 
@@ -218,7 +219,7 @@ describe('a Python project whose setup makes a .venv with an editable install', 
         gitIdleTimeoutMs: 60_000,
         lockTimeoutMs: 60_000,
       });
-      const store = new EnvironmentStore(cache, { setupTimeoutMs: 60_000, setupOutputChars: 4_000, transcripts: f.transcripts });
+      const store = new EnvironmentStore(cache, { setupTimeoutMs: 60_000, setupOutputChars: 4_000, transcripts: f.transcripts, sandboxes: createSandboxes() });
       const checkout = { dir: task.dir, git: gitIn(task.dir, defaultIdentity), worktreeGitDir: await privateGitDir(task.dir) };
       const scope = { store, setupCommand: f.project.setupCommand, transcriptRef: TranscriptStore.setupLogRefFor({ projectId, cycle: 1, agentId: 'bump-version' }) };
       expect(await prepareCheckout(checkout, scope)).toMatchObject({ ok: true, how: 'setup' });

@@ -1,6 +1,7 @@
 import { runShell } from '../../src/agents/tools/shellRunner';
 import { runTestCommand } from '../../src/git/integration/testCommand';
 import { removeDir, tempDir } from '../support/gitFixtures';
+import { createSandboxes } from '../../src/sandbox/createSandboxes';
 
 /** Variables as a command sees them, one `NAME=value` a line, sorted. */
 function variables(output: string): string[] {
@@ -25,8 +26,8 @@ describe('the environment of commands on a checkout', () => {
 
   it('is the same for setup and the test command as for an agent\'s command, and has no secrets', async () => {
     // `env -0`-free listing; values here have no newlines.
-    const gate = await runTestCommand('env', { cwd: dir, timeoutMs: 10_000, maxOutputChars: 200_000 });
-    const agent = await runShell({ command: 'env', cwd: dir, timeoutMs: 10_000, maxOutputChars: 200_000 });
+    const gate = await runTestCommand('env', { cwd: dir, timeoutMs: 10_000, maxOutputChars: 200_000, sandboxing: createSandboxes().for('commands', undefined) });
+    const agent = await runShell({ command: 'env', cwd: dir, timeoutMs: 10_000, maxOutputChars: 200_000, sandboxing: createSandboxes().for('commands', undefined) });
     const ignore = (line: string) => /^(_|SHLVL|PWD|OLDPWD|BASH_.*)=/.test(line);
     expect(variables(gate.output).filter((line) => !ignore(line))).toEqual(variables(agent.output).filter((line) => !ignore(line)));
     expect(gate.output).toContain('FIXTURE_PLAIN=visible');

@@ -2,6 +2,11 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
 import { runTestCommand } from '../../src/git/integration/testCommand';
+import { ApplicationFailure } from '@temporalio/common';
+import { BubblewrapSandbox } from '../../src/sandbox/bubblewrapSandbox';
+import { createSandboxes } from '../../src/sandbox/createSandboxes';
+import { Sandboxes } from '../../src/sandbox/sandboxes';
+import { withEmptyPath } from '../support/pathWithout';
 import { createSourceRepo, git, removeDir, taskTrailers, tempDir } from '../support/gitFixtures';
 
 describe('the test command gate', () => {
@@ -66,10 +71,52 @@ describe('the test command gate', () => {
     expect(git(source, 'rev-parse', targetBranch)).toBe(before);
   }, 20_000);
 
+  it('runs the test command sandboxed, and redacts secret values from what it reports', async () => {
+    const checkout = path.join(root, 'plain-checkout');
+    const outside = path.join(root, 'written-by-tests.txt');
+    const value = 'gate-test-value-0123456789';
+    process.env.FAKE_GATE_TOKEN = value;
+    try {
+      await fs.mkdir(checkout, { recursive: true });
+      await fs.writeFile(path.join(checkout, 'copied.env'), `TOKEN=${value}\n`);
+      const result = await runTestCommand(`echo x > ${outside}; cat copied.env; echo "token: \${FAKE_GATE_TOKEN:-unset}"; exit 1`, {
+        cwd: checkout,
+        timeoutMs: 10_000,
+        maxOutputChars: 1_000,
+        sandboxing: createSandboxes().for('commands', undefined),
+      });
+      expect(result.passed).toBe(false);
+      expect(existsSync(outside)).toBe(false);
+      expect(result.output).toContain('TOKEN=[redacted: value of FAKE_GATE_TOKEN]');
+      expect(result.output).toContain('token: unset');
+      expect(result.output).not.toContain(value);
+    } finally {
+      delete process.env.FAKE_GATE_TOKEN;
+    }
+  }, 20_000);
+
+  it('fails for good, naming the package, when the sandbox cannot start, and runs nothing', async () => {
+    const missing = new Sandboxes(new BubblewrapSandbox({ hide: [], memoryMb: 1_024, maxProcesses: 256 }));
+    const marker = path.join(root, 'ran-unconfined');
+    const failure = await withEmptyPath(() =>
+      runTestCommand(`touch ${marker}`, {
+        cwd: root,
+        timeoutMs: 5_000,
+        maxOutputChars: 1_000,
+        sandboxing: missing.for('commands', undefined),
+      }).catch((error: unknown) => error),
+    );
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'LonghaulSandboxUnavailable', nonRetryable: true });
+    expect((failure as Error).message).toMatch(/package `bubblewrap`/);
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it('kills a test command that runs too long, with everything it started', async () => {
     const started = Date.now();
     const result = await runTestCommand('echo started; sleep 30 & sleep 30; echo never', {
       cwd: root,
+      sandboxing: createSandboxes().for('commands', undefined),
       timeoutMs: 300,
       maxOutputChars: 1_000,
     });
@@ -81,7 +128,12 @@ describe('the test command gate', () => {
   });
 
   it('caps what a chatty test command returns, keeping its start and its end', async () => {
-    const result = await runTestCommand('seq 1 100000; echo the-end; exit 1', { cwd: root, timeoutMs: 10_000, maxOutputChars: 1_000 });
+    const result = await runTestCommand('seq 1 100000; echo the-end; exit 1', {
+      cwd: root,
+      timeoutMs: 10_000,
+      maxOutputChars: 1_000,
+      sandboxing: createSandboxes().for('commands', undefined),
+    });
     expect(result.passed).toBe(false);
     expect(result.output.length).toBeLessThan(1_200);
     expect(result.output.startsWith('1\n2\n3\n')).toBe(true);

@@ -37,6 +37,9 @@ export function scriptedAgents(script: AgentScript): Agents & { calls: { plan: n
       async resolveConflict() {
         return { result: { outcome: 'blocked', summary: 'scripted worker does not resolve conflicts' }, usage: scriptedCallUsage, promptVersion: 'scripted' };
       },
+      async removeSecrets() {
+        return { result: { outcome: 'blocked', summary: 'scripted worker does not remove credentials' }, usage: scriptedCallUsage, promptVersion: 'scripted' };
+      },
     },
     judge: {
       async judge(req) {

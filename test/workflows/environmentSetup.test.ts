@@ -10,9 +10,10 @@ import { uniqueName, withLonghaulWorkers } from '../support/longhaulTestWorkers'
 import { scriptedAgents } from '../support/scriptedAgents';
 import { createNodeProject, withSetupCommand, type SetupProject } from '../support/setupProjects';
 import { testDeps } from '../support/testDeps';
+import { createSandboxes } from '../../src/sandbox/createSandboxes';
 
 async function testsPass(command: string, dir: string): Promise<boolean> {
-  const result = await runShell({ command, cwd: dir, timeoutMs: 60_000, maxOutputChars: 4_000 });
+  const result = await runShell({ command, cwd: dir, timeoutMs: 60_000, maxOutputChars: 4_000, sandboxing: createSandboxes().for('commands', undefined) });
   return result.exitCode === 0;
 }
 

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { SandboxUnavailableError } from '../../sandbox/commandSandbox';
 import { runShell, type ShellResult } from './shellRunner';
 import { MAX_TOOL_OUTPUT_CHARS } from './textLimits';
 import { COMMAND_OUTPUT_HINT, headAndTail } from './toolOutput';
-import { defineTool, type AgentTool } from './toolTypes';
+import { defineTool, ToolError, type AgentTool } from './toolTypes';
 
 const DEFAULT_TIMEOUT_SECONDS = 300;
 const MAX_TIMEOUT_SECONDS = 3_600;
@@ -34,18 +35,29 @@ export const runCommandTool: AgentTool = defineTool({
   name: 'run_command',
   description:
     'Run a shell command in the working directory (non-interactive: no stdin, CI=1). Returns the exit code and the ' +
-    'combined stdout/stderr, truncated in the middle when long. Background processes are stopped when the command ends.',
+    'combined stdout/stderr, truncated in the middle when long. Background processes are stopped when the command ends. ' +
+    'Commands normally run in a sandbox: only the working directory (and a private /tmp) can be written, the network ' +
+    'is usually off, and pushing is the harness\'s job.',
   input: RunCommandInput,
   async run(input, ctx) {
     const timeoutSeconds = input.timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS;
-    const result = await runShell({
-      command: input.command,
-      cwd: ctx.dir,
-      timeoutMs: timeoutSeconds * 1000,
-      signal: ctx.signal,
-      // Collected generously; headAndTail makes the final cut, with a hint on reading the rest.
-      maxOutputChars: MAX_TOOL_OUTPUT_CHARS * 4,
-    });
+    if (ctx.sandboxing === undefined) throw new ToolError('run_command is not available: this agent was given no command sandbox');
+    let result: ShellResult;
+    try {
+      result = await runShell({
+        command: input.command,
+        cwd: ctx.dir,
+        timeoutMs: timeoutSeconds * 1000,
+        signal: ctx.signal,
+        // Collected generously; headAndTail makes the final cut, with a hint on reading the rest.
+        maxOutputChars: MAX_TOOL_OUTPUT_CHARS * 4,
+        sandboxing: ctx.sandboxing,
+      });
+    } catch (err) {
+      // No sandbox, no commands: the model hears why, and the operator sees it in the transcript.
+      if (err instanceof SandboxUnavailableError) throw new ToolError(`commands cannot run on this worker: ${err.message}`);
+      throw err;
+    }
     return describeShellResult(result, timeoutSeconds);
   },
 });

@@ -1,6 +1,8 @@
-import { spawn } from 'child_process';
-import { existsSync } from 'fs';
-import { commandEnvironment } from '../../environment/commandEnvironment';
+import type { ChildProcessByStdio } from 'child_process';
+import type { Readable } from 'stream';
+import type { CommandSandboxing } from '../../sandbox/sandboxes';
+import { spawnSandboxed } from '../../sandbox/spawnSandboxed';
+import { redactSecrets } from '../../secrets/redactSecrets';
 
 export interface ShellRequest {
   command: string;
@@ -9,6 +11,8 @@ export interface ShellRequest {
   signal?: AbortSignal;
   /** How much of the combined stdout/stderr to keep (start and end). */
   maxOutputChars: number;
+  /** Where the command runs: every command on a checkout goes through a sandbox (or an explicit "off"). */
+  sandboxing: CommandSandboxing;
 }
 
 export interface ShellResult {
@@ -17,14 +21,13 @@ export interface ShellResult {
   killedBy: string | null;
   timedOut: boolean;
   aborted: boolean;
+  /** With every secret value of the worker's environment redacted. */
   output: string;
   durationMs: number;
 }
 
 /** Grace between SIGTERM and SIGKILL for a process group being stopped. */
 const KILL_GRACE_MS = 2_000;
-
-const SHELL = existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
 
 /** Keeps the first and last parts of a stream of text in bounded memory, however much arrives. */
 class BoundedOutput {
@@ -73,19 +76,17 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
  * started, not just the shell. Processes the command leaves running in the background are stopped when
  * the shell exits: nothing an agent starts may outlive its tool call.
  */
-export function runShell(req: ShellRequest): Promise<ShellResult> {
+export async function runShell(req: ShellRequest): Promise<ShellResult> {
   const started = Date.now();
+  if (req.signal?.aborted) {
+    return { exitCode: null, killedBy: null, timedOut: false, aborted: true, output: '', durationMs: 0 };
+  }
+  const child = await spawnSandboxed(req.sandboxing, req.command, req.cwd);
+  return watchShell(child, req, started);
+}
+
+function watchShell(child: ChildProcessByStdio<null, Readable, Readable>, req: ShellRequest, started: number): Promise<ShellResult> {
   return new Promise<ShellResult>((resolve, reject) => {
-    if (req.signal?.aborted) {
-      resolve({ exitCode: null, killedBy: null, timedOut: false, aborted: true, output: '', durationMs: 0 });
-      return;
-    }
-    const child = spawn(SHELL, ['-c', req.command], {
-      cwd: req.cwd,
-      env: commandEnvironment(),
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
     const output = new BoundedOutput(Math.floor(req.maxOutputChars * 0.4), Math.ceil(req.maxOutputChars * 0.6));
     let timedOut = false;
     let aborted = false;
@@ -108,6 +109,8 @@ export function runShell(req: ShellRequest): Promise<ShellResult> {
       stop();
     };
     req.signal?.addEventListener('abort', onAbort, { once: true });
+    // Preparing the sandbox takes a moment: a cancellation may already have arrived.
+    if (req.signal?.aborted) onAbort();
 
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => output.push(chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => output.push(chunk));
@@ -127,7 +130,7 @@ export function runShell(req: ShellRequest): Promise<ShellResult> {
       clearTimeout(timer);
       if (graceTimer) clearTimeout(graceTimer);
       req.signal?.removeEventListener('abort', onAbort);
-      resolve({ exitCode, killedBy, timedOut, aborted, output: output.toString(), durationMs: Date.now() - started });
+      resolve({ exitCode, killedBy, timedOut, aborted, output: redactSecrets(output.toString()), durationMs: Date.now() - started });
     });
   });
 }

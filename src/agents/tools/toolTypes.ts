@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import type { CommandSandboxing } from '../../sandbox/sandboxes';
 
 /** What a tool may touch: one directory tree, and the run's cancellation signal. */
 export interface ToolContext {
   /** The agent's working directory; every path a tool sees is resolved inside it. */
   dir: string;
   signal: AbortSignal;
+  /** How commands run, for the roles that may run any; without it `run_command` refuses. */
+  sandboxing?: CommandSandboxing;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { describeSandbox } from '../../sandbox/describeSandbox';
 import { totalTokens } from '../../schemas/usage';
 import type { ProjectStatus } from '../../schemas/status';
 import { formatCount, formatTasks, formatUsd, oneLine } from './formatting';
@@ -39,6 +40,7 @@ export function renderStatus(projectId: string, status: ProjectStatus | undefine
     label('usage', `${formatCount(tokens)} tokens${tokenLimit} · ${formatUsd(status.usage.costUsd)}${costLimit} · ${status.usage.calls} model calls`);
     const deadline = status.limits.deadline ? ` · deadline ${status.limits.deadline}` : '';
     label('limits', `${status.limits.maxParallelWorkers} parallel workers · planner depth ${status.limits.maxPlannerDepth}${deadline}`);
+    if (status.sandbox) label('sandbox', describeSandbox(status.sandbox));
     if (status.limitReached) label('limit', `${status.limitReached}: no new work starts`);
     if (status.lastVerdict) {
       const v = status.lastVerdict;

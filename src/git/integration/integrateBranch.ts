@@ -17,8 +17,12 @@ import type { CheckoutEnvironment } from '../../environment/prepareCheckout';
 import { describeSetupFailure } from '../../environment/setupFailure';
 import type { IntegrateOptions, IntegrationResult } from '../workspaceContract';
 import { clip } from '../../schemas/task';
+import type { Sandboxes } from '../../sandbox/sandboxes';
+import { keepSecretsOut, secretsInRange } from './secretGate';
 
 export interface IntegrationSettings {
+  /** The test command runs sandboxed, like every command on a checkout. */
+  sandboxes: Sandboxes;
   maxPushAttempts: number;
   testTimeoutMs: number;
   testOutputChars: number;
@@ -244,11 +248,14 @@ export async function integrateTask(ctx: IntegrationContext, options: IntegrateO
 
   // Verbose: the listing is ignored, but a silent git costs simple-git an extra wait.
   await ctx.git(['add', '-A', '--verbose']);
+  const withSecrets = await keepSecretsOut(ctx.git, base, options);
+  if (withSecrets !== undefined) return withSecrets;
   if (!(await hasStagedChangesSince(ctx.git, base))) {
     await ctx.git(['reset', '--soft', base]);
     return { status: 'no_changes' };
   }
-  let commit = await commitSquashed(ctx, base, headNow, options);
+  // Read again: a worker sent back to take out credentials may have committed meanwhile.
+  let commit = await commitSquashed(ctx, base, await revParse(ctx.git, 'HEAD'), options);
   await ctx.hooks?.afterCommit?.({ taskId: ctx.taskId, commit });
 
   const serialise = options.testCommand === undefined;
@@ -306,6 +313,9 @@ export async function integrateTask(ctx: IntegrationContext, options: IntegrateO
             const outcome = await resolveAndContinue(ctx, options, head, parent, rebased);
             if (outcome.kind === 'result') return outcome.result;
             commit = await revParse(ctx.git, 'HEAD');
+            // The resolution is new content: it is held to the same rule before it can land.
+            const resolvedWithSecrets = await secretsInRange(ctx.git, head, commit);
+            if (resolvedWithSecrets !== undefined) return resolvedWithSecrets;
           } else {
             commit = rebased.commit;
           }
@@ -325,6 +335,7 @@ export async function integrateTask(ctx: IntegrationContext, options: IntegrateO
           timeoutMs: ctx.settings.testTimeoutMs,
           maxOutputChars: ctx.settings.testOutputChars,
           signal,
+          sandboxing: ctx.settings.sandboxes.for('commands', options.sandbox),
         });
         // Tests may leave build output behind; the commit is what gets pushed, so start clean.
         await ctx.git(['reset', '--hard', 'HEAD']);

@@ -1,8 +1,14 @@
-import { spawn } from 'node:child_process';
-import { commandEnvironment } from '../../environment/commandEnvironment';
+import type { ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { SandboxUnavailableError, sandboxUnavailableFailure } from '../../sandbox/commandSandbox';
+import type { CommandSandboxing } from '../../sandbox/sandboxes';
+import { spawnSandboxed } from '../../sandbox/spawnSandboxed';
+import { redactSecrets } from '../../secrets/redactSecrets';
 
 export interface TestCommandOptions {
   cwd: string;
+  /** The sandbox and network choice the command runs with (tests: no network by default; setup: network). */
+  sandboxing: CommandSandboxing;
   timeoutMs: number;
   /** Output beyond this many characters is cut from the middle (the start and the end matter most). */
   maxOutputChars: number;
@@ -15,7 +21,7 @@ export interface TestCommandResult {
   passed: boolean;
   exitCode: number | null;
   timedOut: boolean;
-  /** Interleaved stdout and stderr, capped. */
+  /** Interleaved stdout and stderr, capped, with the worker's secret values redacted. */
   output: string;
 }
 
@@ -48,20 +54,25 @@ class CappedOutput {
 }
 
 /**
- * Runs a project's command (its test command, its setup command) through the shell in `cwd`, with the
- * environment every command on a checkout gets. The command gets its own process group
- * so a timeout or cancellation stops everything it started, not just the shell.
+ * Runs a project's command (its test command, its setup command) through the shell in `cwd`, in its
+ * sandbox, with the environment every command on a checkout gets. The command gets its own process
+ * group so a timeout or cancellation stops everything it started, not just the shell.
  */
-export function runTestCommand(command: string, options: TestCommandOptions): Promise<TestCommandResult> {
+export async function runTestCommand(command: string, options: TestCommandOptions): Promise<TestCommandResult> {
+  let child: ChildProcessByStdio<null, Readable, Readable>;
+  try {
+    child = await spawnSandboxed(options.sandboxing, command, options.cwd);
+  } catch (error) {
+    // Never run a gate unconfined because the sandbox is missing: the task fails, saying what to install.
+    if (error instanceof SandboxUnavailableError) throw sandboxUnavailableFailure(error);
+    throw error;
+  }
+  return watchTestCommand(child, options);
+}
+
+function watchTestCommand(child: ChildProcessByStdio<null, Readable, Readable>, options: TestCommandOptions): Promise<TestCommandResult> {
   return new Promise((resolve, reject) => {
     const output = new CappedOutput(options.maxOutputChars);
-    const child = spawn(command, {
-      cwd: options.cwd,
-      shell: true,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: commandEnvironment(),
-    });
     let timedOut = false;
     let settled = false;
     const killGroup = (): void => {
@@ -80,6 +91,8 @@ export function runTestCommand(command: string, options: TestCommandOptions): Pr
     }, options.timeoutMs);
     const onAbort = (): void => killGroup();
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    // Preparing the sandbox takes a moment: a cancellation may already have arrived.
+    if (options.signal?.aborted) onAbort();
     const take = (chunk: string): void => {
       output.append(chunk);
       options.onOutput?.(chunk);
@@ -104,7 +117,7 @@ export function runTestCommand(command: string, options: TestCommandOptions): Pr
         reject(options.signal.reason instanceof Error ? options.signal.reason : new Error('test command cancelled'));
         return;
       }
-      resolve({ passed: code === 0 && !timedOut, exitCode: code, timedOut, output: output.text() });
+      resolve({ passed: code === 0 && !timedOut, exitCode: code, timedOut, output: redactSecrets(output.text()) });
     });
   });
 }

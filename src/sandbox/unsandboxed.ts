@@ -1,0 +1,16 @@
+import { existsSync } from 'node:fs';
+import type { CommandSandbox, SandboxedProcess, SandboxRequest } from './commandSandbox';
+
+const SHELL = existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
+
+/**
+ * No confinement: the command sees the machine as the worker does. Only ever chosen by an explicit
+ * `sandbox.enabled: false`, which status and the live view show.
+ */
+export const unsandboxed: CommandSandbox = {
+  kind: 'off',
+  async check(): Promise<void> {},
+  async prepare(req: SandboxRequest): Promise<SandboxedProcess> {
+    return { file: SHELL, args: ['-c', req.command], cwd: req.dir, env: req.env };
+  },
+};
