@@ -1,5 +1,9 @@
+import type { LandedTaskCommit } from '../git/workspaceContract';
+import type { EarlierVerdict } from '../schemas/cycle';
+import type { JudgeEvidenceSummary } from '../schemas/judge';
 import type { PlanProposal, PlanRequest } from '../schemas/plan';
-import type { PlannedTask } from '../schemas/task';
+import type { PlannedTask, TaskOutcome } from '../schemas/task';
+import type { TestCounts } from '../schemas/testCounts';
 import type { Usage } from '../schemas/usage';
 import type { VerdictProposal } from '../schemas/verdict';
 
@@ -32,8 +36,12 @@ export interface AgentResult<T> {
 }
 
 export type PlannerAgentRequest = PlanRequest & {
-  /** A read-only checkout of the cycle's base commit. */
+  /** A read-only checkout of `headCommit`. */
   dir: string;
+  /** The target branch's head when the step began (the base commit when no target branch was given). */
+  headCommit: string;
+  /** Task commits landed since the cycle's base, oldest first. */
+  landedCommits: LandedTaskCommit[];
 };
 
 export interface WorkerAgentRequest {
@@ -69,8 +77,15 @@ export interface JudgeAgentRequest {
   headCommit: string;
   testCommand?: string;
   steering: string[];
-  /** What the workers said, for orientation only: the judge verifies on its own. */
-  taskSummaries: { title: string; status: string; summary: string }[];
+  /** The root planner's account of the cycle, for orientation only. */
+  plannerReport: { summary: string; tasksDone: number; tasksFailed: number };
+  /** What each task's worker said and how it ended, for orientation only: the judge verifies on its own. */
+  tasks: TaskOutcome[];
+  earlierVerdicts: EarlierVerdict[];
+  /** Counts at `baseCommit` from an earlier run, when known. */
+  baseTestCounts?: TestCounts;
+  /** A read-only checkout of `baseCommit`, for counting the tests there when no counts were carried over. */
+  openBaseCheckout?: () => Promise<{ dir: string; release(): Promise<void> }>;
 }
 
 export interface PlannerAgent {
@@ -83,8 +98,13 @@ export interface WorkerAgent {
   resolveConflict(req: ConflictRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>>;
 }
 
+export interface JudgeAgentResult extends AgentResult<VerdictProposal> {
+  /** What the harness established; absent when a resumed review found no record of it. */
+  evidence?: JudgeEvidenceSummary;
+}
+
 export interface JudgeAgent {
-  judge(req: JudgeAgentRequest, ctx: AgentRunContext): Promise<AgentResult<VerdictProposal>>;
+  judge(req: JudgeAgentRequest, ctx: AgentRunContext): Promise<JudgeAgentResult>;
 }
 
 export interface Agents {

@@ -1,12 +1,15 @@
+import type { LandedTaskCommit } from '../git/workspaceContract';
 import type { PlanProposal } from '../schemas/plan';
+import type { FailedTask } from '../schemas/plan';
 import { clip } from '../schemas/task';
 import type { AgentResult, AgentRunContext, PlannerAgent, PlannerAgentRequest } from './agentContracts';
 import type { AgentDependencies } from './agentDependencies';
 import { runAgentLoop, type LoopLimits } from './agentLoop';
 import { describeUnfinished, toAgentResult } from './agentResult';
-import { bulletList, formatSteering, oneLine } from './promptInputs';
+import { bulletList, fence, formatSteering, oneLine } from './promptInputs';
 import { PromptLibrary } from './promptTemplate';
 import { submitPlanTool } from './tools/terminalTools';
+import { capMiddle } from './tools/textLimits';
 import { readOnlyTools } from './tools/toolSets';
 
 export const defaultPlannerLimits: LoopLimits = { maxTurns: 60, maxProseReminders: 3 };
@@ -30,11 +33,48 @@ type PlannerVars =
   | 'goal'
   | 'area_goal'
   | 'depth'
-  | 'base_commit'
+  | 'checkout'
+  | 'landed_commits'
+  | 'failure_record'
   | 'steering'
   | 'previous_verdict'
   | 'results'
   | 'subplanner_outcomes';
+
+const MAX_LANDED_SHOWN = 100;
+const MAX_FAILURES_SHOWN = 50;
+
+function describeCheckout(req: PlannerAgentRequest): string {
+  if (req.headCommit === req.baseCommit) {
+    return `the head of the target branch, ${req.headCommit}: nothing has landed since the cycle began at that commit`;
+  }
+  return `the head of the target branch, ${req.headCommit}, as it stands now: the cycle began at ${req.baseCommit}, and the task commits listed below have landed since`;
+}
+
+/** Newest last; when there are too many, the oldest are the ones left out. */
+function formatLandedCommits(commits: LandedTaskCommit[]): string {
+  const shown = commits.slice(-MAX_LANDED_SHOWN).map((c) => {
+    const files = c.files.map((f) => oneLine(f, 300)).join(', ') + (c.moreFiles > 0 ? ` and ${c.moreFiles} more` : '');
+    return `${c.sha.slice(0, 12)} ${oneLine(c.subject, 200)} (task ${c.taskIds.join(', ')}): ${files || '(no files)'}`;
+  });
+  const list = bulletList(shown, '(none: no task commit has landed since the cycle began)', MAX_LANDED_SHOWN);
+  const left = commits.length - shown.length;
+  return left > 0 ? `(${left} earlier commit(s) not shown)\n${list}` : list;
+}
+
+function formatFailure(f: FailedTask): string {
+  const [first = '', ...rest] = f.reason.trimEnd().split('\n');
+  const line = `[${f.status}] ${oneLine(f.title, 200)} (${f.taskId}): ${oneLine(first, 1_000)}`;
+  // The rest of the reason is the output excerpt: kept as it was printed.
+  return rest.length === 0 ? line : `${line}\n${indent(fence(capMiddle(rest.join('\n'), 2_000)))}`;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+}
 
 function plannerVars(req: PlannerAgentRequest): Record<PlannerVars, string> {
   return {
@@ -44,7 +84,9 @@ function plannerVars(req: PlannerAgentRequest): Record<PlannerVars, string> {
     goal: clip(req.goal, 20_000),
     area_goal: clip(req.areaGoal, 10_000),
     depth: String(req.depth),
-    base_commit: req.baseCommit,
+    checkout: describeCheckout(req),
+    landed_commits: formatLandedCommits(req.landedCommits),
+    failure_record: bulletList((req.failureRecord ?? []).map(formatFailure), '(none: no task of your area has failed this cycle)', MAX_FAILURES_SHOWN),
     steering: formatSteering(req.steering),
     previous_verdict: req.previousVerdict ? clip(req.previousVerdict, 8_000) : '(none: this is the first cycle)',
     results: bulletList(
@@ -60,7 +102,10 @@ function plannerVars(req: PlannerAgentRequest): Record<PlannerVars, string> {
   };
 }
 
-/** Plans one step for one area: explores the read-only checkout and answers with `submit_plan`. */
+/**
+ * Plans one step for one area: explores the read-only checkout of the target's current head, is told
+ * what landed and what failed, and answers with `submit_plan`.
+ */
 export class ModelPlannerAgent implements PlannerAgent {
   private readonly prompts: PromptLibrary;
 

@@ -5,6 +5,7 @@ import { guardTargetCheckout } from './source/checkoutGuard';
 import { GitFailureType, gitFailure } from './core/gitFailures';
 import { defaultIdentity, type GitIdentity } from './core/gitRunner';
 import type { IntegrationHooks } from './integration/integrationHooks';
+import { listTaskCommits } from './integration/taskTrailer';
 import { pushWithLease } from './source/pushTarget';
 import { ReadOnlyViews } from './worktree/readOnlyView';
 import { RepoCache } from './source/repoCache';
@@ -12,6 +13,8 @@ import { parseRepoSource, type RepoSource } from './source/repoSource';
 import { cleanStale } from './worktree/staleCleanup';
 import { GitTaskWorktree } from './worktree/taskWorktree';
 import type {
+  LandedTaskCommit,
+  LandedTaskCommitsRequest,
   OpenTaskRequest,
   PreparedCycle,
   ReadOnlyView,
@@ -19,6 +22,7 @@ import type {
   Workspace,
 } from './workspaceContract';
 import {
+  LandedTaskCommitsRequestSchema,
   OpenTaskRequestSchema,
   parseRequest,
   ReadOnlyViewRequestSchema,
@@ -179,6 +183,23 @@ export class GitWorkspace implements Workspace {
       throw gitFailure(GitFailureType.missingTargetBranch, `target branch "${req.targetBranch}" does not exist in "${req.repo}"`);
     }
     return head;
+  }
+
+  async landedTaskCommits(request: LandedTaskCommitsRequest): Promise<LandedTaskCommit[]> {
+    const req = parseRequest(LandedTaskCommitsRequestSchema, request, 'landedTaskCommits');
+    const { cache } = await this.entryFor(parseRepoSource(req.repo));
+    const resolveBoth = () => Promise.all([cache.resolveCommit(req.sinceCommit), cache.resolveCommit(req.untilCommit)]);
+    let [since, until] = await resolveBoth();
+    if (since === undefined || until === undefined) {
+      // A head another worker landed is not in this machine's cache yet.
+      await cache.withLock(() => cache.fetchAllLocked());
+      [since, until] = await resolveBoth();
+    }
+    if (since === undefined || until === undefined) {
+      const missing = since === undefined ? req.sinceCommit : req.untilCommit;
+      throw gitFailure(GitFailureType.unknownCommit, `commit ${missing} is not in any branch of "${cache.source.original}"`);
+    }
+    return listTaskCommits(cache.git, `${since}..${until}`, { maxCommits: 200, maxFiles: 30 });
   }
 
   /** Removes what crashed processes left behind, at most once per interval per cache. */

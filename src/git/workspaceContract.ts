@@ -3,6 +3,26 @@ import type { PrepareCycleInput, PreparedCycle } from '../schemas/prepareCycle';
 
 export type { PreparedCycle } from '../schemas/prepareCycle';
 
+/** A commit a task landed on the target branch, as planners are shown what landed. */
+export interface LandedTaskCommit {
+  sha: string;
+  subject: string;
+  /** From the commit's `Longhaul-Task` trailer. */
+  taskIds: string[];
+  files: string[];
+  /** How many more files it touched than `files` lists. */
+  moreFiles: number;
+}
+
+export interface LandedTaskCommitsRequest {
+  projectId: string;
+  repo: string;
+  /** Commits after this one (the cycle's base)... */
+  sinceCommit: string;
+  /** ...up to and including this one (the target's head as last read). */
+  untilCommit: string;
+}
+
 export interface ReadOnlyView {
   dir: string;
   release(): Promise<void>;
@@ -59,4 +79,6 @@ export interface Workspace {
   openTask(req: OpenTaskRequest): Promise<TaskWorktree>;
   /** Current head of the target branch (the judge's view of what the cycle produced). */
   targetHead(req: { projectId: string; repo: string; targetBranch: string }): Promise<string>;
+  /** Task commits in `sinceCommit..untilCommit`, oldest first, the newest 200 at most. */
+  landedTaskCommits(req: LandedTaskCommitsRequest): Promise<LandedTaskCommit[]>;
 }

@@ -58,7 +58,10 @@ describe('the planner agent', () => {
       previousVerdict: 'continue: the CLI ignores its argument',
       results: [{ taskId: 'p0.r1.1', title: 'Parse argv', status: 'failed', summary: 'Tests for argv parsing fail.' }],
       subplannerOutcomes: [],
+      failureRecord: [],
       dir,
+      headCommit: 'abc1234',
+      landedCommits: [],
       ...overrides,
     };
   }
@@ -210,7 +213,9 @@ describe('the judge agent', () => {
       headCommit: head,
       testCommand: `echo run >> '${counter}'; echo "3 passing"; echo "1 failing: cli greets by name" >&2; exit 1`,
       steering: [],
-      taskSummaries: [{ title: 'CLI', status: 'done', summary: 'Implemented the CLI with full test coverage.' }],
+      plannerReport: { summary: 'Greeting and CLI are in.', tasksDone: 1, tasksFailed: 0 },
+      tasks: [{ taskId: 'c3.p0.r1.1', title: 'CLI', status: 'done', summary: 'Implemented the CLI with full test coverage.', commit: head }],
+      earlierVerdicts: [],
       ...overrides,
     };
   }
@@ -233,7 +238,7 @@ describe('the judge agent', () => {
     expect(first?.toolNames).toEqual(['list_files', 'read_file', 'search', 'submit_verdict']);
     expect(first?.system).toContain('unverified claims');
     const kickoff = kickoffOf(first);
-    expect(kickoff).toMatch(/— exit code 1 \(/);
+    expect(kickoff).toMatch(/— FAILED, exit code 1 \(/);
     expect(kickoff).toContain('3 passing');
     expect(kickoff).toContain('1 failing: cli greets by name');
     expect(kickoff).toMatch(/src\/cli\.js\s+\|\s+1 \+/);
@@ -241,7 +246,8 @@ describe('the judge agent', () => {
     expect(kickoff).toContain(`${head.slice(0, 7)}`);
     expect(kickoff).toContain('Greet by name');
     expect(kickoff).toContain('unverified claims, not evidence');
-    expect(kickoff).toContain('[done] CLI — claimed: Implemented the CLI with full test coverage.');
+    expect(kickoff).toContain(`[done] CLI (c3.p0.r1.1, commit ${head.slice(0, 12)}) — claimed: Implemented the CLI with full test coverage.`);
+    expect(kickoff).toContain('1 tasks reported done, 0 failed. Greeting and CLI are in.');
     expect(lastToolResults(server.requests[2])[0]?.content).toMatch(/next_focus/);
   });
 
@@ -254,11 +260,19 @@ describe('the judge agent', () => {
     expect((await fs.readFile(counter, 'utf8')).trim().split('\n')).toHaveLength(1);
 
     server.requests.length = 0;
-    server.setResponder(scripted([call('submit_verdict', { verdict: 'done', reasons: 'All parts present.' })]));
+    server.setResponder(
+      scripted([
+        call('submit_verdict', { verdict: 'done', reasons: 'All parts present.' }),
+        call('submit_verdict', { verdict: 'abandon', reasons: 'The CLI cannot be fixed.' }),
+      ]),
+    );
     const resumed = await agent.judge(judgeRequest(), testRun(ref, first.beats[first.beats.length - 1]).ctx);
-    expect(resumed.result.verdict).toBe('done');
-    expect(resumed.usage.calls).toBe(2);
-    expect(server.requests).toHaveLength(1);
+    // The first attempt's failing test run still holds "done" back, without running the tests again.
+    expect(lastToolResults(server.requests[1])[0]?.content).toMatch(/"done" is refused: the test command .* fails at the head commit/);
+    expect(resumed.result.verdict).toBe('abandon');
+    expect(resumed.evidence).toMatchObject({ testsPassed: false, doneOverruled: false });
+    expect(resumed.usage.calls).toBe(3);
+    expect(server.requests).toHaveLength(2);
     expect((await fs.readFile(counter, 'utf8')).trim().split('\n')).toHaveLength(1);
 
     server.requests.length = 0;
@@ -304,7 +318,8 @@ describe('createAgents', () => {
     const planned = await agents.planner.plan(
       {
         projectId: 'proj', cycle: 1, plannerId: 'proj/p0', goal: 'g', area: 'all', areaGoal: 'g', depth: 0, canSpawnSubplanners: true,
-        round: 0, repo: '/unused', baseCommit: 'abc', model: OPENAI_MODEL, steering: [], results: [], subplannerOutcomes: [], dir,
+        round: 0, repo: '/unused', baseCommit: 'abc', model: OPENAI_MODEL, steering: [], results: [], subplannerOutcomes: [], failureRecord: [], dir,
+        headCommit: 'abc', landedCommits: [],
       },
       testRun('transcripts/proj/cycle-1/p0-round-0.jsonl').ctx,
     );
