@@ -13,14 +13,16 @@ import { readOnlyTools } from './tools/toolSets';
 
 export const defaultJudgeLimits: LoopLimits = { maxTurns: 50, maxProseReminders: 3 };
 export const defaultJudgeTestTimeoutMs = 30 * 60_000;
-/** A head test run up to this long is repeated at the base when no counts were carried over. */
-export const defaultMaxBaseTestRunMs = 5 * 60_000;
+/**
+ * A head test run up to this long is repeated at the base when no counts were carried over: that
+ * doubles at most five minutes of a review that runs the tests anyway, once per cycle.
+ */
+const maxBaseTestRunMs = 5 * 60_000;
 export const defaultDiffBudgetChars = 40_000;
 
 export interface JudgeAgentOptions extends AgentDependencies {
   /** Time limit for the test command the judge runs before reviewing. */
   testTimeoutMs?: number;
-  maxBaseTestRunMs?: number;
   /** Characters of the diff itself in the judge's opening message. */
   diffBudgetChars?: number;
 }
@@ -102,7 +104,7 @@ export class ModelJudgeAgent implements JudgeAgent {
           signal: ctx.signal,
           ...(req.baseTestCounts ? { baseTestCounts: req.baseTestCounts } : {}),
           ...(req.openBaseCheckout ? { openBaseCheckout: req.openBaseCheckout } : {}),
-          maxBaseRunMs: this.options.maxBaseTestRunMs ?? defaultMaxBaseTestRunMs,
+          maxBaseRunMs: maxBaseTestRunMs,
           diffBudgetChars: this.options.diffBudgetChars ?? defaultDiffBudgetChars,
         });
         record = evidence.record;

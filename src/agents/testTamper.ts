@@ -17,7 +17,7 @@ const TEST_DIR = /(^|\/)(tests?|__tests__|specs?|e2e|testing)\//i;
 const TEST_NAME =
   /([._-](test|spec)s?\.[^/]+$)|((^|\/)test_[^/]+\.py$)|(_test\.(go|py|rb|exs?)$)|((Tests?|Spec|IT)\.(java|kt|scala|cs|php|swift)$)/;
 
-export function isTestFile(file: string): boolean {
+function isTestFile(file: string): boolean {
   return TEST_DIR.test(file) || TEST_NAME.test(file);
 }
 
@@ -108,19 +108,25 @@ function sectionsOf(text: string | undefined, header: RegExp): string {
   return kept.join('\n');
 }
 
-function parseJson(text: string | undefined): Record<string, unknown> | undefined {
+type Json = Record<string, unknown>;
+
+/** A package.json's contents: absent, parsed, or text that does not parse (which hides what the scripts are). */
+function parsePackage(text: string | undefined): Json | 'unparsable' | undefined {
   if (text === undefined) return undefined;
   try {
     const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+    return value !== null && typeof value === 'object' ? (value as Json) : 'unparsable';
   } catch {
-    // A package.json that does not parse is reported as changed configuration, not as an error.
-    return { '(unparsable)': text };
+    return 'unparsable';
   }
 }
 
-/** Scripts the test command runs through a package manager: `npm test`, `npm run x`, `yarn x`, `pnpm run x`. */
-export function packageScriptsOf(command: string): string[] {
+function scriptOf(pkg: Json | undefined, key: string): unknown {
+  return (pkg?.scripts as Json | undefined)?.[key];
+}
+
+/** Scripts the test command runs through a package manager (`npm test`, `npm run x`, `yarn x`), with their pre/post hooks. */
+function packageScriptsOf(command: string): string[] {
   const scripts = new Set<string>();
   for (const m of command.matchAll(/\b(npm|yarn|pnpm|bun)\s+(?:run(?:-script)?\s+)?([A-Za-z0-9:_.-]+)/g)) {
     const name = m[2] as string;
@@ -135,7 +141,8 @@ function commandFiles(command: string): string[] {
   const files = new Set<string>();
   for (const token of command.split(/[\s;&|()<>'"`]+/)) {
     const cleaned = token.replace(/^\.\//, '');
-    if (/^[\w.-]+(\/[\w.-]+)*$/.test(cleaned) && (cleaned.includes('/') || /\.(sh|bash|py|[cm]?[jt]s|rb|pl|mk)$/.test(cleaned))) files.add(cleaned);
+    const looksLikeFile = cleaned.includes('/') || /\.(sh|bash|py|[cm]?[jt]s|rb|pl|mk)$/.test(cleaned);
+    if (/^[\w.-]+(\/[\w.-]+)*$/.test(cleaned) && looksLikeFile) files.add(cleaned);
     if (cleaned === 'make') ['Makefile', 'makefile', 'GNUmakefile'].forEach((f) => files.add(f));
     if (cleaned === 'tox') files.add('tox.ini');
     if (cleaned === 'nox') files.add('noxfile.py');
@@ -143,51 +150,61 @@ function commandFiles(command: string): string[] {
   return [...files];
 }
 
-async function configChanges(req: TamperRequest, files: ChangedFile[]): Promise<TamperFlag[]> {
+const bothSides = (req: TamperRequest, f: ChangedFile): Promise<[string | undefined, string | undefined]> =>
+  Promise.all([fileAt(req.dir, req.baseCommit, f.from ?? f.path, req.signal), fileAt(req.dir, req.headCommit, f.path, req.signal)]);
+
+async function packageChanges(req: TamperRequest, f: ChangedFile, scripts: string[]): Promise<TamperFlag[]> {
+  const [a, b] = (await bothSides(req, f)).map(parsePackage);
+  if (a === 'unparsable' || b === 'unparsable') {
+    return [{ kind: 'test_script_changed', detail: `${f.path} does not parse at the ${b === 'unparsable' ? 'head' : 'base'}, so its test script cannot be compared` }];
+  }
   const flags: TamperFlag[] = [];
-  const named = packageScriptsOf(req.testCommand ?? '');
-  const scripts = named.length > 0 ? named : ['test', 'pretest', 'posttest'];
-  // The scripts the command runs are part of the command: their files count as its files.
-  const rootPackage = parseJson(await fileAt(req.dir, req.headCommit, 'package.json', req.signal));
-  const commandStrings = [req.testCommand ?? '', ...named.map((key) => (rootPackage?.scripts as Record<string, unknown> | undefined)?.[key]).filter((v): v is string => typeof v === 'string')];
-  for (const f of files) {
-    const name = path.posix.basename(f.path);
-    const before = f.from ?? f.path;
-    if (TEST_CONFIG.test(name)) {
-      flags.push({ kind: 'test_config_changed', detail: `${f.path} (test runner configuration) was ${describeStatus(f.status)}` });
-      continue;
-    }
-    const section = TEST_SECTIONS[name];
-    if (section) {
-      const [a, b] = await Promise.all([fileAt(req.dir, req.baseCommit, before, req.signal), fileAt(req.dir, req.headCommit, f.path, req.signal)]);
-      if (sectionsOf(a, section) !== sectionsOf(b, section)) {
-        flags.push({ kind: 'test_config_changed', detail: `${f.path}: its test runner sections changed` });
-      }
-      continue;
-    }
-    if (name !== 'package.json') continue;
-    const [a, b] = (await Promise.all([fileAt(req.dir, req.baseCommit, before, req.signal), fileAt(req.dir, req.headCommit, f.path, req.signal)])).map(parseJson);
-    const scriptOf = (pkg: Record<string, unknown> | undefined, key: string): unknown =>
-      (pkg?.scripts as Record<string, unknown> | undefined)?.[key];
-    for (const key of scripts) {
-      const [was, now] = [scriptOf(a, key), scriptOf(b, key)];
-      if (JSON.stringify(was) !== JSON.stringify(now)) {
-        flags.push({ kind: 'test_script_changed', detail: `${f.path}: scripts.${key} changed from ${JSON.stringify(was) ?? '(none)'} to ${JSON.stringify(now) ?? '(none)'}` });
-      }
-    }
-    for (const key of [...PACKAGE_TEST_KEYS, '(unparsable)']) {
-      if (JSON.stringify(a?.[key]) !== JSON.stringify(b?.[key])) {
-        flags.push({ kind: 'test_config_changed', detail: `${f.path}: the "${key}" section changed` });
-      }
+  for (const key of scripts) {
+    const [was, now] = [scriptOf(a, key), scriptOf(b, key)];
+    if (JSON.stringify(was) !== JSON.stringify(now)) {
+      flags.push({
+        kind: 'test_script_changed',
+        detail: `${f.path}: scripts.${key} changed from ${JSON.stringify(was) ?? '(none)'} to ${JSON.stringify(now) ?? '(none)'}`,
+      });
     }
   }
-  const changed = new Map(files.map((f) => [f.path, f] as const));
-  for (const f of files) if (f.from !== undefined) changed.set(f.from, f);
-  for (const file of new Set(commandStrings.flatMap(commandFiles))) {
-    const f = changed.get(file);
-    if (f) flags.push({ kind: 'test_command_changed', detail: `${file}, which the test command runs, was ${describeStatus(f.status)}` });
+  for (const key of PACKAGE_TEST_KEYS) {
+    if (JSON.stringify(a?.[key]) !== JSON.stringify(b?.[key])) flags.push({ kind: 'test_config_changed', detail: `${f.path}: the "${key}" section changed` });
   }
   return flags;
+}
+
+async function configChanges(req: TamperRequest, files: ChangedFile[], scripts: string[]): Promise<TamperFlag[]> {
+  const flags: TamperFlag[] = [];
+  for (const f of files) {
+    const name = path.posix.basename(f.path);
+    const section = TEST_SECTIONS[name];
+    if (TEST_CONFIG.test(name)) {
+      flags.push({ kind: 'test_config_changed', detail: `${f.path} (test runner configuration) was ${describeStatus(f.status)}` });
+    } else if (section) {
+      const [a, b] = await bothSides(req, f);
+      if (sectionsOf(a, section) !== sectionsOf(b, section)) flags.push({ kind: 'test_config_changed', detail: `${f.path}: its test runner sections changed` });
+    } else if (name === 'package.json') {
+      flags.push(...(await packageChanges(req, f, scripts)));
+    }
+  }
+  return flags;
+}
+
+/** Files the test command runs (directly, or through the package scripts it names) that the change touched. */
+async function commandFileChanges(req: TamperRequest, files: ChangedFile[], named: string[]): Promise<TamperFlag[]> {
+  const rootPackage = parsePackage(await fileAt(req.dir, req.headCommit, 'package.json', req.signal));
+  const scriptTexts = named.map((key) => (rootPackage === 'unparsable' ? undefined : scriptOf(rootPackage, key)));
+  const commands = [req.testCommand ?? '', ...scriptTexts.filter((text): text is string => typeof text === 'string')];
+  const changed = new Map<string, ChangedFile>();
+  for (const f of files) {
+    changed.set(f.path, f);
+    if (f.from !== undefined) changed.set(f.from, f);
+  }
+  return [...new Set(commands.flatMap(commandFiles))].flatMap((file): TamperFlag[] => {
+    const f = changed.get(file);
+    return f ? [{ kind: 'test_command_changed', detail: `${file}, which the test command runs, was ${describeStatus(f.status)}` }] : [];
+  });
 }
 
 function describeStatus(status: string): string {
@@ -209,5 +226,11 @@ export function countFlags(base: RunnerCounts, head: RunnerCounts): TamperFlag[]
 /** The flags git can tell from the change alone: deleted tests, added skips, changed test scripts and configuration. */
 export async function detectTestTampering(req: TamperRequest): Promise<TamperFlag[]> {
   const files = await changedFiles(req.dir, req.baseCommit, req.headCommit, req.signal);
-  return [...deletedTests(files), ...(await skipMarkersAdded(req)), ...(await configChanges(req, files))];
+  const named = packageScriptsOf(req.testCommand ?? '');
+  return [
+    ...deletedTests(files),
+    ...(await skipMarkersAdded(req)),
+    ...(await configChanges(req, files, named.length > 0 ? named : ['test', 'pretest', 'posttest'])),
+    ...(await commandFileChanges(req, files, named)),
+  ];
 }
