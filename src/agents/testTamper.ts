@@ -21,10 +21,14 @@ function isTestFile(file: string): boolean {
   return TEST_DIR.test(file) || TEST_NAME.test(file);
 }
 
-/** Markers that stop tests from running (or, focused, stop all the others from running). */
+/**
+ * Markers that stop tests from running (or, focused, stop all the others from running). They count in
+ * test files only (source code may well mention them, a tool like this one does), except Rust's, whose
+ * unit tests live beside the code.
+ */
 const JS = /\.([cm]?[jt]sx?|coffee|vue|svelte)$/;
 const PY = /\.py$/;
-const SKIP_MARKERS: { name: string; files: RegExp; pattern: RegExp }[] = [
+const SKIP_MARKERS: { name: string; files: RegExp; pattern: RegExp; inSource?: true }[] = [
   { name: '.skip(', files: JS, pattern: /\b(?:it|test|describe|context|suite|specify)\.skip(?:If)?\s*\(/g },
   { name: 'xit( / xdescribe(', files: JS, pattern: /(?:^|[^\w.$])x(?:it|test|describe|context|specify)\s*\(/g },
   { name: '.only( / fit(', files: JS, pattern: /\b(?:it|test|describe|context|suite)\.only\s*\(|(?:^|[^\w.$])f(?:it|describe)\s*\(/g },
@@ -32,7 +36,7 @@ const SKIP_MARKERS: { name: string; files: RegExp; pattern: RegExp }[] = [
   { name: 'pytest.skip(', files: PY, pattern: /\bpytest\.skip\s*\(/g },
   { name: '@unittest.skip', files: PY, pattern: /@unittest\.(?:skip|skipIf|skipUnless|expectedFailure)\b/g },
   { name: 't.Skip(', files: /\.go$/, pattern: /\b\w+\.Skip(?:Now|f)?\s*\(/g },
-  { name: '#[ignore]', files: /\.rs$/, pattern: /#\[ignore\b/g },
+  { name: '#[ignore]', files: /\.rs$/, pattern: /#\[ignore\b/g, inSource: true },
   { name: '@Ignore / @Disabled', files: /\.(java|kt|scala|groovy)$/, pattern: /@(?:Ignore|Disabled)\b/g },
 ];
 
@@ -73,7 +77,7 @@ async function skipMarkersAdded(req: TamperRequest): Promise<TamperFlag[]> {
     const sign = line.startsWith('+') ? 1 : line.startsWith('-') ? -1 : 0;
     if (sign === 0) continue;
     for (const marker of SKIP_MARKERS) {
-      if (!marker.files.test(file)) continue;
+      if (!marker.files.test(file) || !(marker.inSource || isTestFile(file))) continue;
       const hits = [...line.slice(1).matchAll(marker.pattern)].length;
       if (hits > 0) balance.set(`${file}\0${marker.name}`, (balance.get(`${file}\0${marker.name}`) ?? 0) + sign * hits);
     }

@@ -101,7 +101,7 @@ describe('test tampering flags in the judge\'s opening message', () => {
     expect(result.evidence?.tamperFlags).toEqual(['test_deleted: test/cli.test.js was deleted']);
   });
 
-  test('added skip markers are flagged in every language; a marker that only moved is not', async () => {
+  test('added skip markers are flagged in every language; a marker that only moved, or one in source code, is not', async () => {
     const repo = await repoWith({
       ...jsTests,
       'test/old.test.js': "it.skip('flaky', () => {});\n",
@@ -115,6 +115,7 @@ describe('test tampering flags in the judge\'s opening message', () => {
       'tests/test_greet.py': '@pytest.mark.skip(reason="later")\ndef test_greet():\n    assert True\n',
       'greet_test.go': 'package greet\n\nfunc TestGreet(t *testing.T) {\n\tt.Skip("later")\n}\n',
       'src/lib.rs': '#[test]\n#[ignore]\nfn greets() {}\n',
+      'src/markers.js': "exports.markers = ['it.skip(', 'xit('];\n",
     });
     server.setResponder(scripted([continueVerdict]));
     await judge(request(repo, head));
@@ -125,6 +126,7 @@ describe('test tampering flags in the judge\'s opening message', () => {
     expect(section).toContain('[skip_added] greet_test.go: 1 more `t.Skip(` than at the base');
     expect(section).toContain('[skip_added] src/lib.rs: 1 more `#[ignore]` than at the base');
     expect(section).not.toContain('old.test.js');
+    expect(section).not.toContain('markers.js');
   });
 
   test('a changed test script is flagged', async () => {
