@@ -90,7 +90,7 @@ function plannerVars(req: PlannerAgentRequest): Record<PlannerVars, string> {
     steering: formatSteering(req.steering),
     previous_verdict: req.previousVerdict ? clip(req.previousVerdict, 8_000) : '(none: this is the first cycle)',
     results: bulletList(
-      req.results.map((r) => `[${r.status}] ${oneLine(r.title, 200)} (${r.taskId}): ${oneLine(r.summary, 1_500)}`),
+      req.results.map((r) => `[${r.status}] ${oneLine(r.title, 200)} (${r.taskId}${r.commit ? `, commit ${r.commit.slice(0, 12)}` : ''}): ${oneLine(r.summary, 1_500)}`),
       req.round === 0 ? '(none yet: this is your first step)' : '(none)',
     ),
     subplanner_outcomes: bulletList(

@@ -108,6 +108,7 @@ describe('a planning step', () => {
     const result = await runActivity(
       planArea,
       planRequest(p, {
+        results: [{ taskId: 'c1.p0.r1.1', title: 'Add the CLI', status: 'done', summary: 'CLI prints a greeting.', commit: landed }],
         failureRecord: [
           { taskId: 'c1.p0.r0.2', title: 'Parse argv', status: 'failed', round: 0, reason: 'Tests for argv parsing fail.', outputExcerpt: 'FAIL test/argv.test.js\n  expected "Ada", got undefined' },
           { taskId: 'c1.p0.r1.3', title: 'Colour output', status: 'conflict', round: 1, reason: 'Collided with src/cli.js.' },
@@ -120,6 +121,7 @@ describe('a planning step', () => {
     expect(kickoff).toContain(`checked out read-only at the head of the target branch, ${head}, as it stands now: the cycle began at ${p.base}`);
     expect(kickoff).toContain(`- ${landed.slice(0, 12)} Add the CLI (task c1.p0.r1.1): src/cli.js, test/cli.test.js`);
     expect(kickoff).not.toContain('A commit made by hand');
+    expect(kickoff).toContain(`- [done] Add the CLI (c1.p0.r1.1, commit ${landed.slice(0, 12)}): CLI prints a greeting.`);
     expect(kickoff).toContain('- [failed] Parse argv (c1.p0.r0.2, step 1): Tests for argv parsing fail.');
     expect(kickoff).toContain('  expected "Ada", got undefined');
     expect(kickoff).toContain('- [conflict] Colour output (c1.p0.r1.3, step 2): Collided with src/cli.js.');
