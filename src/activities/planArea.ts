@@ -1,5 +1,5 @@
 import type { Agents } from '../agents/agentContracts';
-import type { LandedTaskCommit, ReadOnlyView, Workspace } from '../git/workspaceContract';
+import type { LandedTaskCommits, ReadOnlyView, Workspace } from '../git/workspaceContract';
 import { parseInput } from '../schemas/parseInput';
 import { PlanProposal, PlanStepInput, type PlanRequest, type PlanResult } from '../schemas/plan';
 import type { PreviousVerdict } from '../schemas/cycle';
@@ -24,9 +24,9 @@ export function createPlanArea(agents: Agents, workspace: Workspace) {
       // The target as it stands now, so the planner sees what landed since the cycle began.
       const headCommit = await workspace.targetHead({ projectId: settings.projectId, repo: settings.repo, targetBranch: settings.targetBranch });
       view = await workspace.openReadOnlyView({ projectId: settings.projectId, repo: settings.repo, commit: headCommit });
-      const landedCommits: LandedTaskCommit[] =
+      const landed: LandedTaskCommits =
         headCommit === scope.baseCommit
-          ? []
+          ? { commits: [], total: 0 }
           : await workspace.landedTaskCommits({ projectId: settings.projectId, repo: settings.repo, sinceCommit: scope.baseCommit, untilCommit: headCommit });
       const req: PlanRequest = {
         projectId: settings.projectId,
@@ -48,7 +48,7 @@ export function createPlanArea(agents: Agents, workspace: Workspace) {
         pending: step.pending,
         failureRecord: step.failureRecord,
       };
-      const planned = await agents.planner.plan({ ...req, dir: view.dir, headCommit, landedCommits }, run.ctx);
+      const planned = await agents.planner.plan({ ...req, dir: view.dir, headCommit, landed }, run.ctx);
       const proposal = parseInput(PlanProposal, planned.result, 'plan from the planner agent');
       return { ...proposal, usage: planned.usage, transcriptRef, promptVersion: planned.promptVersion };
     } finally {

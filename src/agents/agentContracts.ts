@@ -1,4 +1,4 @@
-import type { LandedTaskCommit } from '../git/workspaceContract';
+import type { LandedTaskCommits } from '../git/workspaceContract';
 import type { EarlierVerdict } from '../schemas/cycle';
 import type { JudgeEvidenceSummary } from '../schemas/judge';
 import type { PlanProposal, PlanRequest } from '../schemas/plan';
@@ -40,8 +40,8 @@ export type PlannerAgentRequest = PlanRequest & {
   dir: string;
   /** The target branch's head when the step began (the base commit when no target branch was given). */
   headCommit: string;
-  /** Task commits landed since the cycle's base, oldest first. */
-  landedCommits: LandedTaskCommit[];
+  /** Task commits landed since the cycle's base. */
+  landed: LandedTaskCommits;
 };
 
 export interface WorkerAgentRequest {

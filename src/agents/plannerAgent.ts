@@ -1,4 +1,4 @@
-import type { LandedTaskCommit } from '../git/workspaceContract';
+import type { LandedTaskCommits } from '../git/workspaceContract';
 import type { PlanProposal } from '../schemas/plan';
 import type { FailedTask } from '../schemas/plan';
 import { clip } from '../schemas/task';
@@ -52,13 +52,13 @@ function describeCheckout(req: PlannerAgentRequest): string {
 }
 
 /** Newest last; when there are too many, the oldest are the ones left out. */
-function formatLandedCommits(commits: LandedTaskCommit[]): string {
-  const shown = commits.slice(-MAX_LANDED_SHOWN).map((c) => {
+function formatLandedCommits(landed: LandedTaskCommits): string {
+  const shown = landed.commits.slice(-MAX_LANDED_SHOWN).map((c) => {
     const files = c.files.map((f) => oneLine(f, 300)).join(', ') + (c.moreFiles > 0 ? ` and ${c.moreFiles} more` : '');
     return `${c.sha.slice(0, 12)} ${oneLine(c.subject, 200)} (task ${c.taskIds.join(', ')}): ${files || '(no files)'}`;
   });
   const list = bulletList(shown, '(none: no task commit has landed since the cycle began)', MAX_LANDED_SHOWN);
-  const left = commits.length - shown.length;
+  const left = landed.total - shown.length;
   return left > 0 ? `(${left} earlier commit(s) not shown)\n${list}` : list;
 }
 
@@ -85,7 +85,7 @@ function plannerVars(req: PlannerAgentRequest): Record<PlannerVars, string> {
     area_goal: clip(req.areaGoal, 10_000),
     depth: String(req.depth),
     checkout: describeCheckout(req),
-    landed_commits: formatLandedCommits(req.landedCommits),
+    landed_commits: formatLandedCommits(req.landed),
     failure_record: bulletList((req.failureRecord ?? []).map(formatFailure), '(none: no task of your area has failed this cycle)', MAX_FAILURES_SHOWN),
     steering: formatSteering(req.steering),
     previous_verdict: req.previousVerdict ? clip(req.previousVerdict, 8_000) : '(none: this is the first cycle)',

@@ -5,7 +5,7 @@ import { guardTargetCheckout } from './source/checkoutGuard';
 import { GitFailureType, gitFailure } from './core/gitFailures';
 import { defaultIdentity, type GitIdentity } from './core/gitRunner';
 import type { IntegrationHooks } from './integration/integrationHooks';
-import { listTaskCommits } from './integration/taskTrailer';
+import { countTaskCommits, listTaskCommits } from './integration/taskTrailer';
 import { pushWithLease } from './source/pushTarget';
 import { ReadOnlyViews } from './worktree/readOnlyView';
 import { RepoCache } from './source/repoCache';
@@ -13,7 +13,7 @@ import { parseRepoSource, type RepoSource } from './source/repoSource';
 import { cleanStale } from './worktree/staleCleanup';
 import { GitTaskWorktree } from './worktree/taskWorktree';
 import type {
-  LandedTaskCommit,
+  LandedTaskCommits,
   LandedTaskCommitsRequest,
   OpenTaskRequest,
   PreparedCycle,
@@ -185,7 +185,7 @@ export class GitWorkspace implements Workspace {
     return head;
   }
 
-  async landedTaskCommits(request: LandedTaskCommitsRequest): Promise<LandedTaskCommit[]> {
+  async landedTaskCommits(request: LandedTaskCommitsRequest): Promise<LandedTaskCommits> {
     const req = parseRequest(LandedTaskCommitsRequestSchema, request, 'landedTaskCommits');
     const { cache } = await this.entryFor(parseRepoSource(req.repo));
     const resolveBoth = () => Promise.all([cache.resolveCommit(req.sinceCommit), cache.resolveCommit(req.untilCommit)]);
@@ -199,7 +199,10 @@ export class GitWorkspace implements Workspace {
       const missing = since === undefined ? req.sinceCommit : req.untilCommit;
       throw gitFailure(GitFailureType.unknownCommit, `commit ${missing} is not in any branch of "${cache.source.original}"`);
     }
-    return listTaskCommits(cache.git, `${since}..${until}`, { maxCommits: 200, maxFiles: 30 });
+    const maxCommits = 100;
+    const commits = await listTaskCommits(cache.git, `${since}..${until}`, { maxCommits, maxFiles: 12 });
+    const total = commits.length < maxCommits ? commits.length : await countTaskCommits(cache.git, `${since}..${until}`);
+    return { commits, total };
   }
 
   /** Removes what crashed processes left behind, at most once per interval per cache. */

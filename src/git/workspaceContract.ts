@@ -14,6 +14,13 @@ export interface LandedTaskCommit {
   moreFiles: number;
 }
 
+export interface LandedTaskCommits {
+  /** The newest ones, oldest first. */
+  commits: LandedTaskCommit[];
+  /** Task commits in the range, listed or not. */
+  total: number;
+}
+
 export interface LandedTaskCommitsRequest {
   projectId: string;
   repo: string;
@@ -79,6 +86,6 @@ export interface Workspace {
   openTask(req: OpenTaskRequest): Promise<TaskWorktree>;
   /** Current head of the target branch (the judge's view of what the cycle produced). */
   targetHead(req: { projectId: string; repo: string; targetBranch: string }): Promise<string>;
-  /** Task commits in `sinceCommit..untilCommit`, oldest first, the newest 200 at most. */
-  landedTaskCommits(req: LandedTaskCommitsRequest): Promise<LandedTaskCommit[]>;
+  /** Task commits in `sinceCommit..untilCommit`: the newest 100 at most, and how many there are. */
+  landedTaskCommits(req: LandedTaskCommitsRequest): Promise<LandedTaskCommits>;
 }

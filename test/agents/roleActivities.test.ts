@@ -6,7 +6,9 @@ import { createPlanArea } from '../../src/activities/planArea';
 import { createAgents } from '../../src/agents/createAgents';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
 import type { JudgeInput } from '../../src/schemas/judge';
-import type { PlanRequest } from '../../src/schemas/plan';
+import type { CycleScope } from '../../src/schemas/cycleScope';
+import { defaultLimits } from '../../src/schemas/limits';
+import type { PlanStepInput } from '../../src/schemas/plan';
 import { TranscriptStore } from '../../src/state/transcriptStore';
 import { startFakeModelServer, type FakeModelServer, type FakeRequest } from '../support/fakeModelServer';
 import { git } from '../support/gitFixtures';
@@ -68,27 +70,39 @@ async function project(files: Record<string, string>): Promise<Project> {
   };
 }
 
+/** The cycle every step and judge here belongs to: the project's first, begun at `p.base`. */
+function scopeOf(p: Project): CycleScope {
+  return {
+    projectWorkflowId: 'proj',
+    cycle: 1,
+    baseCommit: p.base,
+    settings: {
+      projectId: 'proj',
+      goal: 'Greet users by name from the command line.',
+      repo: p.repo,
+      targetBranch,
+      models: { planner: OPENAI_MODEL, worker: OPENAI_MODEL, judge: OPENAI_MODEL },
+      limits: defaultLimits,
+      searchAttributes: false,
+      heartbeatTimeoutSeconds: 60,
+    },
+  };
+}
+
 /** Runs an activity function in a mock activity context (heartbeats, cancellation), keeping its types. */
 function runActivity<A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
   return new MockActivityEnvironment({ heartbeatTimeoutMs: 30_000 }).run(fn, ...args) as Promise<R>;
 }
 
 describe('a planning step', () => {
-  function planRequest(p: Project, overrides: Partial<PlanRequest> = {}): PlanRequest {
+  function planStep(p: Project, overrides: Partial<PlanStepInput> = {}): PlanStepInput {
     return {
-      projectId: 'proj',
-      cycle: 1,
+      scope: scopeOf(p),
       plannerId: 'proj/planner',
-      goal: 'Greet users by name from the command line.',
       area: 'whole repository',
       areaGoal: 'Greet users by name from the command line.',
       depth: 0,
-      canSpawnSubplanners: true,
       round: 2,
-      repo: p.repo,
-      baseCommit: p.base,
-      targetBranch,
-      model: OPENAI_MODEL,
       steering: [],
       results: [],
       subplannerOutcomes: [],
@@ -107,11 +121,11 @@ describe('a planning step', () => {
     const planArea = createPlanArea(createAgents({ models: fakeModels(server), transcripts: p.store }), p.workspace);
     const result = await runActivity(
       planArea,
-      planRequest(p, {
+      planStep(p, {
         results: [{ taskId: 'c1.p0.r1.1', title: 'Add the CLI', status: 'done', summary: 'CLI prints a greeting.', commit: landed }],
         failureRecord: [
-          { taskId: 'c1.p0.r0.2', title: 'Parse argv', status: 'failed', round: 0, reason: 'Tests for argv parsing fail.', outputExcerpt: 'FAIL test/argv.test.js\n  expected "Ada", got undefined' },
-          { taskId: 'c1.p0.r1.3', title: 'Colour output', status: 'conflict', round: 1, reason: 'Collided with src/cli.js.' },
+          { taskId: 'c1.p0.r0.2', title: 'Parse argv', status: 'failed', reason: 'Tests for argv parsing fail.\nFAIL test/argv.test.js\n  expected "Ada", got undefined' },
+          { taskId: 'c1.p0.r1.3', title: 'Colour output', status: 'conflict', reason: 'Collided with src/cli.js.' },
         ],
       }),
     );
@@ -122,30 +136,29 @@ describe('a planning step', () => {
     expect(kickoff).toContain(`- ${landed.slice(0, 12)} Add the CLI (task c1.p0.r1.1): src/cli.js, test/cli.test.js`);
     expect(kickoff).not.toContain('A commit made by hand');
     expect(kickoff).toContain(`- [done] Add the CLI (c1.p0.r1.1, commit ${landed.slice(0, 12)}): CLI prints a greeting.`);
-    expect(kickoff).toContain('- [failed] Parse argv (c1.p0.r0.2, step 1): Tests for argv parsing fail.');
+    expect(kickoff).toContain('- [failed] Parse argv (c1.p0.r0.2): Tests for argv parsing fail.');
     expect(kickoff).toContain('  expected "Ada", got undefined');
-    expect(kickoff).toContain('- [conflict] Colour output (c1.p0.r1.3, step 2): Collided with src/cli.js.');
+    expect(kickoff).toContain('- [conflict] Colour output (c1.p0.r1.3): Collided with src/cli.js.');
     // The checkout is the head: a file that landed during the cycle is there to read.
     expect(lastToolResults(server.requests[1])[0]).toMatchObject({ isError: false, content: expect.stringContaining('console.log("cli")') });
   });
 
-  test('with nothing landed it says so, and a request without a target branch plans on the base', async () => {
+  test('with nothing landed it says so, and a later step sees what landed after the earlier one', async () => {
     const p = await project({ 'src/greet.js': 'exports.greet = () => "hi";\n' });
     const planArea = createPlanArea(createAgents({ models: fakeModels(server), transcripts: p.store }), p.workspace);
     server.requests.length = 0;
     server.setResponder(scripted([submit]));
-    await runActivity(planArea, planRequest(p));
+    await runActivity(planArea, planStep(p));
     expect(kickoffOf(server.requests[0])).toContain(`the head of the target branch, ${p.base}: nothing has landed since the cycle began at that commit`);
     expect(kickoffOf(server.requests[0])).toContain('(none: no task commit has landed since the cycle began)');
     expect(kickoffOf(server.requests[0])).toContain('(none: no task of your area has failed this cycle)');
 
-    await p.land({ 'src/cli.js': 'console.log("cli");\n' }, 'Add the CLI\n\nLonghaul-Task: c1.p0.r1.1');
+    const landed = await p.land({ 'src/cli.js': 'console.log("cli");\n' }, 'Add the CLI\n\nLonghaul-Task: c1.p0.r1.1');
     server.requests.length = 0;
-    server.setResponder(scripted([call('read_file', { path: 'src/cli.js' }), submit]));
-    const { targetBranch: _recordedWithout, ...older } = planRequest(p, { round: 3 });
-    await runActivity(planArea, older);
-    expect(kickoffOf(server.requests[0])).toContain(`checked out read-only at the cycle's base commit ${p.base}`);
-    expect(lastToolResults(server.requests[1])[0]?.isError).toBe(true);
+    server.setResponder(scripted([submit]));
+    await runActivity(planArea, planStep(p, { round: 3 }));
+    expect(kickoffOf(server.requests[0])).toContain(`the head of the target branch, ${landed}, as it stands now`);
+    expect(kickoffOf(server.requests[0])).toContain(`- ${landed.slice(0, 12)} Add the CLI (task c1.p0.r1.1): src/cli.js`);
   });
 });
 
@@ -160,14 +173,7 @@ describe('judging a cycle', () => {
     server.setResponder(scripted([call('submit_verdict', { verdict: 'continue', reasons: 'A test was removed.', next_focus: 'Restore it.' })]));
     const judgeCycle = createJudgeCycle(createAgents({ models: fakeModels(server), transcripts: p.store }), p.workspace);
     const input: JudgeInput = {
-      projectId: 'proj',
-      cycle: 1,
-      goal: 'Greet users by name.',
-      repo: p.repo,
-      targetBranch,
-      baseCommit: p.base,
-      testCommand: "echo \"$(cat test/*.test.js | grep -c '^it(') passing\"",
-      model: OPENAI_MODEL,
+      scope: { ...scopeOf(p), settings: { ...scopeOf(p).settings, goal: 'Greet users by name.', testCommand: "echo \"$(cat test/*.test.js | grep -c '^it(') passing\"" } },
       steering: [],
       plannerSummary: 'Tests trimmed.',
       tasksDone: 1,

@@ -61,7 +61,7 @@ describe('the planner agent', () => {
       failureRecord: [],
       dir,
       headCommit: 'abc1234',
-      landedCommits: [],
+      landed: { commits: [], total: 0 },
       ...overrides,
     };
   }
@@ -83,7 +83,11 @@ describe('the planner agent', () => {
       ]),
     );
     const run = testRun('transcripts/proj/cycle-2/p0-round-1.jsonl');
-    const result = await new ModelPlannerAgent({ models: fakeModels(server), transcripts: store }).plan(planRequest(), run.ctx);
+    const landed = {
+      commits: [{ sha: 'f00dfeed'.repeat(5), subject: 'Greet by name', taskIds: ['p0.r0.1'], files: ['src/greet.js'], moreFiles: 2 }],
+      total: 3,
+    };
+    const result = await new ModelPlannerAgent({ models: fakeModels(server), transcripts: store }).plan(planRequest({ landed }), run.ctx);
 
     expect(result.result).toEqual(plan);
     expect(result.promptVersion).toMatch(/^planner-\d{4}-\d{2}-\d{2}\.\d+$/);
@@ -96,6 +100,7 @@ describe('the planner agent', () => {
     expect(kickoff).toContain('# Planning step 2 — area: whole repository');
     expect(kickoff).toContain('- [failed] Parse argv (p0.r1.1): Tests for argv parsing fail.');
     expect(kickoff).toContain('continue: the CLI ignores its argument');
+    expect(kickoff).toContain('(2 earlier commit(s) not shown)\n- f00dfeedf00d Greet by name (task p0.r0.1): src/greet.js and 2 more');
     expect(kickoff).toContain('- Prefer small modules.');
     expect(lastToolResults(server.requests[1])[0]?.content).toMatch(/src\/greet.js:1: exports.greet/);
     expect(lastToolResults(server.requests[2])[0]).toMatchObject({ isError: true });
@@ -319,7 +324,7 @@ describe('createAgents', () => {
       {
         projectId: 'proj', cycle: 1, plannerId: 'proj/p0', goal: 'g', area: 'all', areaGoal: 'g', depth: 0, canSpawnSubplanners: true,
         round: 0, repo: '/unused', baseCommit: 'abc', model: OPENAI_MODEL, steering: [], results: [], subplannerOutcomes: [], failureRecord: [], dir,
-        headCommit: 'abc', landedCommits: [],
+        headCommit: 'abc', landed: { commits: [], total: 0 },
       },
       testRun('transcripts/proj/cycle-1/p0-round-0.jsonl').ctx,
     );

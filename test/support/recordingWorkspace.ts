@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { LandedTaskCommit, OpenTaskRequest, PreparedCycle, TaskWorktree, Workspace } from '../../src/git/workspaceContract';
+import type { LandedTaskCommits, OpenTaskRequest, PreparedCycle, TaskWorktree, Workspace } from '../../src/git/workspaceContract';
 
 /**
  * A stand-in for the git workspace in orchestration tests that are about Temporal, not git: every
@@ -27,8 +27,8 @@ export class RecordingWorkspace implements Workspace {
   }
 
   /** Its commits carry no files, so planners here are told of none. */
-  async landedTaskCommits(): Promise<LandedTaskCommit[]> {
-    return [];
+  async landedTaskCommits(): Promise<LandedTaskCommits> {
+    return { commits: [], total: 0 };
   }
 
   async openTask(req: OpenTaskRequest): Promise<TaskWorktree> {

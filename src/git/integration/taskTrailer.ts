@@ -75,6 +75,21 @@ export async function listRange(git: Git, revisions: string): Promise<RangeCommi
   return commits;
 }
 
+const taskCommitFilter = ['--first-parent', '--fixed-strings', `--grep=${taskTrailerKey}:`];
+
+/** How many commits in `revisions` carry a task trailer. */
+export async function countTaskCommits(git: Git, revisions: string): Promise<number> {
+  const { stdout } = await git([
+    'log',
+    ...taskCommitFilter,
+    `--format=%(trailers:key=${taskTrailerKey},valueonly,separator=%x1d)%x1e`,
+    '--end-of-options',
+    revisions,
+    '--',
+  ]);
+  return stdout.split('\x1e').filter((values) => values.trim().length > 0).length;
+}
+
 export interface TaskCommit {
   sha: string;
   subject: string;
@@ -97,11 +112,9 @@ export async function listTaskCommits(
   const { stdout } = await git([
     'log',
     '--no-renames',
-    '--first-parent',
     '--diff-merges=first-parent',
     '--name-only',
-    `--grep=${taskTrailerKey}:`,
-    '--fixed-strings',
+    ...taskCommitFilter,
     '-n',
     String(limits.maxCommits),
     `--format=%x1e%H%x1f%s%x1f%(trailers:key=${taskTrailerKey},valueonly,separator=%x1d)%x1f`,
