@@ -111,13 +111,14 @@ async function baseCounts(req: EvidenceRequest, command: string, head: TestRunOu
   }
 }
 
-function formatFlags(flags: TamperFlag[], countNote: string): string {
+function formatFlags(tamper: { flags: TamperFlag[]; problem?: string }, countNote: string): string {
+  const none = tamper.problem ?? '(none found: no test file deleted, no skip marker added, test script and test configuration unchanged)';
   const list = bulletList(
-    flags.map((f) => `[${f.kind}] ${f.detail}`),
-    '(none found: no test file deleted, no skip marker added, test script and test configuration unchanged)',
+    tamper.flags.map((f) => `[${f.kind}] ${f.detail}`),
+    none,
     50,
   );
-  return `${list}\n\n${countNote}`;
+  return `${list}${tamper.problem && tamper.flags.length > 0 ? `\n${tamper.problem}` : ''}\n\n${countNote}`;
 }
 
 export async function gatherJudgeEvidence(req: EvidenceRequest): Promise<JudgeEvidence> {
@@ -153,7 +154,7 @@ export async function gatherJudgeEvidence(req: EvidenceRequest): Promise<JudgeEv
   if (command === '') {
     return {
       testResult: 'No test command is configured for this project: judge from the code and its tests as you read them.',
-      tamperChecks: formatFlags(tamper.flags, tamper.problem ?? 'There is no test command, so test counts are not compared.'),
+      tamperChecks: formatFlags(tamper, 'There is no test command, so test counts are not compared.'),
       diffStat,
       changeExcerpt,
       commitLog,
@@ -167,7 +168,7 @@ export async function gatherJudgeEvidence(req: EvidenceRequest): Promise<JudgeEv
   const testResult = `${inlineCode(command)} — ${head.passed ? 'passed' : 'FAILED'}, ${head.status}.${headCounts}\n${fence(head.output)}`;
   return {
     testResult,
-    tamperChecks: formatFlags(tamper.flags, [tamper.problem, base.note].filter(Boolean).join('\n')),
+    tamperChecks: formatFlags(tamper, base.note),
     diffStat,
     changeExcerpt,
     commitLog,

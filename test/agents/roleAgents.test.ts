@@ -301,6 +301,8 @@ describe('the judge agent', () => {
       testRun('transcripts/proj/cycle-3/judge.jsonl').ctx,
     );
     expect(kickoffOf(server.requests[0])).toMatch(/could not compute the diff stat: git diff/);
+    expect(kickoffOf(server.requests[0])).toMatch(/## Test tampering checks.*\n\(could not compute the test tampering checks: git diff/);
+    expect(kickoffOf(server.requests[0])).not.toContain('(none found');
   });
 
   test('a judge that never submits asks for another cycle, saying why', async () => {
