@@ -131,7 +131,7 @@ export class ModelJudgeAgent implements JudgeAgent {
       evidence: {
         ...(record.testsPassed !== undefined ? { testsPassed: record.testsPassed } : {}),
         ...(record.testCounts ? { testCounts: record.testCounts } : {}),
-        tamperFlags: record.tamperFlags.slice(0, 50).map((flag) => clip(flag, 500)),
+        tamperFlags: record.tamperFlags.slice(0, 20).map((flag) => clip(flag, 300)),
         doneOverruled: result.result.reasons.startsWith(overruledDonePrefix),
       },
     };

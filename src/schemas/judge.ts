@@ -28,7 +28,8 @@ export const JudgeEvidenceSummary = z.object({
   testsPassed: z.boolean().optional(),
   /** Counts at the head, when the runner reported them: the next cycle's `baseTestCounts`. */
   testCounts: TestCounts.optional(),
-  tamperFlags: z.array(z.string().max(500)).max(50),
+  /** Kept small: the workflows keep verdicts (with this) across cycles. */
+  tamperFlags: z.array(z.string().max(300)).max(20),
   /** The judge said `done` while the tests failed, twice; the verdict was turned into `continue`. */
   doneOverruled: z.boolean(),
 });
