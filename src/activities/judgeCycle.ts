@@ -40,14 +40,12 @@ export function createJudgeCycle(agents: Agents, workspace: Workspace) {
           testCommand: settings.testCommand,
           steering: input.steering,
           ...(settings.sandbox ? { sandbox: settings.sandbox } : {}),
-          taskSummaries: [
-            {
-              title: 'Root planner report',
-              status: `${input.tasksDone} tasks reported done, ${input.tasksFailed} failed`,
-              summary: input.plannerSummary,
-            },
-            ...(input.tasks ?? []).map((t) => ({ title: `${t.title} (${t.taskId})`, status: t.commit ? `${t.status}, commit ${t.commit.slice(0, 12)}` : t.status, summary: t.summary })),
-          ],
+          plannerReport: { summary: input.plannerSummary, tasksDone: input.tasksDone, tasksFailed: input.tasksFailed },
+          tasks: input.tasks ?? [],
+          earlierVerdicts: input.earlierVerdicts ?? [],
+          ...(input.baseTestCounts ? { baseTestCounts: input.baseTestCounts } : {}),
+          // Opened only when the tests must be counted at the base; released by the judge after that run.
+          openBaseCheckout: () => workspace.openReadOnlyView({ projectId: settings.projectId, repo: settings.repo, commit: scope.baseCommit }),
         },
         run.ctx,
       );
@@ -61,6 +59,7 @@ export function createJudgeCycle(agents: Agents, workspace: Workspace) {
         transcriptRef,
         promptVersion: judged.promptVersion,
         headCommit,
+        ...(judged.evidence ? { evidence: judged.evidence } : {}),
       };
     } finally {
       run.stop();

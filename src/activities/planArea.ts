@@ -1,13 +1,14 @@
 import type { Agents } from '../agents/agentContracts';
-import type { ReadOnlyView, Workspace } from '../git/workspaceContract';
+import type { LandedTaskCommits, ReadOnlyView, Workspace } from '../git/workspaceContract';
 import { parseInput } from '../schemas/parseInput';
 import { PlanProposal, PlanStepInput, type PlanRequest, type PlanResult } from '../schemas/plan';
 import type { PreviousVerdict } from '../schemas/cycle';
 import { startAgentRun, transcriptRefFor } from './agentRunContext';
 
 /**
- * One planning step: the planner agent explores the cycle's base commit (read-only) and proposes
- * tasks and sub-areas. Only the plan and its usage go back into workflow history.
+ * One planning step: the planner agent explores the target branch as it stands now (read-only), is
+ * told which task commits landed since the cycle began, and proposes tasks and sub-areas. Only the
+ * plan and its usage go back into workflow history.
  */
 export function createPlanArea(agents: Agents, workspace: Workspace) {
   return async function planArea(raw: PlanStepInput): Promise<PlanResult> {
@@ -20,7 +21,13 @@ export function createPlanArea(agents: Agents, workspace: Workspace) {
     const run = startAgentRun(transcriptRef);
     let view: ReadOnlyView | undefined;
     try {
-      view = await workspace.openReadOnlyView({ projectId: settings.projectId, repo: settings.repo, commit: scope.baseCommit });
+      // The target as it stands now, so the planner sees what landed since the cycle began.
+      const headCommit = await workspace.targetHead({ projectId: settings.projectId, repo: settings.repo, targetBranch: settings.targetBranch });
+      view = await workspace.openReadOnlyView({ projectId: settings.projectId, repo: settings.repo, commit: headCommit });
+      const landed: LandedTaskCommits =
+        headCommit === scope.baseCommit
+          ? { commits: [], total: 0 }
+          : await workspace.landedTaskCommits({ projectId: settings.projectId, repo: settings.repo, sinceCommit: scope.baseCommit, untilCommit: headCommit });
       const req: PlanRequest = {
         projectId: settings.projectId,
         cycle: scope.cycle,
@@ -42,7 +49,7 @@ export function createPlanArea(agents: Agents, workspace: Workspace) {
         pending: step.pending,
         failureRecord: step.failureRecord,
       };
-      const planned = await agents.planner.plan({ ...req, dir: view.dir }, run.ctx);
+      const planned = await agents.planner.plan({ ...req, dir: view.dir, headCommit, landed }, run.ctx);
       const proposal = parseInput(PlanProposal, planned.result, 'plan from the planner agent');
       return { ...proposal, usage: planned.usage, transcriptRef, promptVersion: planned.promptVersion };
     } finally {

@@ -1,8 +1,12 @@
+import type { LandedTaskCommits } from '../git/workspaceContract';
+import type { EarlierVerdict } from '../schemas/cycle';
+import type { JudgeEvidenceSummary } from '../schemas/judge';
 import type { Limits } from '../schemas/limits';
 import type { PlanProposal, PlanRequest } from '../schemas/plan';
 import type { ReasoningEffort } from '../schemas/reasoning';
 import type { SandboxSettings } from '../schemas/sandbox';
-import type { PlannedTask } from '../schemas/task';
+import type { PlannedTask, TaskOutcome } from '../schemas/task';
+import type { TestCounts } from '../schemas/testCounts';
 import type { Usage } from '../schemas/usage';
 import type { VerdictProposal } from '../schemas/verdict';
 
@@ -45,8 +49,12 @@ export interface AgentResult<T> {
 export type AgentStoppedBy = 'turn_limit' | 'token_limit' | 'stalled' | 'task_limit' | 'context_exhausted';
 
 export type PlannerAgentRequest = PlanRequest & {
-  /** A read-only checkout of the cycle's base commit. */
+  /** A read-only checkout of `headCommit`. */
   dir: string;
+  /** The target branch's head when the step began (the base commit when no target branch was given). */
+  headCommit: string;
+  /** Task commits landed since the cycle's base. */
+  landed: LandedTaskCommits;
 };
 
 export interface WorkerAgentRequest {
@@ -97,10 +105,17 @@ export interface JudgeAgentRequest {
   steering: string[];
   /** The project's sandbox settings for the judge's own test run; the worker's defaults when absent. */
   sandbox?: SandboxSettings;
-  /** What the workers said, for orientation only: the judge verifies on its own. */
-  taskSummaries: { title: string; status: string; summary: string }[];
   /** Overrides the judge role's configured effort for this project. */
   reasoningEffort?: ReasoningEffort;
+  /** The root planner's account of the cycle, for orientation only. */
+  plannerReport: { summary: string; tasksDone: number; tasksFailed: number };
+  /** What each task's worker said and how it ended, for orientation only: the judge verifies on its own. */
+  tasks: TaskOutcome[];
+  earlierVerdicts: EarlierVerdict[];
+  /** Counts at `baseCommit` from an earlier run, when known. */
+  baseTestCounts?: TestCounts;
+  /** A read-only checkout of `baseCommit`, for counting the tests there when no counts were carried over. */
+  openBaseCheckout?: () => Promise<{ dir: string; release(): Promise<void> }>;
 }
 
 export interface PlannerAgent {
@@ -115,8 +130,13 @@ export interface WorkerAgent {
   removeSecrets(req: SecretsRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>>;
 }
 
+export interface JudgeAgentResult extends AgentResult<VerdictProposal> {
+  /** What the harness established; absent when a resumed review found no record of it. */
+  evidence?: JudgeEvidenceSummary;
+}
+
 export interface JudgeAgent {
-  judge(req: JudgeAgentRequest, ctx: AgentRunContext): Promise<AgentResult<VerdictProposal>>;
+  judge(req: JudgeAgentRequest, ctx: AgentRunContext): Promise<JudgeAgentResult>;
 }
 
 export interface Agents {

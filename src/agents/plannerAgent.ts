@@ -1,14 +1,16 @@
-import type { PlanProposal } from '../schemas/plan';
+import type { LandedTaskCommits } from '../git/workspaceContract';
+import type { FailedTask, PendingTask, PlanProposal } from '../schemas/plan';
 import { clip } from '../schemas/task';
 import type { AgentResult, AgentRunContext, PlannerAgent, PlannerAgentRequest } from './agentContracts';
 import type { AgentDependencies } from './agentDependencies';
 import { runAgentLoop, type LoopLimits } from './agentLoop';
 import { describeUnfinished, toAgentResult } from './agentResult';
 import { modelSettingsFor } from './modelSettings';
-import { bulletList, formatSteering, oneLine } from './promptInputs';
+import { bulletList, fence, formatSteering, oneLine } from './promptInputs';
 import { PromptLibrary } from './promptTemplate';
 import { isFolderPath, repositoryInstructions } from './repositoryInstructions';
 import { submitPlanTool } from './tools/terminalTools';
+import { capMiddle } from './tools/textLimits';
 import { readOnlyTools } from './tools/toolSets';
 
 export const defaultPlannerLimits: LoopLimits = { maxTurns: 60, maxProseReminders: 3 };
@@ -32,12 +34,59 @@ type PlannerVars =
   | 'goal'
   | 'area_goal'
   | 'depth'
-  | 'base_commit'
+  | 'checkout'
+  | 'landed_commits'
+  | 'failure_record'
   | 'steering'
   | 'previous_verdict'
   | 'results'
   | 'subplanner_outcomes'
-  | 'repository_instructions';
+  | 'repository_instructions'
+  | 'pending_tasks';
+
+const MAX_LANDED_SHOWN = 100;
+const MAX_FAILURES_SHOWN = 50;
+
+function describeCheckout(req: PlannerAgentRequest): string {
+  if (req.headCommit === req.baseCommit) {
+    return `the head of the target branch, ${req.headCommit}: nothing has landed since the cycle began at that commit`;
+  }
+  return `the head of the target branch, ${req.headCommit}, as it stands now: the cycle began at ${req.baseCommit}, and the task commits listed below have landed since`;
+}
+
+/** Newest last; when there are too many, the oldest are the ones left out. */
+function formatLandedCommits(landed: LandedTaskCommits): string {
+  const shown = landed.commits.slice(-MAX_LANDED_SHOWN).map((c) => {
+    const files = c.files.map((f) => oneLine(f, 300)).join(', ') + (c.moreFiles > 0 ? ` and ${c.moreFiles} more` : '');
+    return `${c.sha.slice(0, 12)} ${oneLine(c.subject, 200)} (task ${c.taskIds.join(', ')}): ${files || '(no files)'}`;
+  });
+  const list = bulletList(shown, '(none: no task commit has landed since the cycle began)', MAX_LANDED_SHOWN);
+  const left = landed.total - shown.length;
+  return left > 0 ? `(${left} earlier commit(s) not shown)\n${list}` : list;
+}
+
+function formatFailure(f: FailedTask): string {
+  const [first = '', ...rest] = f.reason.trimEnd().split('\n');
+  const line = `[${f.status}] ${oneLine(f.title, 200)} (${f.taskId}): ${oneLine(first, 1_000)}`;
+  // The rest of the reason is the output excerpt: kept as it was printed.
+  return rest.length === 0 ? line : `${line}\n${indent(fence(capMiddle(rest.join('\n'), 2_000)))}`;
+}
+
+/** What this planner still has queued or running while it plans again; queued ones may be cancelled. */
+function formatPending(pending: readonly PendingTask[]): string {
+  return bulletList(
+    pending.map((p) => `[${p.state}] ${oneLine(p.title, 200)} (${p.taskId})`),
+    '(none: nothing of yours is queued or running)',
+    200,
+  );
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+}
 
 function plannerVars(req: PlannerAgentRequest, instructions: string): Record<PlannerVars, string> {
   return {
@@ -47,11 +96,13 @@ function plannerVars(req: PlannerAgentRequest, instructions: string): Record<Pla
     goal: clip(req.goal, 20_000),
     area_goal: clip(req.areaGoal, 10_000),
     depth: String(req.depth),
-    base_commit: req.baseCommit,
+    checkout: describeCheckout(req),
+    landed_commits: formatLandedCommits(req.landed),
+    failure_record: bulletList((req.failureRecord ?? []).map(formatFailure), '(none: no task of your area has failed this cycle)', MAX_FAILURES_SHOWN),
     steering: formatSteering(req.steering),
     previous_verdict: req.previousVerdict ? clip(req.previousVerdict, 8_000) : '(none: this is the first cycle)',
     results: bulletList(
-      req.results.map((r) => `[${r.status}] ${oneLine(r.title, 200)} (${r.taskId}): ${oneLine(r.summary, 1_500)}`),
+      req.results.map((r) => `[${r.status}] ${oneLine(r.title, 200)} (${r.taskId}${r.commit ? `, commit ${r.commit.slice(0, 12)}` : ''}): ${oneLine(r.summary, 1_500)}`),
       req.round === 0 ? '(none yet: this is your first step)' : '(none)',
     ),
     subplanner_outcomes: bulletList(
@@ -61,10 +112,14 @@ function plannerVars(req: PlannerAgentRequest, instructions: string): Record<Pla
       '(none)',
     ),
     repository_instructions: instructions,
+    pending_tasks: formatPending(req.pending ?? []),
   };
 }
 
-/** Plans one step for one area: explores the read-only checkout and answers with `submit_plan`. */
+/**
+ * Plans one step for one area: explores the read-only checkout of the target's current head, is told
+ * what landed and what failed, and answers with `submit_plan`.
+ */
 export class ModelPlannerAgent implements PlannerAgent {
   private readonly prompts: PromptLibrary;
 

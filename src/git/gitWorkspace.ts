@@ -9,6 +9,7 @@ import { guardTargetCheckout } from './source/checkoutGuard';
 import { GitFailureType, gitFailure } from './core/gitFailures';
 import { defaultIdentity, gitIn, type GitIdentity } from './core/gitRunner';
 import type { IntegrationHooks } from './integration/integrationHooks';
+import { countTaskCommits, listTaskCommits } from './integration/taskTrailer';
 import { pushWithLease } from './source/pushTarget';
 import { ReadOnlyViews } from './worktree/readOnlyView';
 import { RepoCache } from './source/repoCache';
@@ -18,6 +19,8 @@ import { createSandboxes } from '../sandbox/createSandboxes';
 import type { Sandboxes } from '../sandbox/sandboxes';
 import { GitTaskWorktree, privateGitDir } from './worktree/taskWorktree';
 import type {
+  LandedTaskCommits,
+  LandedTaskCommitsRequest,
   OpenTaskRequest,
   PreparedCycle,
   ReadOnlyView,
@@ -26,6 +29,7 @@ import type {
   Workspace,
 } from './workspaceContract';
 import {
+  LandedTaskCommitsRequestSchema,
   OpenTaskRequestSchema,
   parseRequest,
   ReadOnlyViewRequestSchema,
@@ -237,6 +241,26 @@ export class GitWorkspace implements Workspace {
       throw gitFailure(GitFailureType.missingTargetBranch, `target branch "${req.targetBranch}" does not exist in "${req.repo}"`);
     }
     return head;
+  }
+
+  async landedTaskCommits(request: LandedTaskCommitsRequest): Promise<LandedTaskCommits> {
+    const req = parseRequest(LandedTaskCommitsRequestSchema, request, 'landedTaskCommits');
+    const { cache } = await this.entryFor(parseRepoSource(req.repo));
+    const resolveBoth = () => Promise.all([cache.resolveCommit(req.sinceCommit), cache.resolveCommit(req.untilCommit)]);
+    let [since, until] = await resolveBoth();
+    if (since === undefined || until === undefined) {
+      // A head another worker landed is not in this machine's cache yet.
+      await cache.withLock(() => cache.fetchAllLocked());
+      [since, until] = await resolveBoth();
+    }
+    if (since === undefined || until === undefined) {
+      const missing = since === undefined ? req.sinceCommit : req.untilCommit;
+      throw gitFailure(GitFailureType.unknownCommit, `commit ${missing} is not in any branch of "${cache.source.original}"`);
+    }
+    const maxCommits = 100;
+    const commits = await listTaskCommits(cache.git, `${since}..${until}`, { maxCommits, maxFiles: 12 });
+    const total = commits.length < maxCommits ? commits.length : await countTaskCommits(cache.git, `${since}..${until}`);
+    return { commits, total };
   }
 
   /** Removes what crashed processes left behind, at most once per interval per cache. */

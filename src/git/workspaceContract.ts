@@ -14,6 +14,33 @@ export interface ReadOnlyViewRequest {
   environment?: { setupCommand: string; cycle: number; reader: string };
 }
 
+/** A commit a task landed on the target branch, as planners are shown what landed. */
+export interface LandedTaskCommit {
+  sha: string;
+  subject: string;
+  /** From the commit's `Longhaul-Task` trailer. */
+  taskIds: string[];
+  files: string[];
+  /** How many more files it touched than `files` lists. */
+  moreFiles: number;
+}
+
+export interface LandedTaskCommits {
+  /** The newest ones, oldest first. */
+  commits: LandedTaskCommit[];
+  /** Task commits in the range, listed or not. */
+  total: number;
+}
+
+export interface LandedTaskCommitsRequest {
+  projectId: string;
+  repo: string;
+  /** Commits after this one (the cycle's base)... */
+  sinceCommit: string;
+  /** ...up to and including this one (the target's head as last read). */
+  untilCommit: string;
+}
+
 export interface ReadOnlyView {
   dir: string;
   /** How the view got its dependencies, when an environment was asked for. */
@@ -92,4 +119,6 @@ export interface Workspace {
   openTask(req: OpenTaskRequest, signal?: AbortSignal): Promise<TaskWorktree>;
   /** Current head of the target branch (the judge's view of what the cycle produced). */
   targetHead(req: { projectId: string; repo: string; targetBranch: string }): Promise<string>;
+  /** Task commits in `sinceCommit..untilCommit`: the newest 100 at most, and how many there are. */
+  landedTaskCommits(req: LandedTaskCommitsRequest): Promise<LandedTaskCommits>;
 }

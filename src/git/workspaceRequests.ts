@@ -32,6 +32,15 @@ export const ReadOnlyViewRequestSchema = z.object({
   environment: z.object({ setupCommand: SetupCommand, cycle: Cycle, reader: Id }).optional(),
 });
 
+const Sha = z.string().regex(/^[0-9a-fA-F]{7,64}$/, 'must be a commit sha');
+
+export const LandedTaskCommitsRequestSchema = z.object({
+  projectId: Id,
+  repo: Repo,
+  sinceCommit: Sha,
+  untilCommit: Sha,
+});
+
 export const TargetHeadRequestSchema = z.object({
   projectId: Id,
   repo: Repo,

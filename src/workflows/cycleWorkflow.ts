@@ -68,6 +68,8 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
       baseBranch: settings.baseBranch,
       targetBranch: settings.targetBranch,
       cycle,
+      // Once per cycle, so a broken setup fails here, once, instead of in every task.
+      setupCommand: settings.setupCommand,
     });
     baseCommit = prepared.baseCommit;
     phase = 'planning';

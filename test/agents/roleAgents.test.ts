@@ -58,7 +58,10 @@ describe('the planner agent', () => {
       previousVerdict: 'continue: the CLI ignores its argument',
       results: [{ taskId: 'p0.r1.1', title: 'Parse argv', status: 'failed', summary: 'Tests for argv parsing fail.' }],
       subplannerOutcomes: [],
+      failureRecord: [],
       dir,
+      headCommit: 'abc1234',
+      landed: { commits: [], total: 0 },
       ...overrides,
     };
   }
@@ -80,7 +83,11 @@ describe('the planner agent', () => {
       ]),
     );
     const run = testRun('transcripts/proj/cycle-2/p0-round-1.jsonl');
-    const result = await new ModelPlannerAgent({ models: fakeModels(server), transcripts: store }).plan(planRequest(), run.ctx);
+    const landed = {
+      commits: [{ sha: 'f00dfeed'.repeat(5), subject: 'Greet by name', taskIds: ['p0.r0.1'], files: ['src/greet.js'], moreFiles: 2 }],
+      total: 3,
+    };
+    const result = await new ModelPlannerAgent({ models: fakeModels(server), transcripts: store }).plan(planRequest({ landed }), run.ctx);
 
     expect(result.result).toEqual(plan);
     expect(result.promptVersion).toMatch(/^planner-\d{4}-\d{2}-\d{2}\.\d+$/);
@@ -93,6 +100,7 @@ describe('the planner agent', () => {
     expect(kickoff).toContain('# Planning step 2 — area: whole repository');
     expect(kickoff).toContain('- [failed] Parse argv (p0.r1.1): Tests for argv parsing fail.');
     expect(kickoff).toContain('continue: the CLI ignores its argument');
+    expect(kickoff).toContain('(2 earlier commit(s) not shown)\n- f00dfeedf00d Greet by name (task p0.r0.1): src/greet.js and 2 more');
     expect(kickoff).toContain('- Prefer small modules.');
     expect(lastToolResults(server.requests[1])[0]?.content).toMatch(/src\/greet.js:1: exports.greet/);
     expect(lastToolResults(server.requests[2])[0]).toMatchObject({ isError: true });
@@ -226,7 +234,9 @@ describe('the judge agent', () => {
       headCommit: head,
       testCommand: `echo run >> '${counter}'; echo "3 passing"; echo "1 failing: cli greets by name" >&2; exit 1`,
       steering: [],
-      taskSummaries: [{ title: 'CLI', status: 'done', summary: 'Implemented the CLI with full test coverage.' }],
+      plannerReport: { summary: 'Greeting and CLI are in.', tasksDone: 1, tasksFailed: 0 },
+      tasks: [{ taskId: 'c3.p0.r1.1', title: 'CLI', status: 'done', summary: 'Implemented the CLI with full test coverage.', commit: head }],
+      earlierVerdicts: [],
       ...overrides,
     };
   }
@@ -249,7 +259,7 @@ describe('the judge agent', () => {
     expect(first?.toolNames).toEqual(['list_files', 'read_file', 'search', 'submit_verdict']);
     expect(first?.system).toContain('unverified claims');
     const kickoff = kickoffOf(first);
-    expect(kickoff).toMatch(/— exit code 1 \(/);
+    expect(kickoff).toMatch(/— FAILED, exit code 1 \(/);
     expect(kickoff).toContain('3 passing');
     expect(kickoff).toContain('1 failing: cli greets by name');
     expect(kickoff).toMatch(/src\/cli\.js\s+\|\s+1 \+/);
@@ -257,7 +267,8 @@ describe('the judge agent', () => {
     expect(kickoff).toContain(`${head.slice(0, 7)}`);
     expect(kickoff).toContain('Greet by name');
     expect(kickoff).toContain('unverified claims, not evidence');
-    expect(kickoff).toContain('[done] CLI — claimed: Implemented the CLI with full test coverage.');
+    expect(kickoff).toContain(`[done] CLI (c3.p0.r1.1, commit ${head.slice(0, 12)}) — claimed: Implemented the CLI with full test coverage.`);
+    expect(kickoff).toContain('1 tasks reported done, 0 failed. Greeting and CLI are in.');
     expect(lastToolResults(server.requests[2])[0]?.content).toMatch(/next_focus/);
   });
 
@@ -270,11 +281,19 @@ describe('the judge agent', () => {
     expect((await fs.readFile(counter, 'utf8')).trim().split('\n')).toHaveLength(1);
 
     server.requests.length = 0;
-    server.setResponder(scripted([call('submit_verdict', { verdict: 'done', reasons: 'All parts present.' })]));
+    server.setResponder(
+      scripted([
+        call('submit_verdict', { verdict: 'done', reasons: 'All parts present.' }),
+        call('submit_verdict', { verdict: 'abandon', reasons: 'The CLI cannot be fixed.' }),
+      ]),
+    );
     const resumed = await agent.judge(judgeRequest(), testRun(ref, first.beats[first.beats.length - 1]).ctx);
-    expect(resumed.result.verdict).toBe('done');
-    expect(resumed.usage.calls).toBe(2);
-    expect(server.requests).toHaveLength(1);
+    // The first attempt's failing test run still holds "done" back, without running the tests again.
+    expect(lastToolResults(server.requests[1])[0]?.content).toMatch(/"done" is refused: the test command .* fails at the head commit/);
+    expect(resumed.result.verdict).toBe('abandon');
+    expect(resumed.evidence).toMatchObject({ testsPassed: false, doneOverruled: false });
+    expect(resumed.usage.calls).toBe(3);
+    expect(server.requests).toHaveLength(2);
     expect((await fs.readFile(counter, 'utf8')).trim().split('\n')).toHaveLength(1);
 
     server.requests.length = 0;
@@ -298,6 +317,8 @@ describe('the judge agent', () => {
       testRun('transcripts/proj/cycle-3/judge.jsonl').ctx,
     );
     expect(kickoffOf(server.requests[0])).toMatch(/could not compute the diff stat: git diff/);
+    expect(kickoffOf(server.requests[0])).toMatch(/## Test tampering checks.*\n\(could not compute the test tampering checks: git diff/);
+    expect(kickoffOf(server.requests[0])).not.toContain('(none found');
   });
 
   test('a judge that never submits asks for another cycle, saying why', async () => {
@@ -320,7 +341,8 @@ describe('createAgents', () => {
     const planned = await agents.planner.plan(
       {
         projectId: 'proj', cycle: 1, plannerId: 'proj/p0', goal: 'g', area: 'all', areaGoal: 'g', depth: 0, canSpawnSubplanners: true,
-        round: 0, repo: '/unused', baseCommit: 'abc', model: OPENAI_MODEL, steering: [], results: [], subplannerOutcomes: [], dir,
+        round: 0, repo: '/unused', baseCommit: 'abc', model: OPENAI_MODEL, steering: [], results: [], subplannerOutcomes: [], failureRecord: [], dir,
+        headCommit: 'abc', landed: { commits: [], total: 0 },
       },
       testRun('transcripts/proj/cycle-1/p0-round-0.jsonl').ctx,
     );

@@ -329,8 +329,20 @@ describe('terminal tools', () => {
   test('finish_task and submit_verdict validate their results', () => {
     expect(finishTaskTool.accept({ summary: 'did it', outcome: 'done' })).toEqual({ summary: 'did it', outcome: 'done' });
     expect(() => finishTaskTool.accept({ summary: 'x', outcome: 'maybe' })).toThrow(/invalid arguments/);
-    expect(submitVerdictTool.accept({ verdict: 'done', reasons: 'tests pass' }).verdict).toBe('done');
-    expect(() => submitVerdictTool.accept({ verdict: 'continue', reasons: 'not yet' })).toThrow(/next_focus/);
+    const verdictTool = submitVerdictTool({ doneRefusal: () => undefined });
+    expect(verdictTool.accept({ verdict: 'done', reasons: 'tests pass' }).verdict).toBe('done');
+    expect(() => verdictTool.accept({ verdict: 'continue', reasons: 'not yet' })).toThrow(/next_focus/);
+  });
+
+  test('submit_verdict refuses done once while the tests fail, then records continue', () => {
+    const tool = submitVerdictTool({ doneRefusal: () => 'the test command fails at the head' });
+    expect(() => tool.accept({ verdict: 'done', reasons: 'All there.' })).toThrow(/"done" is refused: the test command fails at the head/);
+    expect(tool.accept({ verdict: 'abandon', reasons: 'Impossible.' }).verdict).toBe('abandon');
+    expect(tool.accept({ verdict: 'done', reasons: 'All there.' })).toEqual({
+      verdict: 'continue',
+      reasons: 'The harness refused "done": the test command fails at the head. The judge\'s reasons for "done": All there.',
+      next_focus: 'Make the test command pass.',
+    });
   });
 
   test('tool specs carry JSON Schema for every tool', () => {

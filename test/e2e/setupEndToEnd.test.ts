@@ -6,7 +6,7 @@ import { createProductionDeps } from '../../src/workers/createProductionDeps';
 import { startFakeModelServer, type FakeReply, type FakeRequest } from '../support/fakeModelServer';
 import { filesOnBranch, git, removeDir, tempDir } from '../support/gitFixtures';
 import { uniqueName, withLonghaulWorkers } from '../support/longhaulTestWorkers';
-import { createNodeProject, withSetupCommand } from '../support/setupProjects';
+import { createNodeProject } from '../support/setupProjects';
 
 const usage = { input: 500, output: 50, cached: 0 };
 const reply = (name: string, args: unknown): FakeReply => ({ toolCalls: [{ name, arguments: args }], usage });
@@ -65,7 +65,7 @@ test('the real worker agent runs the tests in its worktree, the task lands throu
     const config = loadConfig({ cwd: root, env });
     const deps = createProductionDeps(config, env);
     expect(deps.defaults.setupCommand).toBe(project.setupCommand);
-    const result = await withLonghaulWorkers({ taskQueue, deps: { ...deps, workspace: withSetupCommand(deps.workspace, project.setupCommand) } }, (client) =>
+    const result = await withLonghaulWorkers({ taskQueue, deps: { ...deps, workspace: deps.workspace } }, (client) =>
       client.workflow.execute(projectWorkflow, {
         taskQueue,
         workflowId: taskQueue,

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { OpenTaskRequest, PreparedCycle, TaskWorktree, Workspace } from '../../src/git/workspaceContract';
+import type { LandedTaskCommits, OpenTaskRequest, PreparedCycle, TaskWorktree, Workspace } from '../../src/git/workspaceContract';
 
 /**
  * A stand-in for the git workspace in orchestration tests that are about Temporal, not git: every
@@ -24,6 +24,11 @@ export class RecordingWorkspace implements Workspace {
 
   async targetHead(): Promise<string> {
     return this.head;
+  }
+
+  /** Its commits carry no files, so planners here are told of none. */
+  async landedTaskCommits(): Promise<LandedTaskCommits> {
+    return { commits: [], total: 0 };
   }
 
   async openTask(req: OpenTaskRequest): Promise<TaskWorktree> {

@@ -1,8 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Workspace } from '../../src/git/workspaceContract';
-import type { PrepareCycleInput } from '../../src/schemas/prepareCycle';
 import { git } from './gitFixtures';
 
 /**
@@ -121,19 +119,5 @@ export function createPythonProject(dir: string, counter: string): SetupProject 
     setupCommand: `echo setup >> '${counter}' && python3 -m venv --system-site-packages --without-pip .venv && .venv/bin/python setup.py -q develop`,
     testCommand: '.venv/bin/python -m unittest discover -s tests',
     setupRuns: counterReader(counter),
-  };
-}
-
-/**
- * Adds the project's setup command to the cycle's preparation, standing in for the cycle workflow,
- * which does not pass `settings.setupCommand` to prepareCycle yet (the tasks and the judge get it in
- * the cycle's scope).
- */
-export function withSetupCommand(inner: Workspace, setupCommand: string): Workspace {
-  return {
-    prepareCycle: (req: PrepareCycleInput, signal?: AbortSignal) => inner.prepareCycle({ ...req, setupCommand }, signal),
-    openTask: (req, signal) => inner.openTask(req, signal),
-    openReadOnlyView: (req, signal) => inner.openReadOnlyView(req, signal),
-    targetHead: (req) => inner.targetHead(req),
   };
 }

@@ -8,7 +8,7 @@ import { projectWorkflow } from '../../src/workflows/projectWorkflow';
 import { filesOnBranch, removeDir, tempDir } from '../support/gitFixtures';
 import { uniqueName, withLonghaulWorkers } from '../support/longhaulTestWorkers';
 import { scriptedAgents } from '../support/scriptedAgents';
-import { createNodeProject, withSetupCommand, type SetupProject } from '../support/setupProjects';
+import { createNodeProject, type SetupProject } from '../support/setupProjects';
 import { testDeps } from '../support/testDeps';
 import { createSandboxes } from '../../src/sandbox/createSandboxes';
 
@@ -49,7 +49,7 @@ describe('a project on a Node repository with dependencies, through the workflow
         return { verdict: judgeTests ? 'done' : 'abandon', reasons: judgeTests ? 'tests pass' : 'tests fail' };
       },
     });
-    const workspace = withSetupCommand(inner, project.setupCommand);
+    const workspace = inner;
     const result = await withLonghaulWorkers({ taskQueue, deps: testDeps(agents, workspace) }, (client) =>
       client.workflow.execute(projectWorkflow, {
         taskQueue,
@@ -75,7 +75,7 @@ describe('a project on a Node repository with dependencies, through the workflow
       judge: () => ({ verdict: 'done', reasons: 'never' }),
     });
     const setupCommand = `echo setup >> '${path.join(root, 'failing-runs.log')}'; echo "npm ERR! 404 left-pad not found" >&2; exit 1`;
-    const failure = await withLonghaulWorkers({ taskQueue, deps: testDeps(agents, withSetupCommand(inner, setupCommand)) }, (client) =>
+    const failure = await withLonghaulWorkers({ taskQueue, deps: testDeps(agents, inner) }, (client) =>
       client.workflow
         .execute(projectWorkflow, {
           taskQueue,

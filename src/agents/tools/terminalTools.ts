@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PlanProposal } from '../../schemas/plan';
+import { clip } from '../../schemas/task';
 import { VerdictProposal } from '../../schemas/verdict';
 import { parseToolArguments, ToolError } from './toolTypes';
 
@@ -96,17 +97,54 @@ export const finishTaskTool: TerminalTool<FinishTaskInput> = defineTerminalTool(
   input: FinishTaskInput,
 });
 
-export const submitVerdictTool: TerminalTool<VerdictProposal> = defineTerminalTool({
-  name: 'submit_verdict',
-  description:
-    'Submit your verdict on the cycle and end the review. verdict: "done" (goal met), "continue" (another cycle ' +
-    'should run; give next_focus), or "abandon" (the goal cannot be reached). reasons: the evidence.',
-  input: VerdictProposal,
-  check(verdict) {
-    if (verdict.verdict === 'continue' && (verdict.next_focus ?? '').trim() === '') {
-      return 'a "continue" verdict needs next_focus: what the next cycle should work on first.';
-    }
-    if (verdict.reasons.trim() === '') return 'reasons must state the evidence for the verdict.';
-    return undefined;
-  },
-});
+/** Opens the reasons of a `done` the harness turned into `continue`, so the record says so. */
+export const overruledDonePrefix = 'The harness refused "done":';
+
+export interface VerdictRules {
+  /** Why `done` cannot be accepted (the test command fails at the head), or undefined when it can. */
+  doneRefusal(): string | undefined;
+}
+
+const verdictProblem = (verdict: VerdictProposal): string | undefined => {
+  if (verdict.verdict === 'continue' && (verdict.next_focus ?? '').trim() === '') {
+    return 'a "continue" verdict needs next_focus: what the next cycle should work on first.';
+  }
+  if (verdict.reasons.trim() === '') return 'reasons must state the evidence for the verdict.';
+  return undefined;
+};
+
+/**
+ * `done` while the tests fail is refused once with a tool error saying why, so the judge can answer
+ * `continue` or `abandon`; a judge that insists gets `continue`, with the refusal and its own reasons
+ * recorded. The project then goes on within its limits instead of ending on a red test run.
+ */
+export function submitVerdictTool(rules: VerdictRules): TerminalTool<VerdictProposal> {
+  let refusals = 0;
+  return {
+    name: 'submit_verdict',
+    description:
+      'Submit your verdict on the cycle and end the review. verdict: "done" (goal met), "continue" (another cycle ' +
+      'should run; give next_focus), or "abandon" (the goal cannot be reached). reasons: the evidence. "done" is ' +
+      'not accepted while the test command fails.',
+    inputSchema: VerdictProposal,
+    accept(args: unknown): VerdictProposal {
+      const verdict = parseToolArguments(VerdictProposal, args);
+      const problem = verdictProblem(verdict);
+      if (problem !== undefined) throw new ToolError(problem);
+      const refusal = verdict.verdict === 'done' ? rules.doneRefusal() : undefined;
+      if (refusal === undefined) return verdict;
+      if (refusals++ === 0) {
+        throw new ToolError(
+          `"done" is refused: ${refusal}. A project is not done while its tests fail. Submit "continue" with next_focus ` +
+            '(what must be fixed, with file names), or "abandon" if the goal cannot be reached. Submitting "done" again ' +
+            'records "continue".',
+        );
+      }
+      return {
+        verdict: 'continue',
+        reasons: clip(`${overruledDonePrefix} ${refusal}. The judge's reasons for "done": ${verdict.reasons}`, 4_000),
+        next_focus: clip(`Make the test command pass. ${verdict.next_focus ?? ''}`.trim(), 4_000),
+      };
+    },
+  };
+}

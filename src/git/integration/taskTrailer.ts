@@ -74,3 +74,66 @@ export async function listRange(git: Git, revisions: string): Promise<RangeCommi
   }
   return commits;
 }
+
+const taskCommitFilter = ['--first-parent', '--fixed-strings', `--grep=${taskTrailerKey}:`];
+
+/** How many commits in `revisions` carry a task trailer. */
+export async function countTaskCommits(git: Git, revisions: string): Promise<number> {
+  const { stdout } = await git([
+    'log',
+    ...taskCommitFilter,
+    `--format=%(trailers:key=${taskTrailerKey},valueonly,separator=%x1d)%x1e`,
+    '--end-of-options',
+    revisions,
+    '--',
+  ]);
+  return stdout.split('\x1e').filter((values) => values.trim().length > 0).length;
+}
+
+export interface TaskCommit {
+  sha: string;
+  subject: string;
+  taskIds: string[];
+  /** Files the commit touched (for a merge: against its first parent), at most `maxFiles`. */
+  files: string[];
+  /** How many more files it touched than `files` lists. */
+  moreFiles: number;
+}
+
+/**
+ * The commits in `revisions` that carry a task trailer, oldest first, with subject and files; at
+ * most `maxCommits` (the newest), so a long cycle stays a bounded answer.
+ */
+export async function listTaskCommits(
+  git: Git,
+  revisions: string,
+  limits: { maxCommits: number; maxFiles: number },
+): Promise<TaskCommit[]> {
+  const { stdout } = await git([
+    'log',
+    '--no-renames',
+    '--diff-merges=first-parent',
+    '--name-only',
+    ...taskCommitFilter,
+    '-n',
+    String(limits.maxCommits),
+    `--format=%x1e%H%x1f%s%x1f%(trailers:key=${taskTrailerKey},valueonly,separator=%x1d)%x1f`,
+    '--end-of-options',
+    revisions,
+    '--',
+  ]);
+  const commits: TaskCommit[] = [];
+  for (const record of stdout.split('\x1e')) {
+    const [sha, subject, values, fileList] = record.split('\x1f');
+    if (!sha || subject === undefined) continue;
+    const taskIds = (values ?? '')
+      .split('\x1d')
+      .map((value) => value.trim())
+      .filter((value) => value.length > 0);
+    // The grep also matches a body that merely mentions the key; only a real trailer counts.
+    if (taskIds.length === 0) continue;
+    const files = (fileList ?? '').split('\n').filter((line) => line.trim().length > 0);
+    commits.push({ sha: sha.trim(), subject, taskIds, files: files.slice(0, limits.maxFiles), moreFiles: Math.max(0, files.length - limits.maxFiles) });
+  }
+  return commits.reverse();
+}
