@@ -11,7 +11,18 @@ import { RepoCache } from './source/repoCache';
 import { parseRepoSource, type RepoSource } from './source/repoSource';
 import { cleanStale } from './worktree/staleCleanup';
 import { GitTaskWorktree } from './worktree/taskWorktree';
+import { landStack } from './integration/stackLanding';
+import { testStack } from './integration/stackTest';
+import {
+  LandStackRequest as LandStackRequestSchema,
+  TestStackRequest as TestStackRequestSchema,
+  type LandStackRequest,
+  type LandStackResult,
+  type TestStackRequest,
+  type TestStackResult,
+} from '../schemas/mergeQueue';
 import type {
+  MergeQueueGit,
   OpenTaskRequest,
   PreparedCycle,
   ReadOnlyView,
@@ -72,7 +83,7 @@ interface CacheEntry {
  * task, read-only views per commit, and compare-and-swap integration onto the target branch of the
  * source repository.
  */
-export class GitWorkspace implements Workspace {
+export class GitWorkspace implements Workspace, MergeQueueGit {
   private readonly settings: Required<Omit<GitWorkspaceOptions, 'hooks' | 'workdir'>> & {
     hooks?: IntegrationHooks;
   };
@@ -179,6 +190,18 @@ export class GitWorkspace implements Workspace {
       throw gitFailure(GitFailureType.missingTargetBranch, `target branch "${req.targetBranch}" does not exist in "${req.repo}"`);
     }
     return head;
+  }
+
+  async testStack(request: TestStackRequest, signal?: AbortSignal): Promise<TestStackResult> {
+    const req = parseRequest(TestStackRequestSchema, request, 'testStack');
+    const { cache } = await this.entryFor(parseRepoSource(req.repo));
+    return testStack(cache, req, { testTimeoutMs: this.settings.testTimeoutMs, testOutputChars: this.settings.testOutputChars }, signal);
+  }
+
+  async landStack(request: LandStackRequest, signal?: AbortSignal): Promise<LandStackResult> {
+    const req = parseRequest(LandStackRequestSchema, request, 'landStack');
+    const { cache } = await this.entryFor(parseRepoSource(req.repo));
+    return landStack(cache, req, signal);
   }
 
   /** Removes what crashed processes left behind, at most once per interval per cache. */

@@ -1,4 +1,5 @@
 /** The git side of longhaul, as the activities see it. */
+import type { LandStackRequest, LandStackResult, TestStackRequest, TestStackResult } from '../schemas/mergeQueue';
 import type { PrepareCycleInput, PreparedCycle } from '../schemas/prepareCycle';
 
 export type { PreparedCycle } from '../schemas/prepareCycle';
@@ -44,13 +45,42 @@ export interface IntegrateOptions {
   signal?: AbortSignal;
 }
 
+export interface SubmitOptions {
+  /** Commit message subject; the task id goes in a trailer. */
+  message: string;
+  body?: string;
+  signal?: AbortSignal;
+}
+
+/** The task's single commit, published on the source under `ref` for the merge queue. */
+export type Submission = { status: 'submitted'; commit: string; base: string; ref: string } | { status: 'no_changes' };
+
+export type RebaseOptions = SubmitOptions & Pick<IntegrateOptions, 'resolveConflict'>;
+
+export type RebaseResult =
+  | { status: 'rebased' }
+  | { status: 'no_changes' }
+  | { status: 'conflict'; details: string; conflictedFiles: string[] };
+
 export interface TaskWorktree {
   dir: string;
   branch: string;
   /** Set when an earlier attempt of this task already landed its commit on the target branch. */
   integratedCommit?: string;
   integrate(options: IntegrateOptions): Promise<IntegrationResult>;
+  /** Commits the work as the task's single commit and publishes it for the merge queue. */
+  submit(options: SubmitOptions): Promise<Submission>;
+  /** Moves the submitted commit onto the latest target head (the resolver handles conflicts). */
+  rebaseOnTarget(options: RebaseOptions): Promise<RebaseResult>;
+  /** The merge queue landed the task as `commit`: disposing drops the task branch. */
+  recordLanded(commit: string): void;
   dispose(): Promise<void>;
+}
+
+/** The merge queue's git steps, run on whichever machine polls the queue's activities. */
+export interface MergeQueueGit {
+  testStack(request: TestStackRequest, signal?: AbortSignal): Promise<TestStackResult>;
+  landStack(request: LandStackRequest, signal?: AbortSignal): Promise<LandStackResult>;
 }
 
 export interface Workspace {
