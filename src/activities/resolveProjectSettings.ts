@@ -21,6 +21,7 @@ export function createResolveProjectSettings(defaults: ProjectDefaults) {
       baseBranch: input.baseBranch,
       targetBranch: input.targetBranch ?? `longhaul/${projectId}`,
       testCommand: input.testCommand,
+      mergeQueue: input.mergeQueue,
       models: { ...defaults.models, ...input.models },
       limits,
       searchAttributes: await namespaceHasLonghaulAttributes(),

@@ -59,6 +59,11 @@ export interface ConflictRequest extends WorkerAgentRequest {
   details: string;
 }
 
+export interface TestFailureRequest extends WorkerAgentRequest {
+  /** The tail of the failing test run of the task's change on the target (from the merge queue). */
+  testOutput: string;
+}
+
 export interface JudgeAgentRequest {
   projectId: string;
   cycle: number;
@@ -81,6 +86,8 @@ export interface WorkerAgent {
   work(req: WorkerAgentRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>>;
   /** Resolve a merge conflict left in `req.dir`; `done` means the files are resolved. */
   resolveConflict(req: ConflictRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>>;
+  /** Fix the task's change in `req.dir` so the test command passes on the target; `done` means fixed. */
+  fixTests(req: TestFailureRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>>;
 }
 
 export interface JudgeAgent {

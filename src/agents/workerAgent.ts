@@ -3,6 +3,7 @@ import type {
   AgentResult,
   AgentRunContext,
   ConflictRequest,
+  TestFailureRequest,
   WorkerAgent,
   WorkerAgentRequest,
   WorkOutcome,
@@ -10,7 +11,7 @@ import type {
 import type { AgentDependencies } from './agentDependencies';
 import { runAgentLoop, type LoopLimits } from './agentLoop';
 import { describeUnfinished, toAgentResult } from './agentResult';
-import { bulletList, formatSteering, formatTesting, oneLine } from './promptInputs';
+import { bulletList, fence, formatSteering, formatTesting, oneLine } from './promptInputs';
 import { PromptLibrary, type RenderedPrompt } from './promptTemplate';
 import { finishTaskTool } from './tools/terminalTools';
 import { workerTools } from './tools/toolSets';
@@ -27,6 +28,8 @@ type ConflictVars =
   | 'goal'
   | 'testing'
   | 'steering';
+
+type TestFailureVars = 'task_id' | 'task_title' | 'task_instructions' | 'test_output' | 'goal' | 'testing' | 'steering';
 
 function workerVars(req: WorkerAgentRequest): Record<WorkerVars, string> {
   return {
@@ -61,6 +64,18 @@ function conflictVars(req: ConflictRequest): Record<ConflictVars, string> {
   };
 }
 
+function testFailureVars(req: TestFailureRequest): Record<TestFailureVars, string> {
+  return {
+    task_id: req.taskId,
+    task_title: oneLine(req.task.title, 200),
+    task_instructions: req.task.instructions,
+    test_output: fence(clip(req.testOutput, 8_000)),
+    goal: clip(req.goal, 20_000),
+    testing: formatTesting(req.testCommand),
+    steering: formatSteering(req.steering),
+  };
+}
+
 /** Carries out one task in its own working copy, and resolves merge conflicts left there. */
 export class ModelWorkerAgent implements WorkerAgent {
   private readonly prompts: PromptLibrary;
@@ -83,8 +98,18 @@ export class ModelWorkerAgent implements WorkerAgent {
     );
   }
 
+  fixTests(req: TestFailureRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>> {
+    return this.run(
+      'worker-tests',
+      req,
+      ctx,
+      this.prompts.render<TestFailureVars>('tests', testFailureVars(req)),
+      'fixing the failing tests',
+    );
+  }
+
   private async run(
-    role: 'worker' | 'worker-conflict',
+    role: 'worker' | 'worker-conflict' | 'worker-tests',
     req: WorkerAgentRequest,
     ctx: AgentRunContext,
     prompt: RenderedPrompt,

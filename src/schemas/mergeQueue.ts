@@ -24,6 +24,17 @@ export const MergeQueueSettings = z.object({
 });
 export type MergeQueueSettings = z.infer<typeof MergeQueueSettings>;
 
+/** A project's merge queue knobs, as a worker task receives them (absent: the defaults). */
+export const MergeQueueOptions = z.object({
+  maxBatch: z.number().int().min(1).max(256).optional(),
+  batchDelayMs: z.number().int().min(0).max(600_000).optional(),
+  /** Bounces (failed tests, conflicts) a task's worker may fix and re-queue before the task fails. */
+  maxRequeues: z.number().int().min(0).max(20).optional(),
+});
+export type MergeQueueOptions = z.infer<typeof MergeQueueOptions>;
+
+export const defaultMaxRequeues = 3;
+
 /** A task waiting to land: its single commit, published on the source under `ref`. */
 export const QueueEntry = z.object({
   taskId: TaskId,
@@ -57,9 +68,11 @@ export const TaskStateRequest = z.object({ taskId: TaskId, requestId: z.string()
 export type TaskStateRequest = z.infer<typeof TaskStateRequest>;
 
 /** One task as its waiting worker sees it. `unknown`: the queue has no record, so submit again. */
-export const TaskState = z.union([
-  z.object({ state: z.enum(['waiting', 'testing', 'unknown']) }),
-  TaskOutcome,
+export const TaskState = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('waiting') }),
+  z.object({ state: z.literal('testing') }),
+  z.object({ state: z.literal('unknown') }),
+  ...TaskOutcome.options,
 ]);
 export type TaskState = z.infer<typeof TaskState>;
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ModelsByRole } from './modelRef';
 import { LimitsPatch } from './limits';
+import { MergeQueueOptions } from './mergeQueue';
 
 /** Branch names as git accepts them (a conservative subset of check-ref-format). */
 export const BranchName = z
@@ -20,6 +21,8 @@ export const ProjectInput = z
     baseBranch: BranchName.optional(),
     targetBranch: BranchName.optional(),
     testCommand: z.string().trim().min(1).max(2_000).optional(),
+    /** How the target's merge queue batches and re-queues (used with a test command). */
+    mergeQueue: MergeQueueOptions.strict().optional(),
     models: ModelsByRole.strict().optional(),
     limits: LimitsPatch.optional(),
   })

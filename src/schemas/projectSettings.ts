@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ResolvedModels } from './modelRef';
 import { Limits } from './limits';
+import { MergeQueueOptions } from './mergeQueue';
 import { BranchName } from './projectInput';
 
 /** A project's input with every default filled in from the worker's environment. */
@@ -11,6 +12,7 @@ export const ProjectSettings = z.object({
   baseBranch: BranchName.optional(),
   targetBranch: BranchName,
   testCommand: z.string().optional(),
+  mergeQueue: MergeQueueOptions.optional(),
   models: ResolvedModels,
   limits: Limits,
   /** Whether the namespace has longhaul's search attributes registered (setting unknown ones fails). */

@@ -17,9 +17,11 @@ export function createProductionDeps(config: LonghaulConfig, env: NodeJS.Process
     models: (ref) => createModelClient(ref, env, prices),
     transcripts: new TranscriptStore({ stateDir: config.stateDir }),
   });
+  const workspace = new GitWorkspace({ workdir: config.workdir });
   return {
     agents,
-    workspace: new GitWorkspace({ workdir: config.workdir }),
+    workspace,
+    mergeQueue: workspace,
     defaults: { models: config.models, limits: config.limits, heartbeatTimeoutSeconds: config.heartbeatTimeoutSeconds },
     checkModel: async (_role, model) => assertProviderKeys([model], env),
   };
