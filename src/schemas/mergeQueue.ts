@@ -83,6 +83,8 @@ export const MergeQueueCarry = z.object({
   /** Tasks of a failed batch still being bisected, and the batch size they are drawn with. */
   suspects: z.array(TaskId),
   cap: z.number().int().min(1),
+  /** Refs of bounced or superseded submissions, deleted from the source with the next landing. */
+  staleRefs: z.array(z.string()).max(10_000).default([]),
   totals: z.object({ landed: z.number().int(), bounced: z.number().int(), batches: z.number().int() }),
 });
 export type MergeQueueCarry = z.infer<typeof MergeQueueCarry>;
@@ -155,7 +157,7 @@ export const LandStackRequest = z.object({
   head: Sha,
   tip: Sha,
   stackRef: z.string().regex(/^refs\/longhaul\//),
-  /** Refs of the landed tasks, deleted from the source once the target holds them. */
+  /** Refs of the landed tasks (and of bounced submissions), deleted from the source once the target holds them. */
   taskRefs: z.array(z.string().regex(/^refs\/longhaul\//)),
 });
 export type LandStackRequest = z.infer<typeof LandStackRequest>;

@@ -67,6 +67,7 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
   const outcomes = new Map<string, TaskOutcome>((input.carry?.outcomes ?? []).map((entry) => [entry.taskId, entry.outcome]));
   const suspects = new Set<string>(input.carry?.suspects ?? []);
   let cap = input.carry?.cap ?? settings.maxBatch;
+  let staleRefs: string[] = [...(input.carry?.staleRefs ?? [])];
   const totals = { ...(input.carry?.totals ?? { landed: 0, bounced: 0, batches: 0 }) };
   /** Workflow time each waiting submission arrived, for the batch delay. */
   const arrivedAt = new Map<string, number>(waiting.map((entry) => [entry.requestId, Date.now()]));
@@ -86,6 +87,7 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
     settle(entry.taskId, { state: 'bounced', requestId: entry.requestId, kind, output: tail(output), at: Date.now() });
     totals.bounced++;
     suspects.delete(entry.taskId);
+    staleRefs.push(entry.ref);
   };
   const requeueFront = (entries: readonly QueueEntry[]): void => {
     // A newer submission of the same task that arrived meanwhile wins over the one coming back.
@@ -131,6 +133,7 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
       // A newer submission of a waiting task takes its place in line.
       arrivedAt.set(entry.requestId, arrivedAt.get(waiting[at].requestId) ?? Date.now());
       arrivedAt.delete(waiting[at].requestId);
+      if (waiting[at].ref !== entry.ref) staleRefs.push(waiting[at].ref);
       waiting[at] = entry;
     } else {
       if (testing.some((other) => other.requestId === entry.requestId)) return;
@@ -206,6 +209,9 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
       phase = 'landing';
       render();
       let landed;
+      // Bounces recorded while this batch lands are deleted next time.
+      // (A resubmission of the very same commit reuses its ref: that one stays.)
+      const landedRefs = [...stacked.map(({ entry }) => entry.ref), ...staleRefs.filter((ref) => !waiting.some((entry) => entry.ref === ref))];
       try {
         landed = await landStack({
           repo: input.repo,
@@ -213,14 +219,17 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
           head: result.head,
           tip: result.tip,
           stackRef: result.stackRef,
-          taskRefs: stacked.map(({ entry }) => entry.ref),
+          taskRefs: landedRefs,
         });
       } catch (err) {
         for (const { entry } of stacked) bounce(entry, 'error', `The merge queue could not land this batch: ${describeFailure(err)}`);
         landed = undefined;
       }
       if (landed?.kind === 'moved') requeueFront(stacked.map(({ entry }) => entry));
-      else if (landed?.kind === 'landed') for (const { entry, commit } of stacked) land(entry.taskId, commit);
+      else if (landed?.kind === 'landed') {
+        for (const { entry, commit } of stacked) land(entry.taskId, commit);
+        staleRefs = staleRefs.filter((ref) => !landedRefs.includes(ref));
+      }
     } else if (stacked.length === 1) {
       bounce(stacked[0].entry, 'tests_failed', result.output ?? '');
       // The culprit is out: the remaining suspects are tried together again.
@@ -275,6 +284,7 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
           outcomes: [...outcomes.entries()].map(([taskId, outcome]) => ({ taskId, outcome })),
           suspects: [...suspects],
           cap,
+          staleRefs,
           totals,
         },
       });
