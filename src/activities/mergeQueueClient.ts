@@ -5,7 +5,7 @@ import { TaskState, type MergeQueueInput, type QueueEntry, type TaskOutcome } fr
 import { enqueueSignal, taskStateQuery } from '../contract/messages/mergeQueueMessages';
 
 /** How often a waiting task asks the queue about its submission. */
-const pollMs = 1_000;
+const pollMs = 500;
 
 /** One queue per repository and target branch, whichever project or machine submits to it. */
 export function mergeQueueWorkflowId(repo: string, targetBranch: string): string {
