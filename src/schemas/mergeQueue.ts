@@ -9,7 +9,7 @@ export const maxBounceOutputChars = 4_000;
 export const MergeQueueSettings = z.object({
   /** At most this many tasks stacked and tested together. */
   maxBatch: z.number().int().min(1).max(256).default(16),
-  /** A batch starts once `maxBatch` tasks wait, or this long after the oldest waiting task arrived. */
+  /** A batch starts once `maxBatch` tasks wait, or once nobody joined for this long (at most 4 times this after the oldest joined). */
   batchDelayMs: z.number().int().min(0).max(600_000).default(2_000),
   /** The queue's run ends after this long with nothing waiting; the next enqueue starts it again. */
   idleExitMs: z.number().int().min(1_000).default(10 * 60_000),

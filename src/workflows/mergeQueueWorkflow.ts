@@ -32,6 +32,8 @@ type Activities = ReturnType<typeof createActivities>;
 
 /** Outcomes carried to the next run at most; older ones are re-derived from git if asked again. */
 const maxCarriedOutcomes = 2_000;
+/** The oldest waiting task starts a batch at most this many batch delays after it arrived. */
+const maxGatherDelays = 4;
 /** Task ids listed per state in the Web UI's details. */
 const listedIds = 12;
 
@@ -263,9 +265,16 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
     if (suspects.size === 0 && waiting.length < cap) {
       phase = 'gathering';
       render();
-      const oldest = Math.min(...waiting.map((entry) => arrivedAt.get(entry.requestId) ?? Date.now()));
-      const wait = oldest + settings.batchDelayMs - Date.now();
-      if (wait > 0) await condition(() => waiting.length >= cap, wait);
+      // Tasks come back in waves (their workers were released by the last landing): gather until the
+      // wave has passed, i.e. nobody joined for a while, but never hold the oldest too long.
+      const arrivals = (): number[] => waiting.map((entry) => arrivedAt.get(entry.requestId) ?? Date.now());
+      const deadline = Math.min(...arrivals()) + maxGatherDelays * settings.batchDelayMs;
+      for (;;) {
+        const seen = waiting.length;
+        const wait = Math.min(deadline, Math.max(...arrivals()) + settings.batchDelayMs) - Date.now();
+        if (wait <= 0 || seen >= cap) break;
+        if (!(await condition(() => waiting.length >= cap || waiting.length !== seen, wait))) break;
+      }
     }
     testing = drawBatch();
     phase = 'testing';
