@@ -15,7 +15,7 @@ import path from 'node:path';
 import { mergeQueueWorkflowId } from '../src/activities/mergeQueueClient';
 import { GitWorkspace } from '../src/git/gitWorkspace';
 import type { MergeQueueStatus } from '../src/schemas/mergeQueue';
-import { mergeQueueStatusQuery } from '../src/workflows/messages/mergeQueueMessages';
+import { mergeQueueStatusQuery } from '../src/contract/messages/mergeQueueMessages';
 import { projectWorkflow } from '../src/workflows/projectWorkflow';
 import { scriptedAgents } from '../test/support/scriptedAgents';
 import { withScriptedDeployment } from '../test/support/scriptedDeployment';

@@ -4,7 +4,7 @@ import { mergeQueueWorkflowId } from '../../src/activities/mergeQueueClient';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
 import type { MergeQueueStatus } from '../../src/schemas/mergeQueue';
 import type { TaskResult } from '../../src/schemas/task';
-import { mergeQueueStatusQuery } from '../../src/workflows/messages/mergeQueueMessages';
+import { mergeQueueStatusQuery } from '../../src/contract/messages/mergeQueueMessages';
 import { projectWorkflow } from '../../src/workflows/projectWorkflow';
 import { createRepo, git, taskTrailers, tempDir } from '../support/gitFixtures';
 import { uniqueName, withLonghaulWorkers } from '../support/longhaulTestWorkers';

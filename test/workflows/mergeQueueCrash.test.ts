@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { mergeQueueWorkflowId } from '../../src/activities/mergeQueueClient';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
 import type { MergeQueueStatus } from '../../src/schemas/mergeQueue';
-import { mergeQueueStatusQuery } from '../../src/workflows/messages/mergeQueueMessages';
+import { mergeQueueStatusQuery } from '../../src/contract/messages/mergeQueueMessages';
 import { projectWorkflow } from '../../src/workflows/projectWorkflow';
 import { eventually } from '../support/gate';
 import { createRepo, taskTrailers, tempDir } from '../support/gitFixtures';
