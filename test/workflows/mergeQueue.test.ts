@@ -24,14 +24,18 @@ test('a batch with breaking tasks lands the others; a fixed breaker lands, one t
   const runs = path.join(scratch, 'runs.log');
   const testCommand = testCommandLogging(runs);
   const fixOutputs = new Map<string, string[]>();
-  let roundOneResults: Omit<TaskResult, 'usage'>[] = [];
+  const results: Omit<TaskResult, 'usage'>[] = [];
+  const ids = new Map<string, string>();
   const titles = ['plain 1', 'breaks once', 'plain 2', 'never passes', 'plain 3', 'plain 4'];
   const agents = scriptedAgents({
     plan: (req) => {
-      if (req.round === 1) roundOneResults = req.results;
-      return { summary: 'plan', tasks: req.round === 0 ? titles.map((title) => ({ title, instructions: 'write it' })) : [], subplanners: [], done: req.round > 0 };
+      results.push(...req.results);
+      // Done once nothing is pending, so the planner sees every result, the failure's reason included.
+      const tasks = req.round === 0 ? titles.map((title) => ({ title, instructions: 'write it' })) : [];
+      return { summary: 'plan', tasks, subplanners: [], done: req.round > 0 && (req.pending ?? []).length === 0 };
     },
     work: (req) => {
+      ids.set(req.task.title, req.taskId);
       const outcome = writeTaskFile(req);
       if (!req.task.title.startsWith('plain')) {
         fs.writeFileSync(path.join(req.dir, 'work', `${req.taskId}.txt`), 'BROKEN\n');
@@ -66,7 +70,6 @@ test('a batch with breaking tasks lands the others; a fixed breaker lands, one t
   const trailers = taskTrailers(repo, targetBranch);
   expect(trailers).toHaveLength(5);
   expect(new Set(trailers).size).toBe(5);
-  const ids = new Map(roundOneResults.map((task) => [task.title, task.taskId]));
   expect(git(repo, 'show', `${targetBranch}:work/${ids.get('breaks once')}.txt`)).toBe('fixed');
   expect(git(repo, 'ls-tree', '--name-only', `${targetBranch}:work`)).not.toContain(`${ids.get('never passes')}.txt`);
 
@@ -76,7 +79,7 @@ test('a batch with breaking tasks lands the others; a fixed breaker lands, one t
   expect(fixOutputs.get('breaks once')?.[0]).toContain('tests failed: BROKEN');
   // The other was re-queued the bounded number of times, then reported failed with the reason.
   expect(fixOutputs.get('never passes')).toHaveLength(3);
-  const failed = roundOneResults.find((task) => task.title === 'never passes');
+  const failed = results.find((task) => task.title === 'never passes');
   expect(failed?.status).toBe('failed');
   expect(failed?.summary).toContain('tests failed: BROKEN');
   expect(failed?.summary).toContain('bounced 4 times by the merge queue');
