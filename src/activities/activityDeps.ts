@@ -1,5 +1,5 @@
 import type { Agents } from '../agents/agentContracts';
-import type { Workspace } from '../git/workspaceContract';
+import type { MergeQueueGit, Workspace } from '../git/workspaceContract';
 import type { Limits } from '../schemas/limits';
 import type { Role } from '../contract/roles';
 import type { ResolvedModels } from '../schemas/modelRef';
@@ -23,6 +23,8 @@ export interface ProjectDefaults {
 export interface ActivityDeps {
   agents: Agents;
   workspace: Workspace;
+  /** The merge queue's git steps (the real workspace implements both). */
+  mergeQueue: MergeQueueGit;
   defaults: ProjectDefaults;
   /** Throws a non-retryable error when a role's model cannot be used here (e.g. no API key). */
   checkModel(role: Role, model: string): Promise<void>;

@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './activityDeps';
 import { createJudgeCycle } from './judgeCycle';
+import { createLandStack, createTestStack } from './mergeQueueActivities';
 import { createPlanArea } from './planArea';
 import { createPreflightModel } from './preflightModel';
 import { createPrepareCycle } from './prepareCycle';
@@ -15,6 +16,8 @@ export function createActivities(deps: ActivityDeps) {
     planArea: createPlanArea(deps.agents, deps.workspace),
     runWorkerTask: createRunWorkerTask(deps.agents, deps.workspace),
     judgeCycle: createJudgeCycle(deps.agents, deps.workspace),
+    testStack: createTestStack(deps.mergeQueue),
+    landStack: createLandStack(deps.mergeQueue),
   };
 }
 
@@ -26,4 +29,5 @@ export const activitiesByRole = {
   plan: ['preflightModel', 'prepareCycle', 'planArea'],
   work: ['preflightModel', 'runWorkerTask'],
   judge: ['preflightModel', 'judgeCycle'],
+  merge: ['testStack', 'landStack'],
 } as const satisfies Record<string, readonly (keyof LonghaulActivities)[]>;

@@ -23,6 +23,7 @@ export function createResolveProjectSettings(defaults: ProjectDefaults) {
       targetBranch: input.targetBranch ?? `longhaul/${projectId}`,
       testCommand: input.testCommand,
       setupCommand: input.setupCommand ?? defaults.setupCommand,
+      mergeQueue: input.mergeQueue,
       models: { ...defaults.models, ...input.models },
       limits,
       ...(input.reasoning ? { reasoning: input.reasoning } : {}),

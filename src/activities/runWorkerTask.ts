@@ -1,11 +1,12 @@
 import { Context } from '@temporalio/activity';
 import type { AgentResult, Agents, WorkerAgentRequest, WorkOutcome } from '../agents/agentContracts';
-import type { IntegrationResult, TaskWorktree, Workspace } from '../git/workspaceContract';
+import type { ConflictInfo, IntegrationResult, TaskWorktree, Workspace } from '../git/workspaceContract';
 import { parseInput } from '../schemas/parseInput';
 import { clip, type TaskResult } from '../schemas/task';
 import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
 import { WorkerTaskInput } from '../schemas/workerTask';
 import { startAgentRun, transcriptRefFor } from './agentRunContext';
+import { landThroughMergeQueue } from './landThroughMergeQueue';
 
 /**
  * One worker on one task, end to end: a fresh worktree, the worker agent grinding on the task, then
@@ -64,22 +65,35 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
         const status = worked.stoppedBy === 'stalled' ? 'stalled' : worked.stoppedBy ? 'failed' : 'blocked';
         return finish({ status, summary: `${why}${worked.result.summary}` });
       }
-      const integration: IntegrationResult = await worktree.integrate({
-        message: input.task.title,
-        testCommand: settings.testCommand,
-        signal: run.ctx.signal,
-        ...(settings.sandbox ? { sandbox: settings.sandbox } : {}),
-        resolveConflict: async (conflict) => {
-          const resolved: AgentResult<WorkOutcome> = await agents.worker.resolveConflict({ ...request, ...conflict }, run.ctx);
-          usage = addUsage(usage, resolved.usage);
-          return resolved.result.outcome === 'done';
-        },
-        removeSecrets: async (secrets) => {
-          const fixed: AgentResult<WorkOutcome> = await agents.worker.removeSecrets({ ...request, details: secrets.details }, run.ctx);
-          usage = addUsage(usage, fixed.usage);
-          return fixed.result.outcome === 'done';
-        },
-      });
+      const resolveConflict = async (conflict: ConflictInfo): Promise<boolean> => {
+        const resolved: AgentResult<WorkOutcome> = await agents.worker.resolveConflict({ ...request, ...conflict }, run.ctx);
+        usage = addUsage(usage, resolved.usage);
+        return resolved.result.outcome === 'done';
+      };
+      const removeSecrets = async (secrets: { details: string }): Promise<boolean> => {
+        const fixed: AgentResult<WorkOutcome> = await agents.worker.removeSecrets({ ...request, details: secrets.details }, run.ctx);
+        usage = addUsage(usage, fixed.usage);
+        return fixed.result.outcome === 'done';
+      };
+      const testCommand = settings.testCommand;
+      const sandbox = settings.sandbox ? { sandbox: settings.sandbox } : {};
+      // With a test command, the target's merge queue tests batches of tasks and lands them together.
+      const integration: IntegrationResult =
+        testCommand === undefined
+          ? await worktree.integrate({ message: input.task.title, signal: run.ctx.signal, ...sandbox, resolveConflict, removeSecrets })
+          : await landThroughMergeQueue({
+              worktree,
+              input,
+              testCommand,
+              resolveConflict,
+              removeSecrets,
+              fixTests: async (testOutput) => {
+                const fixed = await agents.worker.fixTests({ ...request, testOutput }, run.ctx);
+                usage = addUsage(usage, fixed.usage);
+                return fixed.result.outcome === 'done';
+              },
+              signal: run.ctx.signal,
+            });
       switch (integration.status) {
         case 'integrated':
           return finish({ status: 'done', summary: worked.result.summary, commit: integration.commit });

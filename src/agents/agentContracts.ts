@@ -93,6 +93,11 @@ export interface SecretsRequest extends WorkerAgentRequest {
   details: string;
 }
 
+export interface TestFailureRequest extends WorkerAgentRequest {
+  /** The tail of the failing test run of the task's change on the target (from the merge queue). */
+  testOutput: string;
+}
+
 export interface JudgeAgentRequest {
   projectId: string;
   cycle: number;
@@ -128,6 +133,8 @@ export interface WorkerAgent {
   resolveConflict(req: ConflictRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>>;
   /** Take the credentials the harness found out of `req.dir`; `done` means they are gone. */
   removeSecrets(req: SecretsRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>>;
+  /** Fix the task's change in `req.dir` so the test command passes on the target; `done` means fixed. */
+  fixTests(req: TestFailureRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>>;
 }
 
 export interface JudgeAgentResult extends AgentResult<VerdictProposal> {

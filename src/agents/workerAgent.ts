@@ -4,6 +4,7 @@ import type {
   AgentRunContext,
   ConflictRequest,
   SecretsRequest,
+  TestFailureRequest,
   WorkerAgent,
   WorkerAgentRequest,
   WorkOutcome,
@@ -13,7 +14,7 @@ import { runAgentLoop, type LoopLimits } from './agentLoop';
 import { describeUnfinished, toAgentResult } from './agentResult';
 import { workerFinishReview } from './finishReview';
 import { modelSettingsFor } from './modelSettings';
-import { bulletList, formatSteering, formatTesting, oneLine } from './promptInputs';
+import { bulletList, fence, formatSteering, formatTesting, oneLine } from './promptInputs';
 import { PromptLibrary, type RenderedPrompt } from './promptTemplate';
 import { repositoryInstructions } from './repositoryInstructions';
 import { taskBudgetFrom } from './taskBudget';
@@ -57,6 +58,8 @@ function secretsVars(req: SecretsRequest): Record<SecretsVars, string> {
   };
 }
 
+type TestFailureVars = 'task_id' | 'task_title' | 'task_instructions' | 'test_output' | 'goal' | 'testing' | 'steering';
+
 function workerVars(req: WorkerAgentRequest, instructions: string): Record<WorkerVars, string> {
   return {
     task_id: req.taskId,
@@ -89,6 +92,18 @@ function conflictVars(req: ConflictRequest, instructions: string): Record<Confli
     testing: formatTesting(req.testCommand),
     steering: formatSteering(req.steering),
     repository_instructions: instructions,
+  };
+}
+
+function testFailureVars(req: TestFailureRequest): Record<TestFailureVars, string> {
+  return {
+    task_id: req.taskId,
+    task_title: oneLine(req.task.title, 200),
+    task_instructions: req.task.instructions,
+    test_output: fence(clip(req.testOutput, 8_000)),
+    goal: clip(req.goal, 20_000),
+    testing: formatTesting(req.testCommand),
+    steering: formatSteering(req.steering),
   };
 }
 
@@ -128,8 +143,18 @@ export class ModelWorkerAgent implements WorkerAgent {
     );
   }
 
+  fixTests(req: TestFailureRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>> {
+    return this.run(
+      'worker-tests',
+      req,
+      ctx,
+      this.prompts.render<TestFailureVars>('tests', testFailureVars(req)),
+      'fixing the failing tests',
+    );
+  }
+
   private async run(
-    role: 'worker' | 'worker-conflict' | 'worker-secrets',
+    role: 'worker' | 'worker-conflict' | 'worker-secrets' | 'worker-tests',
     req: WorkerAgentRequest,
     ctx: AgentRunContext,
     prompt: RenderedPrompt,

@@ -148,7 +148,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .command('worker')
     .summary('run longhaul workers in the foreground')
     .description('Runs longhaul workers until Ctrl-C or SIGTERM (graceful). Run many, on many machines, to scale out.')
-    .option('--role <roles>', 'comma-separated roles: workflow, plan, work, judge, or "all"', 'all')
+    .option('--role <roles>', 'comma-separated roles: workflow, plan, work, judge, merge, or "all"', 'all')
     .addHelpText('after', examples('longhaul worker', 'LONGHAUL_WORK_CONCURRENCY=16 longhaul worker --role work', 'longhaul worker --role workflow,plan,judge'))
     .action(act(async (options: { role?: string }, command: Command) => (await import('./commands/workerCommand')).workerCommand(options, globals(command), io)));
 

@@ -16,9 +16,16 @@ export type Role = z.infer<typeof Role>;
 export const roleQueueNames = { planner: 'plan', worker: 'work', judge: 'judge' } as const satisfies Record<Role, string>;
 export type RoleQueueName = (typeof roleQueueNames)[Role];
 
-/** What one worker process can poll: the workflow queue, or one role's activity queue. */
-export const workerRoles = ['workflow', ...roles.map((role) => roleQueueNames[role])] as readonly ['workflow', ...RoleQueueName[]];
-export type WorkerRole = 'workflow' | RoleQueueName;
+/** The merge queues' test and land steps, which no role's agent runs: `longhaul worker --role merge`. */
+export const mergeWorkerRole = 'merge';
+
+/** What one worker process can poll: the workflow queue, one role's activity queue, or the merge queues'. */
+export const workerRoles = ['workflow', ...roles.map((role) => roleQueueNames[role]), mergeWorkerRole] as readonly [
+  'workflow',
+  ...RoleQueueName[],
+  typeof mergeWorkerRole,
+];
+export type WorkerRole = 'workflow' | RoleQueueName | typeof mergeWorkerRole;
 
 export function roleOfQueueName(name: RoleQueueName): Role {
   return roles.find((role) => roleQueueNames[role] === name) as Role;

@@ -10,3 +10,11 @@ export const defaultWorkflowTaskQueue = 'longhaul';
 export function roleTaskQueue(workflowTaskQueue: string, role: Role): string {
   return `${workflowTaskQueue}-${roleQueueNames[role]}`;
 }
+
+/**
+ * Where the merge queues' activities run: a task queue of their own, so stack tests never wait behind
+ * (or starve) the worker tasks that are themselves waiting on a queue.
+ */
+export function mergeQueueTaskQueue(workflowTaskQueue: string): string {
+  return `${workflowTaskQueue}-merge`;
+}

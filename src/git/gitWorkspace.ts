@@ -15,12 +15,23 @@ import { ReadOnlyViews } from './worktree/readOnlyView';
 import { RepoCache } from './source/repoCache';
 import { parseRepoSource, type RepoSource } from './source/repoSource';
 import { cleanStale } from './worktree/staleCleanup';
+import { landStack } from './integration/stackLanding';
+import { testStack } from './integration/stackTest';
+import {
+  LandStackRequest as LandStackRequestSchema,
+  TestStackRequest as TestStackRequestSchema,
+  type LandStackRequest,
+  type LandStackResult,
+  type TestStackRequest,
+  type TestStackResult,
+} from '../schemas/mergeQueue';
 import { createSandboxes } from '../sandbox/createSandboxes';
 import type { Sandboxes } from '../sandbox/sandboxes';
 import { GitTaskWorktree, privateGitDir } from './worktree/taskWorktree';
 import type {
   LandedTaskCommits,
   LandedTaskCommitsRequest,
+  MergeQueueGit,
   OpenTaskRequest,
   PreparedCycle,
   ReadOnlyView,
@@ -94,7 +105,7 @@ interface CacheEntry {
  * task, read-only views per commit, and compare-and-swap integration onto the target branch of the
  * source repository.
  */
-export class GitWorkspace implements Workspace {
+export class GitWorkspace implements Workspace, MergeQueueGit {
   private readonly settings: Required<Omit<GitWorkspaceOptions, 'hooks' | 'workdir' | 'transcripts'>> & {
     hooks?: IntegrationHooks;
   };
@@ -261,6 +272,24 @@ export class GitWorkspace implements Workspace {
     const commits = await listTaskCommits(cache.git, `${since}..${until}`, { maxCommits, maxFiles: 12 });
     const total = commits.length < maxCommits ? commits.length : await countTaskCommits(cache.git, `${since}..${until}`);
     return { commits, total };
+  }
+
+  async testStack(request: TestStackRequest, signal?: AbortSignal): Promise<TestStackResult> {
+    const req = parseRequest(TestStackRequestSchema, request, 'testStack');
+    const { cache, environments } = await this.entryFor(parseRepoSource(req.repo));
+    const settings = {
+      testTimeoutMs: this.settings.testTimeoutMs,
+      testOutputChars: this.settings.testOutputChars,
+      sandboxing: this.settings.sandboxes.for('commands', undefined),
+      environments,
+    };
+    return testStack(cache, req, settings, signal);
+  }
+
+  async landStack(request: LandStackRequest, signal?: AbortSignal): Promise<LandStackResult> {
+    const req = parseRequest(LandStackRequestSchema, request, 'landStack');
+    const { cache } = await this.entryFor(parseRepoSource(req.repo));
+    return landStack(cache, req, signal);
   }
 
   /** Removes what crashed processes left behind, at most once per interval per cache. */

@@ -1,5 +1,6 @@
 /** The git side of longhaul, as the activities see it. */
 import type { CheckoutEnvironment } from '../environment/prepareCheckout';
+import type { LandStackRequest, LandStackResult, TestStackRequest, TestStackResult } from '../schemas/mergeQueue';
 import type { PrepareCycleInput, PreparedCycle } from '../schemas/prepareCycle';
 import type { SandboxSettings } from '../schemas/sandbox';
 import type { SecretFinding } from '../secrets/changeScan';
@@ -101,6 +102,28 @@ export interface IntegrateOptions {
   signal?: AbortSignal;
 }
 
+export interface SubmitOptions {
+  /** Commit message subject; the task id goes in a trailer. */
+  message: string;
+  body?: string;
+  signal?: AbortSignal;
+  /** As for integration: credentials in the change go back to the worker before anything is published. */
+  removeSecrets?: IntegrateOptions['removeSecrets'];
+}
+
+/** The task's single commit, published on the source under `ref` for the merge queue. */
+export type Submission =
+  | { status: 'submitted'; commit: string; base: string; ref: string }
+  | { status: 'no_changes' }
+  | Extract<IntegrationResult, { status: 'secrets_found' }>;
+
+export type RebaseOptions = SubmitOptions & Pick<IntegrateOptions, 'resolveConflict'>;
+
+export type RebaseResult =
+  | { status: 'rebased' }
+  | { status: 'no_changes' }
+  | { status: 'conflict'; details: string; conflictedFiles: string[] };
+
 export interface TaskWorktree {
   dir: string;
   branch: string;
@@ -109,7 +132,19 @@ export interface TaskWorktree {
   /** How the worktree got its dependencies, when the task has a setup command. */
   environment?: CheckoutEnvironment;
   integrate(options: IntegrateOptions): Promise<IntegrationResult>;
+  /** Commits the work as the task's single commit and publishes it for the merge queue. */
+  submit(options: SubmitOptions): Promise<Submission>;
+  /** Moves the submitted commit onto the latest target head (the resolver handles conflicts). */
+  rebaseOnTarget(options: RebaseOptions): Promise<RebaseResult>;
+  /** The merge queue landed the task as `commit`: disposing drops the task branch. */
+  recordLanded(commit: string): void;
   dispose(): Promise<void>;
+}
+
+/** The merge queue's git steps, run on whichever machine polls the queue's activities. */
+export interface MergeQueueGit {
+  testStack(request: TestStackRequest, signal?: AbortSignal): Promise<TestStackResult>;
+  landStack(request: LandStackRequest, signal?: AbortSignal): Promise<LandStackResult>;
 }
 
 export interface Workspace {

@@ -3,6 +3,7 @@ import { ModelsByRole } from './modelRef';
 import { LimitsPatch } from './limits';
 import { ReasoningByRole } from './reasoning';
 import { SandboxPatch } from './sandbox';
+import { MergeQueueOptions } from './mergeQueue';
 
 /** Branch names as git accepts them (a conservative subset of check-ref-format). */
 export const BranchName = z
@@ -23,6 +24,8 @@ export const ProjectInput = z
     targetBranch: BranchName.optional(),
     testCommand: z.string().trim().min(1).max(2_000).optional(),
     setupCommand: z.string().trim().min(1).max(2_000).optional(),
+    /** How the target's merge queue batches and re-queues (used with a test command). */
+    mergeQueue: MergeQueueOptions.strict().optional(),
     models: ModelsByRole.strict().optional(),
     limits: LimitsPatch.optional(),
     /** Reasoning effort per role, overriding the workers' config for this project. */

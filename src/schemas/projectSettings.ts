@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ResolvedModels } from './modelRef';
 import { Limits } from './limits';
+import { MergeQueueOptions } from './mergeQueue';
 import { BranchName } from './projectInput';
 import { ReasoningByRole } from './reasoning';
 import { SandboxSettings } from './sandbox';
@@ -15,6 +16,7 @@ export const ProjectSettings = z.object({
   testCommand: z.string().optional(),
   /** Prepares every checkout's dependencies (`npm ci`, `pip install -e .`); the project's, else the worker's default. */
   setupCommand: z.string().optional(),
+  mergeQueue: MergeQueueOptions.optional(),
   models: ResolvedModels,
   limits: Limits,
   /** The project's own reasoning effort per role; the workers' config decides the rest. */

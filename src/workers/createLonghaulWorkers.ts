@@ -2,8 +2,8 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { activitiesByRole, createActivities, type LonghaulActivities } from '../activities/createActivities';
 import type { ActivityDeps } from '../activities/activityDeps';
-import { roleTaskQueue } from '../contract/taskQueues';
-import { roleOfQueueName, type RoleQueueName, type WorkerRole } from '../contract/roles';
+import { mergeQueueTaskQueue, roleTaskQueue } from '../contract/taskQueues';
+import { mergeWorkerRole, roleOfQueueName, type RoleQueueName, type WorkerRole } from '../contract/roles';
 
 export interface LonghaulWorkersOptions {
   connection: NativeConnection;
@@ -15,7 +15,7 @@ export interface LonghaulWorkersOptions {
   /** A pre-built bundle (production) or the source path to bundle on start (development). */
   workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
   /** Concurrent activities per role (how many agents of that role this process runs at once). */
-  concurrency?: Partial<Record<RoleQueueName, number>>;
+  concurrency?: Partial<Record<RoleQueueName | typeof mergeWorkerRole, number>>;
   /**
    * Encrypts payloads (`payloadDataConverter`); codecs run outside the workflow sandbox, so a pre-built
    * bundle must have been built with the same failure converter (see `workflowSource`).
@@ -23,7 +23,8 @@ export interface LonghaulWorkersOptions {
   dataConverter?: DataConverter;
 }
 
-const defaultConcurrency = { plan: 4, work: 8, judge: 2 };
+// A merge activity holds a test run of one target's stack: a few targets per machine at once.
+const defaultConcurrency = { plan: 4, work: 8, judge: 2, merge: 2 };
 
 /** Creates one Temporal worker per requested role; run them together with `runLonghaulWorkers`. */
 export async function createLonghaulWorkers(options: LonghaulWorkersOptions): Promise<Worker[]> {
@@ -47,7 +48,7 @@ export async function createLonghaulWorkers(options: LonghaulWorkersOptions): Pr
     workers.push(
       await Worker.create({
         ...common,
-        taskQueue: roleTaskQueue(options.taskQueue, roleOfQueueName(role)),
+        taskQueue: role === mergeWorkerRole ? mergeQueueTaskQueue(options.taskQueue) : roleTaskQueue(options.taskQueue, roleOfQueueName(role)),
         activities: pick(activitiesByRole[role]),
         maxConcurrentActivityTaskExecutions: options.concurrency?.[role] ?? defaultConcurrency[role],
         // Cancellation reaches an activity only with a heartbeat's answer: keep that wait short.

@@ -28,9 +28,11 @@ export function createProductionDeps(
     reasoning: config.reasoning,
     taskLimits: config.limits,
   });
+  const workspace = new GitWorkspace({ workdir: config.workdir, transcripts, sandboxes });
   return {
     agents,
-    workspace: new GitWorkspace({ workdir: config.workdir, transcripts, sandboxes }),
+    workspace,
+    mergeQueue: workspace,
     defaults: {
       models: config.models,
       limits: config.limits,

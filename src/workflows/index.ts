@@ -2,3 +2,4 @@
 export { projectWorkflow } from './projectWorkflow';
 export { cycleWorkflow } from './cycleWorkflow';
 export { plannerWorkflow } from './plannerWorkflow';
+export { mergeQueueWorkflow } from './mergeQueueWorkflow';

@@ -200,6 +200,44 @@ describe('the worker agent resolving a conflict', () => {
   });
 });
 
+describe('the worker agent fixing what the merge queue bounced', () => {
+  test('sees the failing output, fixes the code and finishes done', async () => {
+    const dir = await temps.make('longhaul-tests-');
+    await writeTree(dir, { 'src/sum.js': 'exports.sum = (a, b) => a - b;\n' });
+    const fixed = 'exports.sum = (a, b) => a + b;\n';
+    server.setResponder(
+      scripted([
+        call('read_file', { path: 'src/sum.js' }),
+        call('write_file', { path: 'src/sum.js', content: fixed }),
+        call('finish_task', { summary: 'sum subtracted; it adds now.', outcome: 'done' }),
+      ]),
+    );
+    const result = await new ModelWorkerAgent({ models: fakeModels(server), transcripts: store }).fixTests(
+      {
+        projectId: 'proj',
+        cycle: 1,
+        taskId: 'p0.r1.3',
+        goal: 'Add numbers.',
+        task: { title: 'Sum helper', instructions: 'Add a sum helper.' },
+        model: OPENAI_MODEL,
+        dir,
+        testCommand: 'npm test',
+        steering: [],
+        testOutput: 'FAIL test/sum.test.js\n  expected sum(2, 2) to be 4, got 0',
+      },
+      testRun('transcripts/proj/cycle-1/p0.r1.3.jsonl').ctx,
+    );
+    expect(result.result).toEqual({ outcome: 'done', summary: 'sum subtracted; it adds now.' });
+    expect(result.promptVersion).toMatch(/^tests-/);
+    expect(await fs.readFile(path.join(dir, 'src/sum.js'), 'utf8')).toBe(fixed);
+    expect(server.requests[0]?.system).toContain('merge queue ran the project');
+    expect(kickoffOf(server.requests[0])).toContain('expected sum(2, 2) to be 4, got 0');
+    expect(kickoffOf(server.requests[0])).toContain('npm test');
+    const { records } = await store.read('transcripts/proj/cycle-1/p0.r1.3.jsonl');
+    expect(records[0]).toMatchObject({ kind: 'start', role: 'worker-tests' });
+  });
+});
+
 describe('the judge agent', () => {
   let dir: string;
   let base: string;

@@ -43,6 +43,14 @@ export class RecordingWorkspace implements Workspace {
         this.head = `c${++this.commits}`;
         return { status: 'integrated', commit: `commit-${req.taskId}` };
       },
+      // Orchestration tests run without a test command, so nothing goes through the merge queue.
+      submit: async () => {
+        throw new Error('the recording workspace has no merge queue');
+      },
+      rebaseOnTarget: async () => {
+        throw new Error('the recording workspace has no merge queue');
+      },
+      recordLanded: () => undefined,
       dispose: async () => fs.rmSync(dir, { recursive: true, force: true }),
     };
   }

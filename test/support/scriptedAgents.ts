@@ -1,6 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { AgentRunContext, Agents, JudgeAgentRequest, PlannerAgentRequest, WorkerAgentRequest, WorkOutcome } from '../../src/agents/agentContracts';
+import type {
+  AgentRunContext,
+  Agents,
+  JudgeAgentRequest,
+  PlannerAgentRequest,
+  TestFailureRequest,
+  WorkerAgentRequest,
+  WorkOutcome,
+} from '../../src/agents/agentContracts';
 import type { PlanProposal } from '../../src/schemas/plan';
 import type { Usage } from '../../src/schemas/usage';
 import type { VerdictProposal } from '../../src/schemas/verdict';
@@ -11,6 +19,8 @@ export const scriptedCallUsage: Usage = { calls: 1, inputTokens: 100, cachedInpu
 export interface AgentScript {
   plan(req: PlannerAgentRequest): PlanProposal | Promise<PlanProposal>;
   work?(req: WorkerAgentRequest, ctx: AgentRunContext): WorkOutcome | Promise<WorkOutcome>;
+  /** Default: blocked (the scripted worker cannot fix tests). */
+  fixTests?(req: TestFailureRequest, ctx: AgentRunContext): WorkOutcome | Promise<WorkOutcome>;
   judge(req: JudgeAgentRequest): VerdictProposal | Promise<VerdictProposal>;
 }
 
@@ -18,8 +28,8 @@ export interface AgentScript {
  * Deterministic agents for orchestration tests: they follow a script instead of calling a model.
  * By default a worker writes one file named after its task into its working copy.
  */
-export function scriptedAgents(script: AgentScript): Agents & { calls: { plan: number; work: number; judge: number } } {
-  const calls = { plan: 0, work: 0, judge: 0 };
+export function scriptedAgents(script: AgentScript): Agents & { calls: { plan: number; work: number; judge: number; fixTests: number } } {
+  const calls = { plan: 0, work: 0, judge: 0, fixTests: 0 };
   return {
     calls,
     planner: {
@@ -39,6 +49,11 @@ export function scriptedAgents(script: AgentScript): Agents & { calls: { plan: n
       },
       async removeSecrets() {
         return { result: { outcome: 'blocked', summary: 'scripted worker does not remove credentials' }, usage: scriptedCallUsage, promptVersion: 'scripted' };
+      },
+      async fixTests(req, ctx) {
+        calls.fixTests++;
+        const result = script.fixTests ? await script.fixTests(req, ctx) : { outcome: 'blocked' as const, summary: 'scripted worker does not fix tests' };
+        return { result, usage: scriptedCallUsage, promptVersion: 'scripted' };
       },
     },
     judge: {

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Agents } from '../../src/agents/agentContracts';
+import type { Workspace } from '../../src/git/workspaceContract';
 import { findTemporalCli } from '../../src/devServer/findTemporalCli';
 import { startDevServer, type DevServerOptions } from '../../src/devServer/startDevServer';
 import { createLonghaulWorkers, runLonghaulWorkers } from '../../src/workers/createLonghaulWorkers';
@@ -15,6 +16,10 @@ export interface ScriptedDeploymentOptions {
   /** For the throw-away dev server started when TEMPORAL_ADDRESS is not set. */
   server?: Pick<DevServerOptions, 'dynamicConfig' | 'dbFilename'>;
   concurrency?: { plan?: number; work?: number; judge?: number };
+  /** Default: a recording stand-in (no git at all). */
+  workspace?: Workspace;
+  /** Default: the tests' short timeout, which a loaded machine may miss. */
+  heartbeatTimeoutSeconds?: number;
 }
 
 /**
@@ -30,13 +35,15 @@ export async function withScriptedDeployment<T>(options: ScriptedDeploymentOptio
   address = server?.address ?? (address as string);
   const connection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
+  const deps = testDeps(options.agents, options.workspace ?? new RecordingWorkspace());
+  if (options.heartbeatTimeoutSeconds !== undefined) deps.defaults.heartbeatTimeoutSeconds = options.heartbeatTimeoutSeconds;
   try {
     const workers = await createLonghaulWorkers({
       connection,
       namespace: 'default',
       taskQueue: options.taskQueue,
       roles: [...workerRoles],
-      deps: testDeps(options.agents, new RecordingWorkspace()),
+      deps,
       workflows: { workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger() }) },
       concurrency: options.concurrency,
     });

@@ -49,7 +49,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 
-async function revParse(git: Git, rev: string): Promise<string> {
+export async function revParse(git: Git, rev: string): Promise<string> {
   return requireSha((await git(['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`])).stdout, rev);
 }
 
@@ -69,21 +69,21 @@ export async function abortUnfinishedRebase(ctx: IntegrationContext): Promise<vo
   if (rebaseInProgress(ctx)) await ctx.git(['rebase', '--abort']);
 }
 
-async function hasStagedChangesSince(git: Git, base: string): Promise<boolean> {
+export async function hasStagedChangesSince(git: Git, base: string): Promise<boolean> {
   const { stdout } = await git(['diff', '--cached', '--shortstat', '--end-of-options', base, '--']);
   return stdout.trim().length > 0;
 }
 
-function messageFileOf(ctx: IntegrationContext): string {
+export function messageFileOf(ctx: IntegrationContext): string {
   return path.join(ctx.worktreeGitDir, 'LONGHAUL_COMMIT_MSG');
 }
 
 /** Replaces whatever the branch holds since `base` with one commit of the staged tree. */
-async function commitSquashed(
+export async function commitSquashed(
   ctx: IntegrationContext,
   base: string,
   head: string,
-  options: IntegrateOptions,
+  options: Pick<IntegrateOptions, 'message' | 'body'>,
 ): Promise<string> {
   // Whatever the branch committed since `base` (earlier attempts, parked work, the agent's own
   // commits) folds into the one task commit; the index already holds the final tree.
@@ -104,7 +104,7 @@ type RebaseOutcome =
   | { kind: 'conflict'; files: string[]; output: string };
 
 /** Replays the task's single commit onto `onto`. */
-async function rebaseOnto(ctx: IntegrationContext, onto: string): Promise<RebaseOutcome> {
+export async function rebaseOnto(ctx: IntegrationContext, onto: string): Promise<RebaseOutcome> {
   const result = await ctx.git(['rebase', '--no-autostash', '--empty=drop', onto], { allowFailure: true });
   if (result.exitCode === 0) {
     const commit = await revParse(ctx.git, 'HEAD');
@@ -148,9 +148,9 @@ async function describeConflict(
 type ResolutionOutcome = { kind: 'continued' } | { kind: 'result'; result: IntegrationResult };
 
 /** Hands the conflict to the caller's resolver, then finishes the rebase or gives up cleanly. */
-async function resolveAndContinue(
+export async function resolveAndContinue(
   ctx: IntegrationContext,
-  options: IntegrateOptions,
+  options: Pick<IntegrateOptions, 'message' | 'body' | 'resolveConflict'>,
   onto: string,
   base: string,
   conflict: { files: string[]; output: string },

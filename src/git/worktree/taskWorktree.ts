@@ -14,7 +14,17 @@ import type { RepoCache } from '../source/repoCache';
 import { retireWorktree } from './worktreeRetirement';
 import { fetchTargetHead, readFetchHead } from '../source/targetFetch';
 import { findTaskCommits } from '../integration/taskTrailer';
-import type { IntegrateOptions, IntegrationResult, OpenTaskRequest, TaskWorktree } from '../workspaceContract';
+import { rebaseTaskOnTarget, submitTask } from '../integration/taskSubmission';
+import type {
+  IntegrateOptions,
+  IntegrationResult,
+  OpenTaskRequest,
+  RebaseOptions,
+  RebaseResult,
+  SubmitOptions,
+  Submission,
+  TaskWorktree,
+} from '../workspaceContract';
 
 export interface TaskWorktreeSettings extends IntegrationSettings {
   hooks?: IntegrationHooks;
@@ -224,6 +234,24 @@ export class GitTaskWorktree implements TaskWorktree {
     this.lastResult = result.status;
     if (result.status === 'integrated') this.integratedCommit = result.commit;
     return result;
+  }
+
+  async submit(options: SubmitOptions): Promise<Submission> {
+    if (this.disposed) throw new Error(`task worktree ${this.dir} was already disposed`);
+    const submission = await submitTask(this.context(), options);
+    if (submission.status === 'no_changes') this.lastResult = 'no_changes';
+    return submission;
+  }
+
+  async rebaseOnTarget(options: RebaseOptions): Promise<RebaseResult> {
+    if (this.disposed) throw new Error(`task worktree ${this.dir} was already disposed`);
+    const result = await rebaseTaskOnTarget(this.context(), options);
+    if (result.status === 'no_changes') this.lastResult = 'no_changes';
+    return result;
+  }
+
+  recordLanded(commit: string): void {
+    this.integratedCommit = commit;
   }
 
   /**

@@ -1,0 +1,119 @@
+/**
+ * Gated integration throughput: a project of 48 tasks, 16 workers at once, on a 1,000-file
+ * repository, with the test command `sleep 5`. Every task lands through the target's merge queue
+ * (batches stacked on the head, one test run and one compare-and-swap push per batch). Prints tasks
+ * integrated, tasks failed and tasks per second, from the first task's start to the project's end.
+ *
+ *   npx ts-node --transpile-only bench/gatedIntegration.ts [--tasks 48] [--workers 16] [--files 1000] [--test "sleep 5"]
+ *
+ * Agents are scripted (each edits a module of its own); planners, workers, the queue and git are real.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, promises as fs, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { mergeQueueWorkflowId } from '../src/activities/mergeQueueClient';
+import { GitWorkspace } from '../src/git/gitWorkspace';
+import type { MergeQueueStatus } from '../src/schemas/mergeQueue';
+import { mergeQueueStatusQuery } from '../src/contract/messages/mergeQueueMessages';
+import { projectWorkflow } from '../src/workflows/projectWorkflow';
+import { scriptedAgents } from '../test/support/scriptedAgents';
+import { withScriptedDeployment } from '../test/support/scriptedDeployment';
+
+function option(argv: readonly string[], name: string, fallback: string): string {
+  const index = argv.indexOf(`--${name}`);
+  return index >= 0 ? argv[index + 1] : fallback;
+}
+
+function count(argv: readonly string[], name: string, fallback: number): number {
+  const value = Number(option(argv, name, String(fallback)));
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
+  return value;
+}
+
+const fixtureEnv: NodeJS.ProcessEnv = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GIT_'))),
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'bench@example.com',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'bench@example.com',
+};
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', ['-c', 'commit.gpgSign=false', ...args], { cwd, env: fixtureEnv, encoding: 'utf8' }).trim();
+}
+
+/** `files` modules in folders of 100, like a small project. */
+function createRepository(dir: string, files: number): void {
+  mkdirSync(dir, { recursive: true });
+  git(dir, 'init', '-q', '-b', 'main');
+  for (let index = 0; index < files; index++) {
+    const folder = path.join(dir, `pkg${Math.floor(index / 100)}`);
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, `mod${index}.ts`), `export const value${index} = ${index};\n`.repeat(20));
+  }
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'initial');
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const tasks = count(argv, 'tasks', 48);
+  const workers = count(argv, 'workers', 16);
+  const files = count(argv, 'files', 1_000);
+  const testCommand = option(argv, 'test', 'sleep 5');
+  const root = mkdtempSync(path.join(os.tmpdir(), 'longhaul-bench-gate-'));
+  try {
+    const repo = path.join(root, 'source');
+    createRepository(repo, files);
+    // A plan holds at most 30 tasks: two areas share them.
+    const areas = Math.ceil(tasks / 30);
+    const perArea = (index: number): number => Math.floor(tasks / areas) + (index < tasks % areas ? 1 : 0);
+    let firstTaskAt: number | undefined;
+    let next = 0;
+    const agents = scriptedAgents({
+      plan: (req) => {
+        if (req.depth === 0) {
+          return { summary: 'split', tasks: [], subplanners: req.round === 0 ? Array.from({ length: areas }, (_, i) => ({ area: `area${i}`, goal: 'edit modules' })) : [], done: req.round > 0 };
+        }
+        const area = Number(req.area.replace(/\D+/g, '')) || 0;
+        const count = req.round === 0 ? perArea(area) : 0;
+        return { summary: 'edit', tasks: Array.from({ length: count }, (_, i) => ({ title: `Edit module ${area}-${i}`, instructions: 'edit it' })), subplanners: [], done: true };
+      },
+      work: async (req) => {
+        firstTaskAt ??= Date.now();
+        const index = next++ % files;
+        await fs.appendFile(path.join(req.dir, `pkg${Math.floor(index / 100)}`, `mod${index}.ts`), `export const edited${next} = true;\n`);
+        return { outcome: 'done', summary: `edited module ${index}` };
+      },
+      judge: () => ({ verdict: 'done', reasons: 'benchmark' }),
+    });
+    const taskQueue = `bench-gate-${Date.now().toString(36)}`;
+    const workspace = new GitWorkspace({ workdir: path.join(root, 'work') });
+    const deployment = { taskQueue, agents, workspace, concurrency: { plan: 4, work: workers, judge: 1 }, heartbeatTimeoutSeconds: 60 };
+    await withScriptedDeployment(deployment, async (client) => {
+      const result = await client.workflow.execute(projectWorkflow, {
+        taskQueue,
+        workflowId: taskQueue,
+        args: [{ goal: 'benchmark', repo, testCommand, limits: { maxParallelWorkers: workers, maxPlannerDepth: 1 } }],
+      });
+      const seconds = (Date.now() - (firstTaskAt ?? Date.now())) / 1_000;
+      const queue: MergeQueueStatus = await client.workflow.getHandle(mergeQueueWorkflowId(repo, `longhaul/${taskQueue}`)).query(mergeQueueStatusQuery);
+      const landed = Number(git(repo, 'rev-list', '--count', `main..longhaul/${taskQueue}`));
+      if (landed !== result.tasksDone) throw new Error(`${result.tasksDone} tasks done but ${landed} commits landed`);
+      console.log(`cpus: ${os.cpus().length}`);
+      console.log(`gated integration: repository ${files} files; workers ${workers}; test command "${testCommand}"`);
+      console.log(`tasks integrated: ${result.tasksDone}; tasks failed: ${result.tasksFailed}`);
+      console.log(`merge queue: ${queue.totals.batches} batches (test runs), ${queue.totals.landed} landed, ${queue.totals.bounced} bounced`);
+      console.log(`elapsed (first task to last landing): ${seconds.toFixed(1)} s`);
+      console.log(`tasks integrated per second: ${(result.tasksDone / seconds).toFixed(2)}`);
+    });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,11 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { MergeQueueStatus, QueueEntry, TaskState, TaskStateRequest } from '../../schemas/mergeQueue';
+
+/** A task ready to land joins the queue (signal-with-start brings an idle queue back). */
+export const enqueueSignal = defineSignal<[QueueEntry]>('enqueue');
+
+/** What the queue holds: waiting, testing, recently landed and bounced, with task ids. */
+export const mergeQueueStatusQuery = defineQuery<MergeQueueStatus>('status');
+
+/** Where one submission stands; its worker polls this while it waits. */
+export const taskStateQuery = defineQuery<TaskState, [TaskStateRequest]>('taskState');

@@ -1,0 +1,183 @@
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { GitFailureType, gitFailure } from '../core/gitFailures';
+import { gitIn, type Git } from '../core/gitRunner';
+import { requireSha, shortHash } from '../core/names';
+import { FileLock, LockTimeoutError } from '../locks/fileLock';
+import type { RepoCache } from '../source/repoCache';
+import { sourceFailure } from '../source/sourceErrors';
+import { fetchTargetHead } from '../source/targetFetch';
+import { maxBounceOutputChars, type QueueEntry, type StackedTask, type TestStackRequest, type TestStackResult } from '../../schemas/mergeQueue';
+import { stackRef } from './queueRefs';
+import { replayCommit } from './replayCommit';
+import { listRange, type RangeCommit } from './taskTrailer';
+import { runTestCommand } from './testCommand';
+import type { EnvironmentStore } from '../../environment/environmentStore';
+import { prepareCheckout } from '../../environment/prepareCheckout';
+import { describeSetupFailure } from '../../environment/setupFailure';
+import type { CommandSandboxing } from '../../sandbox/sandboxes';
+import { TranscriptStore } from '../../state/transcriptStore';
+
+export interface StackTestSettings {
+  testTimeoutMs: number;
+  testOutputChars: number;
+  /** Stack tests run confined like every command on a checkout. */
+  sandboxing: CommandSandboxing;
+  /** Where the stack checkout gets the project's dependencies from (its setup command). */
+  environments: EnvironmentStore;
+}
+
+function tail(text: string, max: number): string {
+  return text.length <= max ? text : `[… ${text.length - max} characters omitted …]\n${text.slice(-max)}`;
+}
+
+async function commitExists(git: Git, sha: string): Promise<boolean> {
+  const { exitCode } = await git(['cat-file', '-e', `${sha}^{commit}`], { allowFailure: true });
+  return exitCode === 0;
+}
+
+/**
+ * The machine's checkout where stacks are tested, one per target branch, reused across batches so
+ * the project's dependencies installed there survive from one batch to the next.
+ */
+async function openStackCheckout(cache: RepoCache, targetBranch: string): Promise<{ dir: string; git: Git; gitDir: string }> {
+  const dir = path.join(cache.root, 'stacks', shortHash(targetBranch, 16));
+  const git = gitIn(dir, cache.settings.identity, cache.settings.gitIdleTimeoutMs);
+  if (!existsSync(path.join(dir, '.git'))) {
+    await cache.withLock(async () => {
+      await cache.fetchBranchesLocked([targetBranch]);
+      await cache.git(['worktree', 'prune']);
+      await fs.rm(dir, { recursive: true, force: true });
+      await fs.mkdir(path.dirname(dir), { recursive: true });
+      await cache.git(['worktree', 'add', '--detach', '--no-checkout', '--', dir, `refs/remotes/origin/${targetBranch}`]);
+    });
+  }
+  const gitDir = path.resolve(dir, (await git(['rev-parse', '--git-dir'])).stdout.trim());
+  return { dir, git, gitDir };
+}
+
+/** Brings the task commits this cache lacks from their refs on the source; returns the ids still missing. */
+async function fetchTaskCommits(git: Git, cache: RepoCache, tasks: readonly QueueEntry[], signal?: AbortSignal): Promise<Set<string>> {
+  const absent: QueueEntry[] = [];
+  for (const task of tasks) if (!(await commitExists(git, task.commit))) absent.push(task);
+  if (absent.length === 0) return new Set();
+  const fetch = (refs: string[]) =>
+    git(['fetch', '--no-tags', '--refmap=', '--no-write-fetch-head', 'origin', ...refs], { allowFailure: true, signal });
+  const all = await fetch(absent.map((task) => task.ref));
+  if (all.exitCode !== 0) {
+    if (!/couldn't find remote ref/i.test(all.stderr)) throw sourceFailure(cache.source, new Error(all.stderr));
+    // One ref is gone (a superseded submission): fetch the rest one by one.
+    for (const task of absent) await fetch([task.ref]);
+  }
+  const missing = new Set<string>();
+  for (const task of absent) if (!(await commitExists(git, task.commit))) missing.add(task.taskId);
+  return missing;
+}
+
+async function conflictDescription(git: Git, targetBranch: string, head: string, commit: string): Promise<string> {
+  const merged = await git(['merge-tree', '--write-tree', '--name-only', '--no-messages', head, commit], { allowFailure: true });
+  // The merged tree's id, then one conflicted path per line.
+  const files = merged.stdout.split('\n').slice(1).map((line) => line.trim()).filter((line) => line.length > 0);
+  return `The change conflicts with ${targetBranch} at ${head.slice(0, 12)} in: ${[...new Set(files)].join(', ') || '(files not listed)'}`;
+}
+
+/**
+ * Builds the batch on the target head in the object database (each task's single commit replayed,
+ * in order, with `merge-tree`), runs the test command once on the stack in this machine's stack
+ * checkout, and on success publishes the tested tip under a hidden ref so any machine can land it.
+ * Tasks whose trailer is already on the target count as landed, so a retried batch never lands one twice.
+ */
+export async function testStack(
+  cache: RepoCache,
+  request: TestStackRequest,
+  settings: StackTestSettings,
+  signal?: AbortSignal,
+): Promise<TestStackResult> {
+  const lock = new FileLock(path.join(cache.root, 'locks', `stack-${shortHash(request.targetBranch, 16)}.lock`), {
+    timeoutMs: cache.settings.lockTimeoutMs,
+  });
+  let held;
+  try {
+    held = await lock.acquire(signal);
+  } catch (error) {
+    if (error instanceof LockTimeoutError) throw gitFailure(GitFailureType.lockTimeout, error.message, error);
+    throw error;
+  }
+  try {
+    const { dir, git, gitDir } = await openStackCheckout(cache, request.targetBranch);
+    const head = await fetchTargetHead(git, gitDir, cache.source, request.targetBranch, signal);
+    const missing = await fetchTaskCommits(git, cache, request.tasks, signal);
+    const ranges = new Map<string, RangeCommit[]>();
+    const messageFile = path.join(gitDir, 'LONGHAUL_STACK_MSG');
+    const results: StackedTask[] = [];
+    let tip = head;
+    let tipTree = requireSha((await git(['rev-parse', '--verify', `${head}^{tree}`])).stdout, 'the head tree');
+    const headTree = tipTree;
+    for (const task of request.tasks) {
+      if (missing.has(task.taskId)) {
+        results.push({ taskId: task.taskId, state: 'missing' });
+        continue;
+      }
+      let range = ranges.get(task.base);
+      if (range === undefined) {
+        range = await listRange(git, `${task.base}..${head}`);
+        ranges.set(task.base, range);
+      }
+      const earlier = range.filter((entry) => entry.taskIds.includes(task.taskId));
+      if (earlier.length > 0) {
+        results.push({ taskId: task.taskId, state: 'landed', commit: earlier[earlier.length - 1].sha });
+        continue;
+      }
+      await fs.writeFile(messageFile, (await git(['show', '-s', '--format=%B', task.commit])).stdout);
+      const replay = await replayCommit(git, task.commit, tip, tipTree, messageFile);
+      if (replay.kind === 'replayed') {
+        tip = replay.commit;
+        tipTree = replay.tree;
+        results.push({ taskId: task.taskId, state: 'stacked', commit: tip });
+        continue;
+      }
+      // Against the head alone it may be fine: then it only collides with a task stacked before it.
+      const alone = tip === head ? replay : await replayCommit(git, task.commit, head, headTree, messageFile);
+      if (alone.kind === 'empty') results.push({ taskId: task.taskId, state: 'no_changes' });
+      else if (alone.kind === 'replayed') results.push({ taskId: task.taskId, state: 'deferred' });
+      else results.push({ taskId: task.taskId, state: 'conflict', output: await conflictDescription(git, request.targetBranch, head, task.commit) });
+    }
+    if (tip === head) return { head, tip, tasks: results };
+
+    await git(['checkout', '--force', '--detach', tip]);
+    await git(['clean', '-fd']);
+    if (request.setupCommand !== undefined) {
+      // The stack's dependencies, as every checkout gets them: copied when its manifests are known.
+      const environment = await prepareCheckout(
+        { dir, git, worktreeGitDir: gitDir },
+        {
+          store: settings.environments,
+          setupCommand: request.setupCommand,
+          transcriptRef: TranscriptStore.setupLogRefFor({ projectId: 'merge-queue', cycle: 0, agentId: shortHash(request.targetBranch, 16) }),
+          signal,
+        },
+      );
+      if (!environment.ok) {
+        return { head, tip, tasks: results, passed: false, output: tail(describeSetupFailure(`on the stack ${tip.slice(0, 12)}`, environment.run), maxBounceOutputChars) };
+      }
+    }
+    const tests = await runTestCommand(request.testCommand, {
+      cwd: dir,
+      timeoutMs: settings.testTimeoutMs,
+      maxOutputChars: settings.testOutputChars,
+      signal,
+      sandboxing: settings.sandboxing,
+    });
+    // What the tests wrote must not leak into the next batch's run.
+    await git(['reset', '--hard', 'HEAD']);
+    await git(['clean', '-fd']);
+    const output = tail(tests.output, maxBounceOutputChars);
+    if (!tests.passed) return { head, tip, tasks: results, passed: false, output };
+    const ref = stackRef(request.targetBranch);
+    const pushed = await git(['push', '--porcelain', '--no-verify', '--', cache.source.url, `+${tip}:${ref}`], { allowFailure: true, signal });
+    if (pushed.exitCode !== 0) throw sourceFailure(cache.source, new Error(pushed.stderr || pushed.stdout));
+    return { head, tip, stackRef: ref, tasks: results, passed: true, output };
+  } finally {
+    await held.release();
+  }
+}

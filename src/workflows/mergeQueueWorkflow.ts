@@ -1,0 +1,302 @@
+import {
+  ActivityCancellationType,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities/createActivities';
+import {
+  maxBounceOutputChars,
+  MergeQueueInput as MergeQueueInputSchema,
+  QueueEntry as QueueEntrySchema,
+  TaskStateRequest,
+  type BounceKind,
+  type MergeQueueInput,
+  type MergeQueueResult,
+  type MergeQueueStatus,
+  type QueueEntry,
+  type TaskOutcome,
+  type TaskState,
+} from '../schemas/mergeQueue';
+import { parseInput } from '../schemas/parseInput';
+import { describeFailure } from './describeFailure';
+import { enqueueSignal, mergeQueueStatusQuery, taskStateQuery } from '../contract/messages/mergeQueueMessages';
+import { mergeQueueTaskQueue } from '../contract/taskQueues';
+import { parseSignal } from './parseSignal';
+
+type Activities = ReturnType<typeof createActivities>;
+
+/** Outcomes carried to the next run at most; older ones are re-derived from git if asked again. */
+const maxCarriedOutcomes = 2_000;
+/** The oldest waiting task starts a batch at most this many batch delays after it arrived. */
+const maxGatherDelays = 4;
+/** Task ids listed per state in the Web UI's details. */
+const listedIds = 12;
+
+function tail(text: string): string {
+  return text.length <= maxBounceOutputChars ? text : `[…]\n${text.slice(-maxBounceOutputChars)}`;
+}
+
+/**
+ * The merge queue of one target branch: an entity workflow that owns who waits, stacks a batch of
+ * waiting tasks on the target head, tests the stack once and lands it with one compare-and-swap
+ * (both as activities on `<queue>-merge`). A failing batch is bisected: its tasks are drawn again in
+ * halves, ahead of everyone else, until each culprit is tested alone and bounced to its worker with
+ * the output; the rest land. Conflicts with the head bounce too; a conflict with a batch-mate only
+ * waits for the next batch. The source's target branch stays the truth: a retried test finds tasks
+ * already landed by their trailers, so each lands exactly once however often anything is retried.
+ * Ends when idle (signal-with-start brings it back) and continues as new to keep its history short.
+ */
+export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQueueResult> {
+  const input = parseInput(MergeQueueInputSchema, raw, 'merge queue input');
+  const { settings } = input;
+  const { testStack, landStack } = proxyActivities<Activities>({
+    taskQueue: mergeQueueTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: `${settings.testTimeoutMinutes + 10} minutes`,
+    heartbeatTimeout: settings.heartbeatTimeoutSeconds * 1_000,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    // Retryable failures (an unreachable source, a lost worker) are retried until they pass: the
+    // tasks wait on this batch. Non-retryable ones bounce the batch with the reason.
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  });
+
+  const waiting: QueueEntry[] = [...(input.carry?.waiting ?? [])];
+  let testing: QueueEntry[] = [];
+  const outcomes = new Map<string, TaskOutcome>((input.carry?.outcomes ?? []).map((entry) => [entry.taskId, entry.outcome]));
+  const suspects = new Set<string>(input.carry?.suspects ?? []);
+  let cap = input.carry?.cap ?? settings.maxBatch;
+  let staleRefs: string[] = [...(input.carry?.staleRefs ?? [])];
+  const totals = { ...(input.carry?.totals ?? { landed: 0, bounced: 0, batches: 0 }) };
+  /** Workflow time each waiting submission arrived, for the batch delay. */
+  const arrivedAt = new Map<string, number>(waiting.map((entry) => [entry.requestId, Date.now()]));
+  let phase: MergeQueueStatus['phase'] = 'idle';
+
+  const settle = (taskId: string, outcome: TaskOutcome): void => {
+    // Re-inserted so the map stays in settling order (oldest first) for trimming.
+    outcomes.delete(taskId);
+    outcomes.set(taskId, outcome);
+  };
+  const land = (taskId: string, commit: string): void => {
+    settle(taskId, { state: 'landed', commit, at: Date.now() });
+    totals.landed++;
+    suspects.delete(taskId);
+  };
+  const bounce = (entry: QueueEntry, kind: BounceKind, output: string): void => {
+    settle(entry.taskId, { state: 'bounced', requestId: entry.requestId, kind, output: tail(output), at: Date.now() });
+    totals.bounced++;
+    suspects.delete(entry.taskId);
+    staleRefs.push(entry.ref);
+  };
+  const requeueFront = (entries: readonly QueueEntry[]): void => {
+    // A newer submission of the same task that arrived meanwhile wins over the one coming back.
+    const fresh = entries.filter((entry) => !waiting.some((other) => other.taskId === entry.taskId));
+    waiting.unshift(...fresh);
+  };
+
+  const status = (): MergeQueueStatus => {
+    const recent = [...outcomes.entries()];
+    return {
+      targetBranch: input.targetBranch,
+      phase,
+      waiting: waiting.map((entry) => entry.taskId),
+      testing: testing.map((entry) => entry.taskId),
+      landed: recent.flatMap(([taskId, outcome]) => (outcome.state === 'landed' ? [{ taskId, commit: outcome.commit }] : [])),
+      bounced: recent.flatMap(([taskId, outcome]) => (outcome.state === 'bounced' ? [{ taskId, kind: outcome.kind }] : [])),
+      totals: { ...totals },
+    };
+  };
+  const render = (): void => {
+    const ids = (list: readonly string[]): string =>
+      list.length === 0 ? '–' : `${list.slice(0, listedIds).join(', ')}${list.length > listedIds ? ` … (${list.length})` : ''}`;
+    const now = status();
+    setCurrentDetails(
+      [
+        `**Merge queue** of \`${input.targetBranch}\`: ${phase}`,
+        '',
+        `* waiting (${now.waiting.length}): ${ids(now.waiting)}`,
+        `* testing (${now.testing.length}): ${ids(now.testing)}`,
+        `* landed: ${totals.landed}, bounced: ${totals.bounced}, batches: ${totals.batches}`,
+        ...(suspects.size > 0 ? [`* bisecting a failed batch (${suspects.size} suspects, batches of ${cap})`] : []),
+        `* recently bounced: ${ids(now.bounced.map((entry) => `${entry.taskId} (${entry.kind})`).reverse())}`,
+      ].join('\n'),
+    );
+  };
+
+  setHandler(enqueueSignal, (rawEntry) => {
+    const entry = parseSignal(QueueEntrySchema, rawEntry, 'enqueue signal');
+    if (entry === undefined) return;
+    const at = waiting.findIndex((other) => other.taskId === entry.taskId);
+    if (at >= 0) {
+      if (waiting[at].requestId === entry.requestId) return;
+      // A newer submission of a waiting task takes its place in line.
+      arrivedAt.set(entry.requestId, arrivedAt.get(waiting[at].requestId) ?? Date.now());
+      arrivedAt.delete(waiting[at].requestId);
+      if (waiting[at].ref !== entry.ref) staleRefs.push(waiting[at].ref);
+      waiting[at] = entry;
+    } else {
+      if (testing.some((other) => other.requestId === entry.requestId)) return;
+      waiting.push(entry);
+      arrivedAt.set(entry.requestId, Date.now());
+    }
+    if (outcomes.get(entry.taskId)?.state === 'bounced') outcomes.delete(entry.taskId);
+    render();
+  });
+  setHandler(mergeQueueStatusQuery, status);
+  setHandler(taskStateQuery, (rawRequest): TaskState => {
+    const request = parseInput(TaskStateRequest, rawRequest, 'taskState request');
+    if (testing.some((entry) => entry.requestId === request.requestId)) return { state: 'testing' };
+    if (waiting.some((entry) => entry.requestId === request.requestId)) return { state: 'waiting' };
+    const outcome = outcomes.get(request.taskId);
+    // Landing settles a task whichever of its submissions landed; a bounce answers only its own.
+    if (outcome && (outcome.state !== 'bounced' || outcome.requestId === request.requestId)) return outcome;
+    return { state: 'unknown' };
+  });
+
+  /** The next batch: suspects of a failed batch first, in halves; otherwise whoever waits longest. */
+  const drawBatch = (): QueueEntry[] => {
+    if (suspects.size > 0 && !waiting.some((entry) => suspects.has(entry.taskId))) {
+      suspects.clear();
+      cap = settings.maxBatch;
+    }
+    const pool = suspects.size > 0 ? waiting.filter((entry) => suspects.has(entry.taskId)) : waiting;
+    const batch = pool.slice(0, cap);
+    for (const entry of batch) {
+      waiting.splice(waiting.indexOf(entry), 1);
+      arrivedAt.delete(entry.requestId);
+    }
+    return batch;
+  };
+
+  const runBatch = async (batch: QueueEntry[]): Promise<void> => {
+    let result;
+    try {
+      result = await testStack({ repo: input.repo, targetBranch: input.targetBranch, testCommand: input.testCommand, setupCommand: input.setupCommand, tasks: batch });
+    } catch (err) {
+      for (const entry of batch) bounce(entry, 'error', `The merge queue could not test this batch: ${describeFailure(err)}`);
+      return;
+    }
+    const byId = new Map(batch.map((entry) => [entry.taskId, entry]));
+    const stacked: { entry: QueueEntry; commit: string }[] = [];
+    const deferred: QueueEntry[] = [];
+    for (const task of result.tasks) {
+      const entry = byId.get(task.taskId);
+      if (entry === undefined) continue;
+      switch (task.state) {
+        case 'landed':
+          land(entry.taskId, task.commit);
+          break;
+        case 'no_changes':
+          settle(entry.taskId, { state: 'no_changes', at: Date.now() });
+          suspects.delete(entry.taskId);
+          break;
+        case 'conflict':
+          bounce(entry, 'conflict', task.output);
+          break;
+        case 'missing':
+          bounce(entry, 'missing', 'The submitted commit is gone from the source; submit the task again.');
+          break;
+        case 'deferred':
+          deferred.push(entry);
+          break;
+        case 'stacked':
+          stacked.push({ entry, commit: task.commit });
+          break;
+      }
+    }
+    if (stacked.length > 0 && result.passed && result.stackRef !== undefined) {
+      phase = 'landing';
+      render();
+      let landed;
+      // Bounces recorded while this batch lands are deleted next time.
+      // (A resubmission of the very same commit reuses its ref: that one stays.)
+      const landedRefs = [...stacked.map(({ entry }) => entry.ref), ...staleRefs.filter((ref) => !waiting.some((entry) => entry.ref === ref))];
+      try {
+        landed = await landStack({
+          repo: input.repo,
+          targetBranch: input.targetBranch,
+          head: result.head,
+          tip: result.tip,
+          stackRef: result.stackRef,
+          taskRefs: landedRefs,
+        });
+      } catch (err) {
+        for (const { entry } of stacked) bounce(entry, 'error', `The merge queue could not land this batch: ${describeFailure(err)}`);
+        landed = undefined;
+      }
+      if (landed?.kind === 'moved') requeueFront(stacked.map(({ entry }) => entry));
+      else if (landed?.kind === 'landed') {
+        for (const { entry, commit } of stacked) land(entry.taskId, commit);
+        staleRefs = staleRefs.filter((ref) => !landedRefs.includes(ref));
+      }
+    } else if (stacked.length === 1) {
+      bounce(stacked[0].entry, 'tests_failed', result.output ?? '');
+      // The culprit is out: the remaining suspects are tried together again.
+      cap = settings.maxBatch;
+    } else if (stacked.length > 1) {
+      // Bisect: the failed tasks come back first, in halves, until each culprit is alone.
+      for (const { entry } of stacked) suspects.add(entry.taskId);
+      cap = Math.max(1, Math.ceil(stacked.length / 2));
+      requeueFront(stacked.map(({ entry }) => entry));
+    }
+    if (suspects.size === 0) cap = settings.maxBatch;
+    // After the batch: they collided only with a batch-mate, which has landed or bounced by now.
+    requeueFront(deferred);
+  };
+
+  const trimOutcomes = (): void => {
+    const horizon = Date.now() - settings.outcomeRetentionMs;
+    for (const [taskId, outcome] of outcomes) if (outcome.at < horizon) outcomes.delete(taskId);
+    for (const taskId of [...outcomes.keys()].slice(0, Math.max(0, outcomes.size - maxCarriedOutcomes))) outcomes.delete(taskId);
+  };
+
+  let batchesThisRun = 0;
+  for (;;) {
+    trimOutcomes();
+    phase = 'idle';
+    render();
+    if (!(await condition(() => waiting.length > 0, settings.idleExitMs))) {
+      await condition(allHandlersFinished);
+      if (waiting.length === 0) return { totals };
+    }
+    if (suspects.size === 0 && waiting.length < cap) {
+      phase = 'gathering';
+      render();
+      // Tasks come back in waves (their workers were released by the last landing): gather until the
+      // wave has passed, i.e. nobody joined for a while, but never hold the oldest too long.
+      const arrivals = (): number[] => waiting.map((entry) => arrivedAt.get(entry.requestId) ?? Date.now());
+      const deadline = Math.min(...arrivals()) + maxGatherDelays * settings.batchDelayMs;
+      for (;;) {
+        const seen = waiting.length;
+        const wait = Math.min(deadline, Math.max(...arrivals()) + settings.batchDelayMs) - Date.now();
+        if (wait <= 0 || seen >= cap) break;
+        if (!(await condition(() => waiting.length >= cap || waiting.length !== seen, wait))) break;
+      }
+    }
+    testing = drawBatch();
+    phase = 'testing';
+    render();
+    await runBatch(testing);
+    testing = [];
+    totals.batches++;
+    batchesThisRun++;
+    if (batchesThisRun >= settings.batchesPerRun || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      trimOutcomes();
+      return continueAsNew<typeof mergeQueueWorkflow>({
+        ...input,
+        carry: {
+          waiting,
+          outcomes: [...outcomes.entries()].map(([taskId, outcome]) => ({ taskId, outcome })),
+          suspects: [...suspects],
+          cap,
+          staleRefs,
+          totals,
+        },
+      });
+    }
+  }
+}
