@@ -9,6 +9,8 @@ export const TaskCounts = z.object({
   running: z.number().int().nonnegative(),
   done: z.number().int().nonnegative(),
   failed: z.number().int().nonnegative(),
+  /** Of the failed, those whose agent was stopped for looping (absent before stalls were counted). */
+  stalled: z.number().int().nonnegative().optional(),
 });
 export type TaskCounts = z.infer<typeof TaskCounts>;
 

@@ -2,7 +2,7 @@ import type { PlannerReport } from '../schemas/plannerReport';
 import type { PlannerStatus } from '../schemas/plannerStatus';
 import type { PlannerInput, PlannerSummary } from '../schemas/planner';
 import type { FailedTask, PendingTask, PlanResult, SubplannerOutcome } from '../schemas/plan';
-import type { PlannerState as PlannerPhase } from '../schemas/status';
+import type { PlannerState as PlannerPhase, TaskCounts } from '../schemas/status';
 import { addSubtreeTotals, subtreeTotalsOf } from '../schemas/subtreeTotals';
 import { clip, type TaskOutcome, type TaskResult, type TaskStatus } from '../schemas/task';
 import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
@@ -40,6 +40,8 @@ export class PlannerState {
   running = 0;
   done = 0;
   failed = 0;
+  /** Of the failed, stopped for looping. */
+  stalled = 0;
   skipped = 0;
   commits = 0;
   usage: Usage = zeroUsage;
@@ -106,6 +108,7 @@ export class PlannerState {
     this.usage = addUsage(this.usage, taskUsage);
     if (result.status === 'done') this.done++;
     else this.failed++;
+    if (result.status === 'stalled') this.stalled++;
     if (result.commit) this.commits++;
     this.resultsSincePlan.push(result);
     this.outcomes.push({ taskId: result.taskId, title: result.title, status: result.status, summary: clip(result.summary, 500), commit: result.commit });
@@ -240,8 +243,8 @@ export class PlannerState {
     };
   }
 
-  private taskCounts(): { queued: number; running: number; done: number; failed: number } {
-    return { queued: this.slots.queue.length, running: this.running, done: this.done, failed: this.failed };
+  private taskCounts(): TaskCounts {
+    return { queued: this.slots.queue.length, running: this.running, done: this.done, failed: this.failed, stalled: this.stalled };
   }
 
   private updateView(taskId: string, change: Partial<TaskView>): void {

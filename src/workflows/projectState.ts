@@ -207,6 +207,7 @@ export class ProjectState {
       pendingSteering: this.relay.steering,
       outcome: this.outcome,
       headCommit: this.headCommit,
+      sandbox: this.settings?.sandbox,
     };
   }
 

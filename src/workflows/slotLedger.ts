@@ -153,7 +153,13 @@ function emptyFinished(): FinishedPlanners {
 }
 
 function addCounts(a: TaskCounts, b: TaskCounts): TaskCounts {
-  return { queued: a.queued + b.queued, running: a.running + b.running, done: a.done + b.done, failed: a.failed + b.failed };
+  return {
+    queued: a.queued + b.queued,
+    running: a.running + b.running,
+    done: a.done + b.done,
+    failed: a.failed + b.failed,
+    stalled: (a.stalled ?? 0) + (b.stalled ?? 0),
+  };
 }
 
 function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {

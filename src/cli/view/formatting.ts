@@ -13,7 +13,7 @@ export function formatUsd(n: number): string {
 }
 
 export function formatTasks(tasks: TaskCounts): string {
-  return `${tasks.queued} queued · ${tasks.running} running · ${tasks.done} done · ${tasks.failed} failed`;
+  return `${tasks.queued} queued · ${tasks.running} running · ${tasks.done} done · ${tasks.failed} failed${tasks.stalled ? ` (${tasks.stalled} stalled)` : ''}`;
 }
 
 /** One line of at most `max` characters. */
