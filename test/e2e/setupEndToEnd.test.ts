@@ -7,6 +7,7 @@ import { startFakeModelServer, type FakeReply, type FakeRequest } from '../suppo
 import { filesOnBranch, git, removeDir, tempDir } from '../support/gitFixtures';
 import { uniqueName, withLonghaulWorkers } from '../support/longhaulTestWorkers';
 import { createNodeProject } from '../support/setupProjects';
+import { unconfined } from '../support/unconfined';
 
 const usage = { input: 500, output: 50, cached: 0 };
 const reply = (name: string, args: unknown): FakeReply => ({ toolCalls: [{ name, arguments: args }], usage });
@@ -63,7 +64,7 @@ test('the real worker agent runs the tests in its worktree, the task lands throu
       LONGHAUL_SETUP_COMMAND: project.setupCommand,
     };
     const config = loadConfig({ cwd: root, env });
-    const deps = createProductionDeps(config, env);
+    const deps = createProductionDeps(config, env, unconfined());
     expect(deps.defaults.setupCommand).toBe(project.setupCommand);
     const result = await withLonghaulWorkers({ taskQueue, deps: { ...deps, workspace: deps.workspace } }, (client) =>
       client.workflow.execute(projectWorkflow, {

@@ -12,11 +12,11 @@ import { privateGitDir } from '../../src/git/worktree/taskWorktree';
 import { TranscriptStore } from '../../src/state/transcriptStore';
 import { filesOnBranch, git, removeDir, tempDir } from '../support/gitFixtures';
 import { createNodeProject, createPythonProject, type SetupProject } from '../support/setupProjects';
-import { createSandboxes } from '../../src/sandbox/createSandboxes';
+import { unconfined } from '../support/unconfined';
 
 /** Runs a command the way an agent's `run_command` does; true when it exits 0. */
 async function agentRuns(command: string, dir: string): Promise<{ passed: boolean; output: string }> {
-  const result = await runShell({ command, cwd: dir, timeoutMs: 60_000, maxOutputChars: 10_000, sandboxing: createSandboxes().for('commands', undefined) });
+  const result = await runShell({ command, cwd: dir, timeoutMs: 60_000, maxOutputChars: 10_000, sandboxing: unconfined().for('commands', undefined) });
   return { passed: result.exitCode === 0, output: result.output };
 }
 
@@ -31,7 +31,7 @@ function fixture(name: string, make: (dir: string, counter: string) => SetupProj
   const root = tempDir(name);
   const project = make(root, path.join(root, 'setup-runs.log'));
   const transcripts = new TranscriptStore({ stateDir: path.join(root, 'state') });
-  const workspace = new GitWorkspace({ workdir: path.join(root, 'work'), transcripts, testTimeoutMs: 60_000 });
+  const workspace = new GitWorkspace({ sandboxes: unconfined(), workdir: path.join(root, 'work'), transcripts, testTimeoutMs: 60_000 });
   return { root, project, workspace, transcripts };
 }
 
@@ -145,7 +145,7 @@ describe('a Node project with a dependency and a setup command', () => {
 
   it('removes prepared setups nobody used for a while; the next cycle prepares again', async () => {
     const runs = f.project.setupRuns();
-    const sweeper = new GitWorkspace({ workdir: path.join(f.root, 'work'), transcripts: f.transcripts, environmentIdleMs: 1 });
+    const sweeper = new GitWorkspace({ sandboxes: unconfined(), workdir: path.join(f.root, 'work'), transcripts: f.transcripts, environmentIdleMs: 1 });
     await new Promise((resolve) => setTimeout(resolve, 20));
     await sweeper.sweepNow(f.project.repo);
     const [key] = await fs.readdir(path.join(f.root, 'work', 'repos'));
@@ -219,7 +219,7 @@ describe('a Python project whose setup makes a .venv with an editable install', 
         gitIdleTimeoutMs: 60_000,
         lockTimeoutMs: 60_000,
       });
-      const store = new EnvironmentStore(cache, { setupTimeoutMs: 60_000, setupOutputChars: 4_000, transcripts: f.transcripts, sandboxes: createSandboxes() });
+      const store = new EnvironmentStore(cache, { setupTimeoutMs: 60_000, setupOutputChars: 4_000, transcripts: f.transcripts, sandboxes: unconfined() });
       const checkout = { dir: task.dir, git: gitIn(task.dir, defaultIdentity), worktreeGitDir: await privateGitDir(task.dir) };
       const scope = { store, setupCommand: f.project.setupCommand, transcriptRef: TranscriptStore.setupLogRefFor({ projectId, cycle: 1, agentId: 'bump-version' }) };
       expect(await prepareCheckout(checkout, scope)).toMatchObject({ ok: true, how: 'setup' });
@@ -263,7 +263,7 @@ describe('a setup command that fails', () => {
     root = tempDir('setup-fail');
     repo = createNodeProject(root, path.join(root, 'runs.log')).repo;
     transcripts = new TranscriptStore({ stateDir: path.join(root, 'state') });
-    workspace = new GitWorkspace({ workdir: path.join(root, 'work'), transcripts });
+    workspace = new GitWorkspace({ sandboxes: unconfined(), workdir: path.join(root, 'work'), transcripts });
   });
   afterAll(() => removeDir(root));
 

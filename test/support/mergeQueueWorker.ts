@@ -11,6 +11,7 @@ import { quietLogger } from './quietLogger';
 import { scriptedAgents } from './scriptedAgents';
 import { testDeps } from './testDeps';
 import { readTestServerInfo } from './testServerInfo';
+import { unconfined } from './unconfined';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
     namespace: info.namespace,
     taskQueue: required('TEST_TASK_QUEUE'),
     roles: ['merge'],
-    deps: testDeps(unused, new GitWorkspace({ workdir: required('TEST_WORKDIR') })),
+    deps: testDeps(unused, new GitWorkspace({ sandboxes: unconfined(), workdir: required('TEST_WORKDIR') })),
     workflows: { workflowBundle: { codePath: info.workflowBundlePath } },
   });
   fs.appendFileSync(required('TEST_LOG'), `${process.pid} ready\n`);

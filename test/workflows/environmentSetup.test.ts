@@ -10,10 +10,10 @@ import { uniqueName, withLonghaulWorkers } from '../support/longhaulTestWorkers'
 import { scriptedAgents } from '../support/scriptedAgents';
 import { createNodeProject, type SetupProject } from '../support/setupProjects';
 import { testDeps } from '../support/testDeps';
-import { createSandboxes } from '../../src/sandbox/createSandboxes';
+import { unconfined } from '../support/unconfined';
 
 async function testsPass(command: string, dir: string): Promise<boolean> {
-  const result = await runShell({ command, cwd: dir, timeoutMs: 60_000, maxOutputChars: 4_000, sandboxing: createSandboxes().for('commands', undefined) });
+  const result = await runShell({ command, cwd: dir, timeoutMs: 60_000, maxOutputChars: 4_000, sandboxing: unconfined().for('commands', undefined) });
   return result.exitCode === 0;
 }
 
@@ -29,7 +29,7 @@ describe('a project on a Node repository with dependencies, through the workflow
 
   it('lets every worker and the judge run the tests, lands every task through the gate, sets up once', async () => {
     const taskQueue = uniqueName('setup-e2e');
-    const inner = new GitWorkspace({ workdir: path.join(root, 'work'), transcripts: new TranscriptStore({ stateDir: path.join(root, 'state') }) });
+    const inner = new GitWorkspace({ sandboxes: unconfined(), workdir: path.join(root, 'work'), transcripts: new TranscriptStore({ stateDir: path.join(root, 'state') }) });
     const workerTests: boolean[] = [];
     let judgeTests: boolean | undefined;
     const agents = scriptedAgents({
@@ -69,7 +69,7 @@ describe('a project on a Node repository with dependencies, through the workflow
 
   it('ends the cycle at its preparation, once, with the output of a failing setup, before any agent runs', async () => {
     const taskQueue = uniqueName('setup-e2e-fail');
-    const inner = new GitWorkspace({ workdir: path.join(root, 'work-fail'), transcripts: new TranscriptStore({ stateDir: path.join(root, 'state') }) });
+    const inner = new GitWorkspace({ sandboxes: unconfined(), workdir: path.join(root, 'work-fail'), transcripts: new TranscriptStore({ stateDir: path.join(root, 'state') }) });
     const agents = scriptedAgents({
       plan: () => ({ summary: 'never', tasks: [], subplanners: [], done: true }),
       judge: () => ({ verdict: 'done', reasons: 'never' }),

@@ -10,6 +10,7 @@ import { createRepo, git, taskTrailers, tempDir } from '../support/gitFixtures';
 import { uniqueName, withLonghaulWorkers } from '../support/longhaulTestWorkers';
 import { scriptedAgents, writeTaskFile } from '../support/scriptedAgents';
 import { testDeps } from '../support/testDeps';
+import { unconfined } from '../support/unconfined';
 
 /** Fails, naming the files, when any task file says BROKEN; logs which files each run saw. */
 function testCommandLogging(log: string): string {
@@ -50,7 +51,7 @@ test('a batch with breaking tasks lands the others; a fixed breaker lands, one t
     },
     judge: () => ({ verdict: 'done', reasons: 'ok' }),
   });
-  const workspace = new GitWorkspace({ workdir: path.join(scratch, 'work') });
+  const workspace = new GitWorkspace({ sandboxes: unconfined(), workdir: path.join(scratch, 'work') });
   const targetBranch = `longhaul/${taskQueue}`;
 
   const { result, status } = await withLonghaulWorkers({ taskQueue, deps: testDeps(agents, workspace), concurrency: { work: 6 } }, async (client) => {

@@ -11,6 +11,7 @@ import { createRepo, taskTrailers, tempDir } from '../support/gitFixtures';
 import { uniqueName, withLonghaulWorkers } from '../support/longhaulTestWorkers';
 import { scriptedAgents } from '../support/scriptedAgents';
 import { testDeps } from '../support/testDeps';
+import { unconfined } from '../support/unconfined';
 
 const tasks = 8;
 
@@ -43,7 +44,7 @@ test('the process running the merge queue is killed with SIGKILL mid-batch; anot
     judge: () => ({ verdict: 'done', reasons: 'ok' }),
   });
   // Three machines, as far as git can tell: the worker tasks' cache and one per queue process.
-  const workspace = new GitWorkspace({ workdir: path.join(scratch, 'tasks-machine') });
+  const workspace = new GitWorkspace({ sandboxes: unconfined(), workdir: path.join(scratch, 'tasks-machine') });
   const targetBranch = `longhaul/${taskQueue}`;
   let second: ChildProcess | undefined;
   try {
