@@ -88,7 +88,7 @@ describe('a project on a Node repository with dependencies, through the workflow
     const cause = (failure as WorkflowFailedError).cause;
     expect(cause?.message).toContain('Cycle 1 failed');
     expect(cause?.message).toContain('npm ERR! 404 left-pad not found');
-    expect(agents.calls).toEqual({ plan: 0, work: 0, judge: 0 });
+    expect(agents.calls).toEqual({ plan: 0, work: 0, judge: 0, fixTests: 0 });
     // Not retried: one setup run.
     expect(readFileSync(path.join(root, 'failing-runs.log'), 'utf8').trim().split('\n')).toHaveLength(1);
   }, 120_000);
