@@ -219,6 +219,7 @@ export class ProjectState {
       `usage: ${totalTokens(s.usage)} tokens, $${s.usage.costUsd.toFixed(4)}`,
       s.lastVerdict ? `last verdict: ${s.lastVerdict.verdict} — ${s.lastVerdict.reasons.slice(0, 300)}` : '',
       s.limitReached ? `limit: ${s.limitReached}` : '',
+      s.sandbox && !s.sandbox.enabled ? '**sandbox off**: commands run unconfined on the workers' : '',
     ]
       .filter(Boolean)
       .join('\n\n');

@@ -92,3 +92,36 @@ test('every planning step sees the failures of its area so far, not only those s
     expect(step.failureRecord).toEqual([expect.objectContaining({ title: 'broken', status: 'blocked', reason: expect.stringContaining('build.sh: not found') })]);
   }
 });
+
+test('a task whose agent looped comes back stalled: counted in status and planned on', async () => {
+  const taskQueue = uniqueName('stalls');
+  const plans: PlannerAgentRequest[] = [];
+  const scripted = scriptedAgents({
+    plan(req) {
+      plans.push(req);
+      return req.round === 0
+        ? { summary: 'two tasks', tasks: [task('loops'), task('fine')], subplanners: [], done: false }
+        : { summary: 'enough', tasks: [], subplanners: [], done: true };
+    },
+    judge: () => ({ verdict: 'done', reasons: 'enough' }),
+  });
+  const plainWork = scripted.worker.work.bind(scripted.worker);
+  const agents = {
+    ...scripted,
+    worker: {
+      ...scripted.worker,
+      // What the agent loop returns when its stuck detector ends a run.
+      work: async (req: Parameters<typeof plainWork>[0], ctx: Parameters<typeof plainWork>[1]) =>
+        req.task.title === 'loops'
+          ? { result: { outcome: 'blocked' as const, summary: 'kept calling read_file' }, usage: { calls: 1, inputTokens: 1, cachedInputTokens: 0, outputTokens: 1, costUsd: 0 }, promptVersion: 'scripted', stoppedBy: 'stalled' as const, stopDetail: 'the same call 8 times' }
+          : plainWork(req, ctx),
+    },
+  };
+  const root = await withLonghaulWorkers({ taskQueue, deps: testDeps(agents, new RecordingWorkspace()) }, async (client) => {
+    await client.workflow.execute(projectWorkflow, { taskQueue, workflowId: taskQueue, args: [{ goal: 'count stalls', repo: '/unused', limits: { maxCycles: 1 } }] });
+    return client.workflow.getHandle(`${taskQueue}/cycle-1/planner`).query(plannerStatusQuery);
+  });
+  expect(root.tasks).toMatchObject({ done: 1, failed: 1, stalled: 1 });
+  const replanned = plans.flatMap((p) => p.results);
+  expect(replanned.find((r) => r.title === 'loops')).toMatchObject({ status: 'stalled', summary: expect.stringContaining('the same call 8 times') });
+});
