@@ -106,7 +106,7 @@ describe('concurrent integration', () => {
     expect(worktreeList(cacheGitDir(workdir))).toEqual([]);
     expect(git(cacheGitDir(workdir), 'for-each-ref', 'refs/heads/')).toBe('');
     expect(await workers[3].targetHead({ projectId, repo: source, targetBranch })).toBe(git(source, 'rev-parse', targetBranch));
-  }, 80_000);
+  }, 240_000);
 
   it('lets separate worker processes share one cache and integrate concurrently', async () => {
     const source = createSourceRepo(path.join(root, 'procs-source'), 20);
@@ -134,5 +134,5 @@ describe('concurrent integration', () => {
     expect(git(source, 'rev-list', '--merges', '--count', targetBranch)).toBe('0');
     expect(worktreeList(cacheGitDir(workdir))).toEqual([]);
     expect(git(cacheGitDir(workdir), 'for-each-ref', 'refs/heads/')).toBe('');
-  }, 60_000);
+  }, 180_000);
 });
