@@ -16,6 +16,7 @@ import { GitWorkspace } from '../src/git/gitWorkspace';
 import { runTestCommand } from '../src/git/integration/testCommand';
 import { TranscriptStore } from '../src/state/transcriptStore';
 import { createSandboxes } from '../src/sandbox/createSandboxes';
+import { fixtureEnv } from './support/benchRepository';
 
 interface BenchOptions {
   checkouts: number;
@@ -32,14 +33,6 @@ function parseOptions(argv: readonly string[]): BenchOptions {
   };
   return { checkouts: value('checkouts', 8), packages: value('packages', 30), files: value('files', 100) };
 }
-
-const fixtureEnv: NodeJS.ProcessEnv = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GIT_'))),
-  GIT_AUTHOR_NAME: 'bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-};
 
 function run(cwd: string, command: string, ...args: string[]): string {
   return execFileSync(command, args, { cwd, env: fixtureEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();

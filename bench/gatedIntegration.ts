@@ -8,8 +8,7 @@
  *
  * Agents are scripted (each edits a module of its own); planners, workers, the queue and git are real.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, promises as fs, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { mergeQueueWorkflowId } from '../src/activities/mergeQueueClient';
@@ -19,6 +18,7 @@ import { mergeQueueStatusQuery } from '../src/contract/messages/mergeQueueMessag
 import { projectWorkflow } from '../src/workflows/projectWorkflow';
 import { scriptedAgents } from '../test/support/scriptedAgents';
 import { withScriptedDeployment } from '../test/support/scriptedDeployment';
+import { createRepository, git } from './support/benchRepository';
 
 function option(argv: readonly string[], name: string, fallback: string): string {
   const index = argv.indexOf(`--${name}`);
@@ -29,31 +29,6 @@ function count(argv: readonly string[], name: string, fallback: number): number 
   const value = Number(option(argv, name, String(fallback)));
   if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
   return value;
-}
-
-const fixtureEnv: NodeJS.ProcessEnv = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GIT_'))),
-  GIT_AUTHOR_NAME: 'bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-};
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'commit.gpgSign=false', ...args], { cwd, env: fixtureEnv, encoding: 'utf8' }).trim();
-}
-
-/** `files` modules in folders of 100, like a small project. */
-function createRepository(dir: string, files: number): void {
-  mkdirSync(dir, { recursive: true });
-  git(dir, 'init', '-q', '-b', 'main');
-  for (let index = 0; index < files; index++) {
-    const folder = path.join(dir, `pkg${Math.floor(index / 100)}`);
-    mkdirSync(folder, { recursive: true });
-    writeFileSync(path.join(folder, `mod${index}.ts`), `export const value${index} = ${index};\n`.repeat(20));
-  }
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', 'initial');
 }
 
 async function main(): Promise<void> {

@@ -8,11 +8,11 @@
  * The workers share one process (each with its own GitWorkspace, as separate worker processes would
  * have) and one machine cache; every git operation is a real child process.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, promises as fs, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GitWorkspace } from '../src/git/gitWorkspace';
+import { createRepository, git } from './support/benchRepository';
 
 interface BenchOptions {
   tasks: number;
@@ -30,31 +30,6 @@ function parseOptions(argv: readonly string[]): BenchOptions {
     return parsed;
   };
   return { tasks: value('tasks', 96), workers: value('workers', 16), files: value('files', 1_000), budgetMs: 90_000 };
-}
-
-const fixtureEnv: NodeJS.ProcessEnv = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GIT_'))),
-  GIT_AUTHOR_NAME: 'bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-};
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'commit.gpgSign=false', ...args], { cwd, env: fixtureEnv, encoding: 'utf8' }).trim();
-}
-
-/** A repository of `files` files spread over directories of 100, like a small project. */
-function createRepository(dir: string, files: number): void {
-  mkdirSync(dir, { recursive: true });
-  git(dir, 'init', '-q', '-b', 'main');
-  for (let index = 0; index < files; index++) {
-    const folder = path.join(dir, `pkg${Math.floor(index / 100)}`);
-    mkdirSync(folder, { recursive: true });
-    writeFileSync(path.join(folder, `mod${index}.ts`), `export const value${index} = ${index};\n`.repeat(20));
-  }
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', 'initial');
 }
 
 function mean(values: readonly number[]): number {
