@@ -21,9 +21,19 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'http', 'https', 'net', 'crypto'], message: 'Workflow code must be deterministic: do I/O in an activity.' },
-            { group: ['openai', '@anthropic-ai/sdk', 'simple-git', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'Workflow code must not do I/O: call an activity.' },
-            { group: ['../activities/*', '../agents/*', '../git/*', '../models/*'], allowTypeImports: true, message: 'Workflows import activities and collaborators as types only.' },
+            {
+              group: ['node:*', 'fs', 'path', 'os', 'child_process', 'http', 'https', 'net', 'crypto'],
+              message: 'Workflow code must be deterministic: do I/O in an activity.',
+            },
+            {
+              group: ['openai', '@anthropic-ai/sdk', 'simple-git', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'],
+              message: 'Workflow code must not do I/O: call an activity.',
+            },
+            {
+              group: ['../activities/*', '../agents/*', '../git/*', '../models/*'],
+              allowTypeImports: true,
+              message: 'Workflows import activities and collaborators as types only.',
+            },
           ],
         },
       ],

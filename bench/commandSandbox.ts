@@ -51,7 +51,14 @@ async function main(): Promise<void> {
     const sandboxes = createSandboxes({ hide: [workdir] });
     const workspace = new GitWorkspace({ workdir, sandboxes });
     await workspace.prepareCycle({ projectId: 'bench', repo: source, targetBranch: 'longhaul/bench', cycle: 1 });
-    const task = await workspace.openTask({ projectId: 'bench', repo: source, targetBranch: 'longhaul/bench', cycle: 1, taskId: 't', title: 't' });
+    const task = await workspace.openTask({
+      projectId: 'bench',
+      repo: source,
+      targetBranch: 'longhaul/bench',
+      cycle: 1,
+      taskId: 't',
+      title: 't',
+    });
     const confined = sandboxes.for('commands', undefined);
     const off = sandboxes.for('commands', { ...defaultSandboxSettings, enabled: false });
     for (const command of ['true', 'git status --short', 'node -e 0']) {

@@ -56,7 +56,10 @@ function createProject(root: string, options: BenchOptions): string {
     renameSync(path.join(root, packed), path.join(repo, 'vendor', packed));
     devDependencies[name] = `file:vendor/${packed}`;
   }
-  writeFileSync(path.join(repo, 'package.json'), JSON.stringify({ name: 'bench-project', version: '1.0.0', private: true, devDependencies }, null, 2));
+  writeFileSync(
+    path.join(repo, 'package.json'),
+    JSON.stringify({ name: 'bench-project', version: '1.0.0', private: true, devDependencies }, null, 2),
+  );
   writeFileSync(path.join(repo, '.gitignore'), 'node_modules/\n');
   run(repo, 'npm', 'install', '--offline', '--no-audit', '--no-fund', '--silent');
   rmSync(path.join(repo, 'node_modules'), { recursive: true, force: true });
@@ -76,7 +79,10 @@ async function main(): Promise<void> {
   try {
     const repo = createProject(root, options);
     const setupCommand = 'npm ci --offline --no-audit --no-fund --silent';
-    const workspace = new GitWorkspace({ workdir: path.join(root, 'work'), transcripts: new TranscriptStore({ stateDir: path.join(root, 'state') }) });
+    const workspace = new GitWorkspace({
+      workdir: path.join(root, 'work'),
+      transcripts: new TranscriptStore({ stateDir: path.join(root, 'state') }),
+    });
     const projectId = 'bench';
     const targetBranch = `longhaul/${projectId}`;
     // The cache clone is a one-off per machine: keep it out of every figure.
@@ -87,7 +93,15 @@ async function main(): Promise<void> {
 
     const open = async (taskId: string, withSetup: boolean): Promise<number> => {
       const started = Date.now();
-      const task = await workspace.openTask({ projectId, repo, targetBranch, cycle: 1, taskId, title: taskId, setupCommand: withSetup ? setupCommand : undefined });
+      const task = await workspace.openTask({
+        projectId,
+        repo,
+        targetBranch,
+        cycle: 1,
+        taskId,
+        title: taskId,
+        setupCommand: withSetup ? setupCommand : undefined,
+      });
       const elapsed = Date.now() - started;
       await task.dispose();
       return elapsed;
@@ -101,17 +115,28 @@ async function main(): Promise<void> {
       // What every checkout paid if each ran its own setup.
       const task = await workspace.openTask({ projectId, repo, targetBranch, cycle: 1, taskId: `own-${index}`, title: 'own setup' });
       mark = Date.now();
-      const setup = await runTestCommand(setupCommand, { cwd: task.dir, timeoutMs: 600_000, maxOutputChars: 2_000, sandboxing: createSandboxes().for('setup', undefined) });
+      const setup = await runTestCommand(setupCommand, {
+        cwd: task.dir,
+        timeoutMs: 600_000,
+        maxOutputChars: 2_000,
+        sandboxing: createSandboxes().for('setup', undefined),
+      });
       inPlace.push(Date.now() - mark);
       await task.dispose();
       if (!setup.passed) throw new Error(`setup failed in a worktree: ${setup.output}`);
     }
-    const installed = Number(run(root, 'sh', '-c', `find '${path.join(root, 'work')}' -path '*environments*/node_modules/*' -type f | wc -l`));
+    const installed = Number(
+      run(root, 'sh', '-c', `find '${path.join(root, 'work')}' -path '*environments*/node_modules/*' -type f | wc -l`),
+    );
     console.log(`cpus: ${os.cpus().length}`);
-    console.log(`project: ${options.packages} dependencies, ${installed} installed files; checkouts measured: ${options.checkouts} of each kind`);
+    console.log(
+      `project: ${options.packages} dependencies, ${installed} installed files; checkouts measured: ${options.checkouts} of each kind`,
+    );
     console.log(`cycle preparation (setup once, npm ci): ${prepareMs} ms`);
     console.log(`mean per checkout (ms): plain worktree ${mean(plain).toFixed(0)}, with dependencies copied ${mean(copied).toFixed(0)}`);
-    console.log(`per-checkout cost of setup: ${(mean(copied) - mean(plain)).toFixed(0)} ms copied, against ${mean(inPlace).toFixed(0)} ms for its own npm ci`);
+    console.log(
+      `per-checkout cost of setup: ${(mean(copied) - mean(plain)).toFixed(0)} ms copied, against ${mean(inPlace).toFixed(0)} ms for its own npm ci`,
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -49,11 +49,21 @@ async function main(): Promise<void> {
     const agents = scriptedAgents({
       plan: (req) => {
         if (req.depth === 0) {
-          return { summary: 'split', tasks: [], subplanners: req.round === 0 ? Array.from({ length: areas }, (_, i) => ({ area: `area${i}`, goal: 'edit modules' })) : [], done: req.round > 0 };
+          return {
+            summary: 'split',
+            tasks: [],
+            subplanners: req.round === 0 ? Array.from({ length: areas }, (_, i) => ({ area: `area${i}`, goal: 'edit modules' })) : [],
+            done: req.round > 0,
+          };
         }
         const area = Number(req.area.replace(/\D+/g, '')) || 0;
         const count = req.round === 0 ? perArea(area) : 0;
-        return { summary: 'edit', tasks: Array.from({ length: count }, (_, i) => ({ title: `Edit module ${area}-${i}`, instructions: 'edit it' })), subplanners: [], done: true };
+        return {
+          summary: 'edit',
+          tasks: Array.from({ length: count }, (_, i) => ({ title: `Edit module ${area}-${i}`, instructions: 'edit it' })),
+          subplanners: [],
+          done: true,
+        };
       },
       work: async (req) => {
         firstTaskAt ??= Date.now();
@@ -73,13 +83,17 @@ async function main(): Promise<void> {
         args: [{ goal: 'benchmark', repo, testCommand, limits: { maxParallelWorkers: workers, maxPlannerDepth: 1 } }],
       });
       const seconds = (Date.now() - (firstTaskAt ?? Date.now())) / 1_000;
-      const queue: MergeQueueStatus = await client.workflow.getHandle(mergeQueueWorkflowId(repo, `longhaul/${taskQueue}`)).query(mergeQueueStatusQuery);
+      const queue: MergeQueueStatus = await client.workflow
+        .getHandle(mergeQueueWorkflowId(repo, `longhaul/${taskQueue}`))
+        .query(mergeQueueStatusQuery);
       const landed = Number(git(repo, 'rev-list', '--count', `main..longhaul/${taskQueue}`));
       if (landed !== result.tasksDone) throw new Error(`${result.tasksDone} tasks done but ${landed} commits landed`);
       console.log(`cpus: ${os.cpus().length}`);
       console.log(`gated integration: repository ${files} files; workers ${workers}; test command "${testCommand}"`);
       console.log(`tasks integrated: ${result.tasksDone}; tasks failed: ${result.tasksFailed}`);
-      console.log(`merge queue: ${queue.totals.batches} batches (test runs), ${queue.totals.landed} landed, ${queue.totals.bounced} bounced`);
+      console.log(
+        `merge queue: ${queue.totals.batches} batches (test runs), ${queue.totals.landed} landed, ${queue.totals.bounced} bounced`,
+      );
       console.log(`elapsed (first task to last landing): ${seconds.toFixed(1)} s`);
       console.log(`tasks integrated per second: ${(result.tasksDone / seconds).toFixed(2)}`);
     });

@@ -60,7 +60,8 @@ async function main(): Promise<void> {
     git(repo, 'commit', '-q', '-m', 'initial');
     const base = git(repo, 'rev-parse', 'HEAD');
     for (let c = 0; c < commits; c++) {
-      for (const i of [(c * 3) % files, (c * 3 + 1) % files]) writeFileSync(path.join(repo, file(i)), `export const value${i} = ${c};\n`.repeat(20));
+      for (const i of [(c * 3) % files, (c * 3 + 1) % files])
+        writeFileSync(path.join(repo, file(i)), `export const value${i} = ${c};\n`.repeat(20));
       writeFileSync(path.join(repo, `test/task${c}.test.ts`), `it('task ${c}', () => {});\n`);
       git(repo, 'add', '-A');
       git(repo, 'commit', '-q', '-m', buildCommitMessage(`Task ${c}`, undefined, `c1.p0.r1.${c}`));
@@ -77,7 +78,15 @@ async function main(): Promise<void> {
     const landed = await timed(() => workspace.landedTaskCommits({ projectId: 'bench', repo, sinceCommit: base, untilCommit: head }));
     const excerpt = await timed(() => buildChangeExcerpt({ ...range, budgetChars: 40_000 }));
     const tamper = await timed(() => detectTestTampering({ ...range, testCommand: 'npm test' }));
-    const all = await timed(() => gatherJudgeEvidence({ ...range, testTimeoutMs: 60_000, maxBaseRunMs: 0, diffBudgetChars: 40_000, sandboxing: createSandboxes().for('commands', undefined) }));
+    const all = await timed(() =>
+      gatherJudgeEvidence({
+        ...range,
+        testTimeoutMs: 60_000,
+        maxBaseRunMs: 0,
+        diffBudgetChars: 40_000,
+        sandboxing: createSandboxes().for('commands', undefined),
+      }),
+    );
     const shown = [all.value.diffStat, all.value.changeExcerpt, all.value.commitLog, all.value.tamperChecks].join('').length;
     console.log(`cycle: ${files} files, ${commits + 1} task commits, ${git(repo, 'diff', '--shortstat', base, head)}`);
     console.log(`landed task commits (planner): ${landed.value.commits.length} of ${landed.value.total} listed in ${landed.ms} ms`);

@@ -3,7 +3,15 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-const benches = ['orchestration.ts', 'gitIntegration.ts', 'gatedIntegration.ts', 'payloadCodec.ts', 'environmentSetup.ts', 'commandSandbox.ts', 'judgeEvidence.ts'].filter((file) => fs.existsSync(path.join(__dirname, file)));
+const benches = [
+  'orchestration.ts',
+  'gitIntegration.ts',
+  'gatedIntegration.ts',
+  'payloadCodec.ts',
+  'environmentSetup.ts',
+  'commandSandbox.ts',
+  'judgeEvidence.ts',
+].filter((file) => fs.existsSync(path.join(__dirname, file)));
 let failed = 0;
 for (const file of benches) {
   console.log(`\n== ${file}`);

@@ -35,7 +35,9 @@ async function main(): Promise<void> {
     const stats = await historyStats(client, taskQueue);
     const biggest = largest(stats, 'events');
     console.log(`orchestration: ${result.tasksDone} tasks in ${seconds.toFixed(1)} s = ${(result.tasksDone / seconds).toFixed(1)} tasks/s`);
-    console.log(`  maxParallelWorkers ${parallel}, ${stats.length} workflow runs, largest history ${biggest.events} events (${biggest.type}), ${os.cpus().length} cores, SQLite dev server`);
+    console.log(
+      `  maxParallelWorkers ${parallel}, ${stats.length} workflow runs, largest history ${biggest.events} events (${biggest.type}), ${os.cpus().length} cores, SQLite dev server`,
+    );
   });
 }
 

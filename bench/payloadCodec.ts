@@ -15,7 +15,11 @@ async function main(): Promise<void> {
   const seconds = index >= 0 ? Number(process.argv[index + 1]) : 2;
   if (!(seconds > 0)) throw new Error('--seconds must be a positive number');
   const codec = new AesGcmPayloadCodec(parsePayloadKeys(`bench:${randomBytes(32).toString('base64')}`));
-  for (const [label, bytes] of [['2 KB plan', 2_000], ['200 KB summary', 200_000], ['1.5 MB payload', 1_500_000]] as const) {
+  for (const [label, bytes] of [
+    ['2 KB plan', 2_000],
+    ['200 KB summary', 200_000],
+    ['1.5 MB payload', 1_500_000],
+  ] as const) {
     const payload = defaultPayloadConverter.toPayload({ text: randomBytes(bytes / 2).toString('hex') })!;
     const size = payload.data!.length;
     const [sealed] = await codec.encode([payload]);
@@ -33,7 +37,9 @@ async function main(): Promise<void> {
     const encodeMBs = await measure(() => codec.encode([payload]));
     const decodeMBs = await measure(() => codec.decode([sealed]));
     const overhead = sealed.data!.length + Object.entries(sealed.metadata!).reduce((n, [k, v]) => n + k.length + v!.length, 0) - size;
-    console.log(`${label.padEnd(16)} encode ${encodeMBs.toFixed(0).padStart(5)} MB/s · decode ${decodeMBs.toFixed(0).padStart(5)} MB/s · +${overhead} bytes per payload`);
+    console.log(
+      `${label.padEnd(16)} encode ${encodeMBs.toFixed(0).padStart(5)} MB/s · decode ${decodeMBs.toFixed(0).padStart(5)} MB/s · +${overhead} bytes per payload`,
+    );
   }
 }
 

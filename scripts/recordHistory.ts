@@ -21,10 +21,23 @@ import { withScriptedDeployment } from '../test/support/scriptedDeployment';
 const agents = scriptedAgents({
   plan(req) {
     if (req.depth === 0 && req.round === 0) {
-      return { summary: 'split', tasks: [1, 2, 3].map((n) => ({ title: `core ${n}`, instructions: 'implement' })), subplanners: [{ area: 'docs', goal: 'document it' }], done: false };
+      return {
+        summary: 'split',
+        tasks: [1, 2, 3].map((n) => ({ title: `core ${n}`, instructions: 'implement' })),
+        subplanners: [{ area: 'docs', goal: 'document it' }],
+        done: false,
+      };
     }
     if (req.depth === 1 && req.round === 0) {
-      return { summary: 'docs', tasks: [{ title: 'write docs', instructions: 'write' }, { title: 'broken', instructions: 'fails' }], subplanners: [], done: true };
+      return {
+        summary: 'docs',
+        tasks: [
+          { title: 'write docs', instructions: 'write' },
+          { title: 'broken', instructions: 'fails' },
+        ],
+        subplanners: [],
+        done: true,
+      };
     }
     return { summary: 'done here', tasks: [], subplanners: [], done: true };
   },
@@ -73,7 +86,11 @@ async function main(): Promise<void> {
 
 /** Stack traces of failed activities name files on the recording machine; replay does not need them. */
 function withoutStackTraces(json: string): string {
-  return JSON.stringify(JSON.parse(json, (key: string, value: unknown) => (key === 'stackTrace' ? '' : value)), null, 2);
+  return JSON.stringify(
+    JSON.parse(json, (key: string, value: unknown) => (key === 'stackTrace' ? '' : value)),
+    null,
+    2,
+  );
 }
 
 main().catch((err: unknown) => {

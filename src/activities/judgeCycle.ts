@@ -17,13 +17,18 @@ export function createJudgeCycle(agents: Agents, workspace: Workspace) {
     const run = startAgentRun(transcriptRef);
     let view: ReadOnlyView | undefined;
     try {
-      const headCommit = await workspace.targetHead({ projectId: settings.projectId, repo: settings.repo, targetBranch: settings.targetBranch });
+      const headCommit = await workspace.targetHead({
+        projectId: settings.projectId,
+        repo: settings.repo,
+        targetBranch: settings.targetBranch,
+      });
       view = await workspace.openReadOnlyView(
         {
           projectId: settings.projectId,
           repo: settings.repo,
           commit: headCommit,
-          environment: settings.setupCommand === undefined ? undefined : { setupCommand: settings.setupCommand, cycle: scope.cycle, reader: 'judge' },
+          environment:
+            settings.setupCommand === undefined ? undefined : { setupCommand: settings.setupCommand, cycle: scope.cycle, reader: 'judge' },
         },
         run.ctx.signal,
       );
@@ -45,7 +50,8 @@ export function createJudgeCycle(agents: Agents, workspace: Workspace) {
           earlierVerdicts: input.earlierVerdicts ?? [],
           ...(input.baseTestCounts ? { baseTestCounts: input.baseTestCounts } : {}),
           // Opened only when the tests must be counted at the base; released by the judge after that run.
-          openBaseCheckout: () => workspace.openReadOnlyView({ projectId: settings.projectId, repo: settings.repo, commit: scope.baseCommit }),
+          openBaseCheckout: () =>
+            workspace.openReadOnlyView({ projectId: settings.projectId, repo: settings.repo, commit: scope.baseCommit }),
         },
         run.ctx,
       );

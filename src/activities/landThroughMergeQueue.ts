@@ -40,7 +40,13 @@ export async function landThroughMergeQueue(landing: QueuedLanding): Promise<Int
     client: Context.current().client,
     workflowId: mergeQueueWorkflowId(project.repo, project.targetBranch),
     taskQueue: workflowTaskQueueOfWork(Context.current().info.taskQueue),
-    start: { repo: project.repo, targetBranch: project.targetBranch, testCommand: landing.testCommand, setupCommand: project.setupCommand, settings },
+    start: {
+      repo: project.repo,
+      targetBranch: project.targetBranch,
+      testCommand: landing.testCommand,
+      setupCommand: project.setupCommand,
+      settings,
+    },
   };
   const rebase = () => worktree.rebaseOnTarget({ message: input.task.title, resolveConflict: landing.resolveConflict, signal });
   for (let bounces = 0; ; bounces++) {

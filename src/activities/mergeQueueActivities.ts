@@ -1,11 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { MergeQueueGit } from '../git/workspaceContract';
-import {
-  LandStackRequest,
-  TestStackRequest,
-  type LandStackResult,
-  type TestStackResult,
-} from '../schemas/mergeQueue';
+import { LandStackRequest, TestStackRequest, type LandStackResult, type TestStackResult } from '../schemas/mergeQueue';
 import { parseInput } from '../schemas/parseInput';
 import { startHeartbeat } from './agentRunContext';
 

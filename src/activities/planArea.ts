@@ -22,12 +22,21 @@ export function createPlanArea(agents: Agents, workspace: Workspace) {
     let view: ReadOnlyView | undefined;
     try {
       // The target as it stands now, so the planner sees what landed since the cycle began.
-      const headCommit = await workspace.targetHead({ projectId: settings.projectId, repo: settings.repo, targetBranch: settings.targetBranch });
+      const headCommit = await workspace.targetHead({
+        projectId: settings.projectId,
+        repo: settings.repo,
+        targetBranch: settings.targetBranch,
+      });
       view = await workspace.openReadOnlyView({ projectId: settings.projectId, repo: settings.repo, commit: headCommit });
       const landed: LandedTaskCommits =
         headCommit === scope.baseCommit
           ? { commits: [], total: 0 }
-          : await workspace.landedTaskCommits({ projectId: settings.projectId, repo: settings.repo, sinceCommit: scope.baseCommit, untilCommit: headCommit });
+          : await workspace.landedTaskCommits({
+              projectId: settings.projectId,
+              repo: settings.repo,
+              sinceCommit: scope.baseCommit,
+              untilCommit: headCommit,
+            });
       const req: PlanRequest = {
         projectId: settings.projectId,
         cycle: scope.cycle,

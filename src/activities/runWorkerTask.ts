@@ -23,18 +23,27 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
     const run = startAgentRun(transcriptRef);
     let worktree: TaskWorktree | undefined;
     try {
-      worktree = await workspace.openTask({
-        projectId: settings.projectId,
-        repo: settings.repo,
-        targetBranch: settings.targetBranch,
-        cycle: scope.cycle,
-        taskId: input.taskId,
-        title: input.task.title,
-        sinceCommit: scope.baseCommit,
-        setupCommand: settings.setupCommand,
-      }, run.ctx.signal);
+      worktree = await workspace.openTask(
+        {
+          projectId: settings.projectId,
+          repo: settings.repo,
+          targetBranch: settings.targetBranch,
+          cycle: scope.cycle,
+          taskId: input.taskId,
+          title: input.task.title,
+          sinceCommit: scope.baseCommit,
+          setupCommand: settings.setupCommand,
+        },
+        run.ctx.signal,
+      );
       if (worktree.integratedCommit) {
-        return { ...base, status: 'done', summary: 'Integrated by an earlier attempt of this task.', commit: worktree.integratedCommit, usage: zeroUsage };
+        return {
+          ...base,
+          status: 'done',
+          summary: 'Integrated by an earlier attempt of this task.',
+          commit: worktree.integratedCommit,
+          usage: zeroUsage,
+        };
       }
       const request: WorkerAgentRequest = {
         projectId: settings.projectId,

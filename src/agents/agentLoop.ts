@@ -255,7 +255,10 @@ export async function runAgentLoop<T>(req: AgentLoopRequest<T>): Promise<LoopOut
       }
     }
     if (meter.needsCompaction(conversation)) {
-      await compact(`the conversation was about to fill the context window (${meter.estimate(conversation)} of ${meter.promptBudget} tokens)`, KEEP_SHARE);
+      await compact(
+        `the conversation was about to fill the context window (${meter.estimate(conversation)} of ${meter.promptBudget} tokens)`,
+        KEEP_SHARE,
+      );
     }
     ctx.signal.throwIfAborted();
 
@@ -274,7 +277,11 @@ export async function runAgentLoop<T>(req: AgentLoopRequest<T>): Promise<LoopOut
       if (!isContextTooLong(err)) throw err;
       // Never a permanent failure: the conversation is compacted harder and the call retried.
       contextRefusals++;
-      await transcripts.append(ref, { kind: 'note', turn, text: `the provider refused the request as too long: ${(err as Error).message}` });
+      await transcripts.append(ref, {
+        kind: 'note',
+        turn,
+        text: `the provider refused the request as too long: ${(err as Error).message}`,
+      });
       if (contextRefusals > MAX_CONTEXT_REFUSALS) return finish({ kind: 'context_exhausted' });
       meter.refused(conversation);
       await compact('the provider refused the request as too long', KEEP_SHARE_AFTER_REFUSAL);
@@ -328,13 +335,19 @@ export async function runAgentLoop<T>(req: AgentLoopRequest<T>): Promise<LoopOut
         if (answer.cutOff) {
           result = { callId: call.id, name: call.name, content: cutOffText(maxOutputTokens), isError: true };
         } else if (wrapUpCap !== undefined && call.name !== terminal.name) {
-          result = { callId: call.id, name: call.name, content: `not run: the cap ${wrapUpCap} is reached; call ${terminal.name}`, isError: true };
+          result = {
+            callId: call.id,
+            name: call.name,
+            content: `not run: the cap ${wrapUpCap} is reached; call ${terminal.name}`,
+            isError: true,
+          };
         } else {
           const outcome = await runToolCall(call, toolsByName, terminal, toolContext(req));
           result = outcome.result;
           if (outcome.accepted !== undefined) {
             const value = outcome.accepted.value;
-            const sentBack = wrapUpCap === undefined && !finishReviewed && req.reviewFinish ? await req.reviewFinish(value, facts) : undefined;
+            const sentBack =
+              wrapUpCap === undefined && !finishReviewed && req.reviewFinish ? await req.reviewFinish(value, facts) : undefined;
             if (req.reviewFinish) finishReviewed = true;
             if (sentBack !== undefined) {
               result = { ...result, content: `not accepted yet: ${sentBack}`, isError: true };
@@ -360,7 +373,10 @@ export async function runAgentLoop<T>(req: AgentLoopRequest<T>): Promise<LoopOut
             'If this goes on, the run is ended as stalled.]',
         );
       }
-      next = { role: 'tool_results', results: stop || wrapUpCap !== undefined ? results : withBudgetNote(results, req, turn, usage, elapsedMs()) };
+      next = {
+        role: 'tool_results',
+        results: stop || wrapUpCap !== undefined ? results : withBudgetNote(results, req, turn, usage, elapsedMs()),
+      };
     }
     if (!stop && wrapUpCap !== undefined) stop = { kind: 'task_limit', cap: wrapUpCap };
     conversation.push(next);
@@ -433,7 +449,6 @@ function withBudgetNote<T>(results: ToolResult[], req: AgentLoopRequest<T>, turn
   );
 }
 
-
 interface PreparedConversation<T> {
   conversation: ConversationItem[];
   turn: number;
@@ -476,7 +491,9 @@ function recordedStop<T>(ended: RecordedEnd, terminal: TerminalTool<T>): LoopSto
     case 'task_limit': {
       const recorded = (ended.result ?? {}) as { cap?: unknown; wrapUp?: unknown };
       const cap = typeof recorded.cap === 'string' ? recorded.cap : 'a per-task cap';
-      return recorded.wrapUp !== undefined ? { kind: 'task_limit', cap, wrapUp: terminal.accept(recorded.wrapUp) } : { kind: 'task_limit', cap };
+      return recorded.wrapUp !== undefined
+        ? { kind: 'task_limit', cap, wrapUp: terminal.accept(recorded.wrapUp) }
+        : { kind: 'task_limit', cap };
     }
     default:
       return undefined;

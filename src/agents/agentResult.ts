@@ -25,11 +25,7 @@ export function describeUnfinished(stop: UnfinishedStop, turns: number, what: st
 }
 
 /** An AgentResult from a loop outcome, using `fallback` for the runs that never reached the terminal tool. */
-export function toAgentResult<T>(
-  outcome: LoopOutcome<T>,
-  promptVersion: string,
-  fallback: (stop: UnfinishedStop) => T,
-): AgentResult<T> {
+export function toAgentResult<T>(outcome: LoopOutcome<T>, promptVersion: string, fallback: (stop: UnfinishedStop) => T): AgentResult<T> {
   const { stop, usage } = outcome;
   if (stop.kind === 'terminal') return { result: stop.value, usage, promptVersion };
   // A capped run keeps what the model reported in its wrap-up turn, with the cap named first.

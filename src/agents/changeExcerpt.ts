@@ -12,7 +12,7 @@ interface FileStat {
 function parseNumstat(out: string): FileStat[] {
   const fields = out.split('\0');
   const stats: FileStat[] = [];
-  for (let i = 0; i < fields.length; ) {
+  for (let i = 0; i < fields.length;) {
     const head = fields[i++] ?? '';
     if (head === '') continue;
     const [a = '', d = '', inline = ''] = head.split('\t');
@@ -61,7 +61,12 @@ export async function buildChangeExcerpt(req: ChangeExcerptRequest): Promise<str
   let patches = new Map<string, string>();
   if (hopeless.length < stats.length) {
     try {
-      const patch = await gitText(req.dir, ['diff', '-M', '--no-color', '--no-ext-diff', base, head, '--', '.', ...excludes], req.signal, 64 * 1024 * 1024);
+      const patch = await gitText(
+        req.dir,
+        ['diff', '-M', '--no-color', '--no-ext-diff', base, head, '--', '.', ...excludes],
+        req.signal,
+        64 * 1024 * 1024,
+      );
       patches = splitPatch(patch);
     } catch (err) {
       req.signal.throwIfAborted();

@@ -108,7 +108,8 @@ async function filesState(dir: string, facts: RunFacts): Promise<string> {
       parts.push(`${rel}: no longer exists`);
     }
   }
-  if (files.length > MAX_FILES_SHOWN) parts.push(`… and ${files.length - MAX_FILES_SHOWN} more: ${files.slice(MAX_FILES_SHOWN).join(', ')}`);
+  if (files.length > MAX_FILES_SHOWN)
+    parts.push(`… and ${files.length - MAX_FILES_SHOWN} more: ${files.slice(MAX_FILES_SHOWN).join(', ')}`);
   return parts.join('\n\n');
 }
 

@@ -37,10 +37,14 @@ export interface ChangedFile {
 
 /** Files changed between two commits, renames detected. */
 export async function changedFiles(dir: string, base: string, head: string, signal: AbortSignal): Promise<ChangedFile[]> {
-  const out = await gitText(dir, ['diff', '--name-status', '-M', '-z', '--no-color', checkRevision(base), checkRevision(head), '--'], signal);
+  const out = await gitText(
+    dir,
+    ['diff', '--name-status', '-M', '-z', '--no-color', checkRevision(base), checkRevision(head), '--'],
+    signal,
+  );
   const fields = out.split('\0');
   const files: ChangedFile[] = [];
-  for (let i = 0; i < fields.length; ) {
+  for (let i = 0; i < fields.length;) {
     const status = fields[i++] ?? '';
     if (status === '') continue;
     const kind = status.charAt(0);

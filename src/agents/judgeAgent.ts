@@ -65,7 +65,10 @@ function judgeVars(req: JudgeAgentRequest, evidence: JudgeEvidence): Record<Judg
     earlier_verdicts: bulletList(req.earlierVerdicts.map(formatVerdict), '(none: this is the first cycle judged)', 10),
     planner_report: `${req.plannerReport.tasksDone} tasks reported done, ${req.plannerReport.tasksFailed} failed. ${oneLine(req.plannerReport.summary, 4_000)}`,
     task_summaries: bulletList(
-      req.tasks.map((t) => `[${t.status}] ${oneLine(t.title, 200)} (${t.taskId}${t.commit ? `, commit ${t.commit.slice(0, 12)}` : ''}) — claimed: ${oneLine(t.summary, 500)}`),
+      req.tasks.map(
+        (t) =>
+          `[${t.status}] ${oneLine(t.title, 200)} (${t.taskId}${t.commit ? `, commit ${t.commit.slice(0, 12)}` : ''}) — claimed: ${oneLine(t.summary, 500)}`,
+      ),
       '(no task reported anything)',
       150,
     ),

@@ -109,14 +109,17 @@ const countsText = (c: RunnerCounts): string => `${c.total} tests (${c.passed} p
  * tests run once more at the base, when the head's run was short enough for that to be affordable.
  */
 async function baseCounts(req: EvidenceRequest, command: string, head: TestRunOutcome): Promise<{ counts?: RunnerCounts; note: string }> {
-  if (!head.counts) return { note: 'The test output reports no counts this harness can read, so test counts are not compared with the base.' };
+  if (!head.counts)
+    return { note: 'The test output reports no counts this harness can read, so test counts are not compared with the base.' };
   if (req.baseTestCounts && req.baseTestCounts.commit === req.baseCommit) {
     const { commit: _commit, ...counts } = req.baseTestCounts;
     return { counts, note: `At the base the runner reported ${countsText(counts)} (recorded by the previous review).` };
   }
   if (!req.openBaseCheckout) return { note: 'No test counts are known for the base, so counts are not compared.' };
   if (head.durationMs > req.maxBaseRunMs) {
-    return { note: `The test run takes ${Math.round(head.durationMs / 1000)}s, too long to repeat at the base, so counts are not compared.` };
+    return {
+      note: `The test run takes ${Math.round(head.durationMs / 1000)}s, too long to repeat at the base, so counts are not compared.`,
+    };
   }
   const checkout = await req.openBaseCheckout();
   try {
@@ -151,7 +154,12 @@ export async function gatherJudgeEvidence(req: EvidenceRequest): Promise<JudgeEv
     req.signal,
     asText,
   );
-  const changeExcerpt = await orFailure('the change excerpt', () => buildChangeExcerpt({ ...req, budgetChars: req.diffBudgetChars }), req.signal, asText);
+  const changeExcerpt = await orFailure(
+    'the change excerpt',
+    () => buildChangeExcerpt({ ...req, budgetChars: req.diffBudgetChars }),
+    req.signal,
+    asText,
+  );
   const commitLog = await orFailure(
     'the commit log',
     async () => {
@@ -179,8 +187,19 @@ export async function gatherJudgeEvidence(req: EvidenceRequest): Promise<JudgeEv
       record: { tamperFlags: tamper.flags.map((f) => `${f.kind}: ${f.detail}`) },
     };
   }
-  const head = await runTestCommand({ command, dir: req.dir, timeoutMs: req.testTimeoutMs, signal: req.signal, sandboxing: req.sandboxing });
-  const base = await orFailure<{ counts?: RunnerCounts; note: string }>('the test counts at the base', () => baseCounts(req, command, head), req.signal, (note) => ({ note }));
+  const head = await runTestCommand({
+    command,
+    dir: req.dir,
+    timeoutMs: req.testTimeoutMs,
+    signal: req.signal,
+    sandboxing: req.sandboxing,
+  });
+  const base = await orFailure<{ counts?: RunnerCounts; note: string }>(
+    'the test counts at the base',
+    () => baseCounts(req, command, head),
+    req.signal,
+    (note) => ({ note }),
+  );
   if (base.counts && head.counts) tamper = { ...tamper, flags: [...tamper.flags, ...countFlags(base.counts, head.counts)] };
   const headCounts = head.counts ? ` The runner reports ${countsText(head.counts)}.` : '';
   const testResult = `${inlineCode(command)} — ${head.passed ? 'passed' : 'FAILED'}, ${head.status}.${headCounts}\n${fence(head.output)}`;
@@ -192,7 +211,11 @@ export async function gatherJudgeEvidence(req: EvidenceRequest): Promise<JudgeEv
     commitLog,
     record: {
       testsPassed: head.passed,
-      ...(head.passed ? {} : { testFailure: `the test command ${inlineCode(command)} fails at the head commit ${req.headCommit.slice(0, 12)} (${head.status})` }),
+      ...(head.passed
+        ? {}
+        : {
+            testFailure: `the test command ${inlineCode(command)} fails at the head commit ${req.headCommit.slice(0, 12)} (${head.status})`,
+          }),
       ...(head.counts ? { testCounts: { commit: req.headCommit, ...head.counts } } : {}),
       tamperFlags: tamper.flags.map((f) => `${f.kind}: ${f.detail}`),
     },

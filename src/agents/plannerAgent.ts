@@ -98,11 +98,18 @@ function plannerVars(req: PlannerAgentRequest, instructions: string): Record<Pla
     depth: String(req.depth),
     checkout: describeCheckout(req),
     landed_commits: formatLandedCommits(req.landed),
-    failure_record: bulletList((req.failureRecord ?? []).map(formatFailure), '(none: no task of your area has failed this cycle)', MAX_FAILURES_SHOWN),
+    failure_record: bulletList(
+      (req.failureRecord ?? []).map(formatFailure),
+      '(none: no task of your area has failed this cycle)',
+      MAX_FAILURES_SHOWN,
+    ),
     steering: formatSteering(req.steering),
     previous_verdict: req.previousVerdict ? clip(req.previousVerdict, 8_000) : '(none: this is the first cycle)',
     results: bulletList(
-      req.results.map((r) => `[${r.status}] ${oneLine(r.title, 200)} (${r.taskId}${r.commit ? `, commit ${r.commit.slice(0, 12)}` : ''}): ${oneLine(r.summary, 1_500)}`),
+      req.results.map(
+        (r) =>
+          `[${r.status}] ${oneLine(r.title, 200)} (${r.taskId}${r.commit ? `, commit ${r.commit.slice(0, 12)}` : ''}): ${oneLine(r.summary, 1_500)}`,
+      ),
       req.round === 0 ? '(none yet: this is your first step)' : '(none)',
     ),
     subplanner_outcomes: bulletList(

@@ -12,7 +12,11 @@ const MAX_FOLDERS = 30;
 
 /** `src/a/b.ts` → `.`, `src`, `src/a`: every folder whose instructions apply to the path. */
 function foldersOf(rel: string): string[] {
-  const parts = rel.replace(/\\/g, '/').replace(/^\.\/+/, '').split('/').filter((p) => p !== '' && p !== '.');
+  const parts = rel
+    .replace(/\\/g, '/')
+    .replace(/^\.\/+/, '')
+    .split('/')
+    .filter((p) => p !== '' && p !== '.');
   const folders = ['.'];
   for (let i = 1; i < parts.length; i++) folders.push(parts.slice(0, i).join('/'));
   return folders;
@@ -31,7 +35,9 @@ async function readInstructions(dir: string, folder: string): Promise<string | u
   const stat = await fs.stat(abs);
   if (!stat.isFile()) return undefined;
   const text = (await fs.readFile(abs, 'utf8')).trim();
-  return text.length <= MAX_FILE_CHARS ? text : `${text.slice(0, MAX_FILE_CHARS)}\n… [${text.length - MAX_FILE_CHARS} more characters in ${rel}]`;
+  return text.length <= MAX_FILE_CHARS
+    ? text
+    : `${text.slice(0, MAX_FILE_CHARS)}\n… [${text.length - MAX_FILE_CHARS} more characters in ${rel}]`;
 }
 
 /**

@@ -36,7 +36,11 @@ export function budgetState(budget: TaskBudget, usage: Usage, elapsedMs: number)
   const minutes = elapsedMs / 60_000;
   const tokens = totalTokens(usage);
   const caps = [
-    { spent: tokens / budget.maxTokens, name: `maxTaskTokens (${tokens} of ${budget.maxTokens} tokens)`, left: `${budget.maxTokens - tokens} tokens` },
+    {
+      spent: tokens / budget.maxTokens,
+      name: `maxTaskTokens (${tokens} of ${budget.maxTokens} tokens)`,
+      left: `${budget.maxTokens - tokens} tokens`,
+    },
     {
       spent: usage.costUsd / budget.maxCostUsd,
       name: `maxTaskCostUsd ($${usage.costUsd.toFixed(2)} of $${budget.maxCostUsd})`,

@@ -20,7 +20,10 @@ function tally(text: string, buckets: Record<keyof Omit<RunnerCounts, 'total'>, 
   return sum;
 }
 
-const withTotal = (c: Omit<RunnerCounts, 'total'>, total?: number): RunnerCounts => ({ ...c, total: total ?? c.passed + c.failed + c.skipped });
+const withTotal = (c: Omit<RunnerCounts, 'total'>, total?: number): RunnerCounts => ({
+  ...c,
+  total: total ?? c.passed + c.failed + c.skipped,
+});
 
 function lastMatch(text: string, re: RegExp): RegExpMatchArray | undefined {
   const all = [...text.matchAll(re)];
@@ -42,7 +45,10 @@ const vitestSummary: Parser = (text) => {
 };
 
 const pytestSummary: Parser = (text) => {
-  const line = lastMatch(text, /^[=\s]*((?:\d+ (?:passed|failed|skipped|errors?|xfailed|xpassed|deselected|warnings?)(?:, )?)+) in [\d.]+s\b.*$/gm);
+  const line = lastMatch(
+    text,
+    /^[=\s]*((?:\d+ (?:passed|failed|skipped|errors?|xfailed|xpassed|deselected|warnings?)(?:, )?)+) in [\d.]+s\b.*$/gm,
+  );
   if (!line) return undefined;
   return withTotal(
     tally(line[1] as string, { passed: ['passed', 'xpassed'], failed: ['failed', 'error', 'errors'], skipped: ['skipped', 'xfailed'] }),

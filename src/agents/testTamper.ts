@@ -6,7 +6,8 @@ import type { RunnerCounts } from './testCounts';
  * Signs that a change made the tests easier to pass instead of making the code pass them. Each is a
  * flag for the judge to look into, not a verdict: a deleted test may have moved, a skip may be right.
  */
-export type TamperKind = 'test_deleted' | 'skip_added' | 'test_script_changed' | 'test_config_changed' | 'test_command_changed' | 'fewer_tests';
+export type TamperKind =
+  'test_deleted' | 'skip_added' | 'test_script_changed' | 'test_config_changed' | 'test_command_changed' | 'fewer_tests';
 
 export interface TamperFlag {
   kind: TamperKind;
@@ -160,7 +161,12 @@ const bothSides = (req: TamperRequest, f: ChangedFile): Promise<[string | undefi
 async function packageChanges(req: TamperRequest, f: ChangedFile, scripts: string[]): Promise<TamperFlag[]> {
   const [a, b] = (await bothSides(req, f)).map(parsePackage);
   if (a === 'unparsable' || b === 'unparsable') {
-    return [{ kind: 'test_script_changed', detail: `${f.path} does not parse at the ${b === 'unparsable' ? 'head' : 'base'}, so its test script cannot be compared` }];
+    return [
+      {
+        kind: 'test_script_changed',
+        detail: `${f.path} does not parse at the ${b === 'unparsable' ? 'head' : 'base'}, so its test script cannot be compared`,
+      },
+    ];
   }
   const flags: TamperFlag[] = [];
   for (const key of scripts) {
@@ -173,7 +179,8 @@ async function packageChanges(req: TamperRequest, f: ChangedFile, scripts: strin
     }
   }
   for (const key of PACKAGE_TEST_KEYS) {
-    if (JSON.stringify(a?.[key]) !== JSON.stringify(b?.[key])) flags.push({ kind: 'test_config_changed', detail: `${f.path}: the "${key}" section changed` });
+    if (JSON.stringify(a?.[key]) !== JSON.stringify(b?.[key]))
+      flags.push({ kind: 'test_config_changed', detail: `${f.path}: the "${key}" section changed` });
   }
   return flags;
 }
@@ -187,7 +194,8 @@ async function configChanges(req: TamperRequest, files: ChangedFile[], scripts: 
       flags.push({ kind: 'test_config_changed', detail: `${f.path} (test runner configuration) was ${describeStatus(f.status)}` });
     } else if (section) {
       const [a, b] = await bothSides(req, f);
-      if (sectionsOf(a, section) !== sectionsOf(b, section)) flags.push({ kind: 'test_config_changed', detail: `${f.path}: its test runner sections changed` });
+      if (sectionsOf(a, section) !== sectionsOf(b, section))
+        flags.push({ kind: 'test_config_changed', detail: `${f.path}: its test runner sections changed` });
     } else if (name === 'package.json') {
       flags.push(...(await packageChanges(req, f, scripts)));
     }
@@ -222,7 +230,10 @@ export function countFlags(base: RunnerCounts, head: RunnerCounts): TamperFlag[]
     flags.push({ kind: 'fewer_tests', detail: `the test runner reports ${head.total} tests at the head, ${base.total} at the base` });
   }
   if (head.skipped > base.skipped) {
-    flags.push({ kind: 'skip_added', detail: `the test runner reports ${head.skipped} skipped tests at the head, ${base.skipped} at the base` });
+    flags.push({
+      kind: 'skip_added',
+      detail: `the test runner reports ${head.skipped} skipped tests at the head, ${base.skipped} at the base`,
+    });
   }
   return flags;
 }

@@ -26,14 +26,7 @@ import { workerTools } from './tools/toolSets';
 export const defaultWorkerLimits: LoopLimits = { maxTurns: 150, maxProseReminders: 3 };
 
 type WorkerVars =
-  | 'task_id'
-  | 'task_title'
-  | 'task_instructions'
-  | 'task_files'
-  | 'goal'
-  | 'testing'
-  | 'steering'
-  | 'repository_instructions';
+  'task_id' | 'task_title' | 'task_instructions' | 'task_files' | 'goal' | 'testing' | 'steering' | 'repository_instructions';
 type ConflictVars =
   | 'task_id'
   | 'task_title'
@@ -134,13 +127,7 @@ export class ModelWorkerAgent implements WorkerAgent {
   }
 
   removeSecrets(req: SecretsRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>> {
-    return this.run(
-      'worker-secrets',
-      req,
-      ctx,
-      this.prompts.render<SecretsVars>('secrets', secretsVars(req)),
-      'removing the credentials',
-    );
+    return this.run('worker-secrets', req, ctx, this.prompts.render<SecretsVars>('secrets', secretsVars(req)), 'removing the credentials');
   }
 
   fixTests(req: TestFailureRequest, ctx: AgentRunContext): Promise<AgentResult<WorkOutcome>> {

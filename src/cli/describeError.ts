@@ -26,7 +26,9 @@ export function describeError(err: unknown, target: TemporalTarget): CliError {
   }
   if (err instanceof ProjectStartingError) return new CliError(err.message);
   if (err instanceof ProjectAlreadyStartedError) {
-    return new CliError(`${err.message} Watch it with \`longhaul watch ${err.projectId}\`, or attach workers with \`longhaul run --id ${err.projectId}\`.`);
+    return new CliError(
+      `${err.message} Watch it with \`longhaul watch ${err.projectId}\`, or attach workers with \`longhaul run --id ${err.projectId}\`.`,
+    );
   }
   if (err instanceof InvalidProjectInputError) return new CliError(err.message, exitCodes.usage);
   if (err instanceof WorkflowUpdateFailedError) {

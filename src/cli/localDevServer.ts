@@ -62,7 +62,9 @@ export function uiCodecEndpoint(env: NodeJS.ProcessEnv): string | undefined {
   const raw = env.LONGHAUL_UI_CODEC_ENDPOINT?.trim();
   if (!raw) return undefined;
   if (!/^https?:\/\/[^\s/]+/.test(raw)) {
-    throw new CliError(`LONGHAUL_UI_CODEC_ENDPOINT must be an http(s) URL such as http://127.0.0.1:8888 (where \`longhaul codec-server\` listens), not "${raw}".`);
+    throw new CliError(
+      `LONGHAUL_UI_CODEC_ENDPOINT must be an http(s) URL such as http://127.0.0.1:8888 (where \`longhaul codec-server\` listens), not "${raw}".`,
+    );
   }
   return raw;
 }
@@ -91,7 +93,9 @@ export async function ensureLocalDevServer(options: EnsureLocalDevServerOptions)
     );
   }
   fs.mkdirSync(options.stateDir, { recursive: true });
-  options.onStarting?.(`Starting a local Temporal dev server on ${address} (Web UI ${uiUrl}); state in ${files.dbFile}, log in ${files.logFile}.`);
+  options.onStarting?.(
+    `Starting a local Temporal dev server on ${address} (Web UI ${uiUrl}); state in ${files.dbFile}, log in ${files.logFile}.`,
+  );
   try {
     const server = await startDevServer({
       cliPath,
@@ -114,7 +118,9 @@ export async function ensureLocalDevServer(options: EnsureLocalDevServerOptions)
       return { address, uiUrl, started: false, ...files };
     }
     // The server's own log says why; its tail is the useful part of the error.
-    throw new CliError(`The local Temporal dev server could not be started: ${(err as Error).message}. Its log: ${files.logFile}${logTail(files.logFile)}`);
+    throw new CliError(
+      `The local Temporal dev server could not be started: ${(err as Error).message}. Its log: ${files.logFile}${logTail(files.logFile)}`,
+    );
   }
 }
 

@@ -5,7 +5,8 @@ import { ModelRef } from '../schemas/modelRef';
 
 export function positiveInteger(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number.');
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n <= 0)
+    throw new InvalidArgumentError('expected a positive whole number.');
   return n;
 }
 
@@ -18,7 +19,8 @@ export function nonNegativeInteger(value: string): number {
 /** A USD amount such as `25` or `12.50`. */
 export function positiveAmount(value: string): number {
   const n = Number(value.trim().replace(/^\$/, ''));
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected an amount in USD greater than 0, e.g. 25 or 12.50.');
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError('expected an amount in USD greater than 0, e.g. 25 or 12.50.');
   return n;
 }
 
@@ -45,7 +47,9 @@ export function deadline(value: string, now: () => number = Date.now): string {
   const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(trimmed);
   const time = Date.parse(trimmed);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(trimmed) || !hasZone || Number.isNaN(time)) {
-    throw new InvalidArgumentError('expected an ISO-8601 time with a zone (2026-07-01T18:00:00Z) or a duration from now (90m, 36h, 7d, 2w).');
+    throw new InvalidArgumentError(
+      'expected an ISO-8601 time with a zone (2026-07-01T18:00:00Z) or a duration from now (90m, 36h, 7d, 2w).',
+    );
   }
   return new Date(time).toISOString();
 }
@@ -63,7 +67,9 @@ export function webOrigins(defaults: readonly string[]): (value: string, previou
       throw new InvalidArgumentError('expected an origin such as http://localhost:8233.');
     }
     if (!/^https?:$/.test(url.protocol) || url.origin !== value.trim().replace(/\/+$/, '')) {
-      throw new InvalidArgumentError(`expected an origin (scheme, host and port, no path), such as ${url.protocol.startsWith('http') ? url.origin : 'http://localhost:8233'}.`);
+      throw new InvalidArgumentError(
+        `expected an origin (scheme, host and port, no path), such as ${url.protocol.startsWith('http') ? url.origin : 'http://localhost:8233'}.`,
+      );
     }
     return previous === defaults ? [url.origin] : [...previous, url.origin];
   };

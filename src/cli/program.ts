@@ -71,7 +71,11 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
         'longhaul run --id oauth        # reattach after Ctrl-C, a reboot or a crash',
       ),
     )
-    .action(act(async (options: ProjectOptions, command: Command) => (await import('./commands/runCommand')).runCommand(options, globals(command), io)));
+    .action(
+      act(async (options: ProjectOptions, command: Command) =>
+        (await import('./commands/runCommand')).runCommand(options, globals(command), io),
+      ),
+    );
 
   addProjectOptions(
     program
@@ -81,9 +85,16 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
   )
     .addHelpText(
       'after',
-      examples('longhaul start --goal "Upgrade to React 19" --repo https://github.com/acme/web.git --max-parallel-workers 20', 'id=$(longhaul start --goal "..." --repo .) && longhaul watch "$id"'),
+      examples(
+        'longhaul start --goal "Upgrade to React 19" --repo https://github.com/acme/web.git --max-parallel-workers 20',
+        'id=$(longhaul start --goal "..." --repo .) && longhaul watch "$id"',
+      ),
     )
-    .action(act(async (options: ProjectOptions, command: Command) => (await import('./commands/startCommand')).startCommand(options, globals(command), io)));
+    .action(
+      act(async (options: ProjectOptions, command: Command) =>
+        (await import('./commands/startCommand')).startCommand(options, globals(command), io),
+      ),
+    );
 
   program
     .command('watch')
@@ -92,7 +103,11 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .argument('<id>', 'project id')
     .addOption(new Option('--interval <ms>', 'how often to ask for the status').default(1000).argParser(positiveInteger))
     .addHelpText('after', examples('longhaul watch oauth', 'longhaul watch oauth | tee oauth.log'))
-    .action(act(async (id: string, options: { interval?: number }, command: Command) => (await import('./commands/watchCommand')).watchCommand(id, options, globals(command), io)));
+    .action(
+      act(async (id: string, options: { interval?: number }, command: Command) =>
+        (await import('./commands/watchCommand')).watchCommand(id, options, globals(command), io),
+      ),
+    );
 
   program
     .command('status')
@@ -100,20 +115,32 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .argument('<id>', 'project id')
     .option('--json', 'print one JSON object: {projectId, execution, status?, statusError?, result?, failure?}')
     .addHelpText('after', examples('longhaul status oauth', "longhaul status oauth --json | jq '.status.usage.costUsd'"))
-    .action(act(async (id: string, options: { json?: boolean }, command: Command) => (await import('./commands/statusCommand')).statusCommand(id, options, globals(command), io)));
+    .action(
+      act(async (id: string, options: { json?: boolean }, command: Command) =>
+        (await import('./commands/statusCommand')).statusCommand(id, options, globals(command), io),
+      ),
+    );
 
   for (const [name, summary, example] of [
     ['pause', 'pause a project: running tasks finish, nothing new starts', 'longhaul pause oauth'],
     ['resume', 'resume a paused project', 'longhaul resume oauth'],
     ['stop', 'end a project after its current cycle (outcome "stopped")', 'longhaul stop oauth'],
-    ['cancel', 'cancel a project: running agents are stopped (their work kept on task branches) and it ends cancelled', 'longhaul cancel oauth'],
+    [
+      'cancel',
+      'cancel a project: running agents are stopped (their work kept on task branches) and it ends cancelled',
+      'longhaul cancel oauth',
+    ],
   ] as const) {
     program
       .command(name)
       .summary(summary)
       .argument('<id>', 'project id')
       .addHelpText('after', examples(example))
-      .action(act(async (id: string, _options: object, command: Command) => (await import('./commands/signalCommands')).signalCommand(name, id, globals(command), io)));
+      .action(
+        act(async (id: string, _options: object, command: Command) =>
+          (await import('./commands/signalCommands')).signalCommand(name, id, globals(command), io),
+        ),
+      );
   }
 
   program
@@ -122,7 +149,11 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .argument('<id>', 'project id')
     .argument('<instruction>', 'what the planners should take into account (1-4000 characters)')
     .addHelpText('after', examples('longhaul steer oauth "Keep the session cookie name; other services read it."'))
-    .action(act(async (id: string, instruction: string, _options: object, command: Command) => (await import('./commands/signalCommands')).steerCommand(id, instruction, globals(command), io)));
+    .action(
+      act(async (id: string, instruction: string, _options: object, command: Command) =>
+        (await import('./commands/signalCommands')).steerCommand(id, instruction, globals(command), io),
+      ),
+    );
 
   addLimitOptions(
     program
@@ -132,8 +163,15 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
       .argument('<id>', 'project id')
       .option('--json', 'print the limits as JSON'),
   )
-    .addHelpText('after', examples('longhaul limits oauth --max-cost 80 --deadline 2026-07-01T18:00:00Z', 'longhaul limits oauth --max-parallel-workers 2'))
-    .action(act(async (id: string, options: LimitOptions & { json?: boolean }, command: Command) => (await import('./commands/limitsCommand')).limitsCommand(id, options, globals(command), io)));
+    .addHelpText(
+      'after',
+      examples('longhaul limits oauth --max-cost 80 --deadline 2026-07-01T18:00:00Z', 'longhaul limits oauth --max-parallel-workers 2'),
+    )
+    .action(
+      act(async (id: string, options: LimitOptions & { json?: boolean }, command: Command) =>
+        (await import('./commands/limitsCommand')).limitsCommand(id, options, globals(command), io),
+      ),
+    );
 
   program
     .command('list')
@@ -142,20 +180,31 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .addOption(new Option('--limit <n>', 'at most this many').default(50).argParser(positiveInteger))
     .option('--json', 'print JSON')
     .addHelpText('after', examples('longhaul list', 'longhaul list --running --json'))
-    .action(act(async (options: { running?: boolean; limit?: number; json?: boolean }, command: Command) => (await import('./commands/listCommand')).listCommand(options, globals(command), io)));
+    .action(
+      act(async (options: { running?: boolean; limit?: number; json?: boolean }, command: Command) =>
+        (await import('./commands/listCommand')).listCommand(options, globals(command), io),
+      ),
+    );
 
   program
     .command('worker')
     .summary('run longhaul workers in the foreground')
     .description('Runs longhaul workers until Ctrl-C or SIGTERM (graceful). Run many, on many machines, to scale out.')
     .option('--role <roles>', 'comma-separated roles: workflow, plan, work, judge, merge, or "all"', 'all')
-    .addHelpText('after', examples('longhaul worker', 'LONGHAUL_WORK_CONCURRENCY=16 longhaul worker --role work', 'longhaul worker --role workflow,plan,judge'))
-    .action(act(async (options: { role?: string }, command: Command) => (await import('./commands/workerCommand')).workerCommand(options, globals(command), io)));
+    .addHelpText(
+      'after',
+      examples('longhaul worker', 'LONGHAUL_WORK_CONCURRENCY=16 longhaul worker --role work', 'longhaul worker --role workflow,plan,judge'),
+    )
+    .action(
+      act(async (options: { role?: string }, command: Command) =>
+        (await import('./commands/workerCommand')).workerCommand(options, globals(command), io),
+      ),
+    );
 
   program
     .command('dev-server')
     .summary('run the local Temporal dev server in the foreground')
-    .description('Runs `temporal server start-dev` with longhaul\'s search attributes, persistent state and 30-day retention, until Ctrl-C.')
+    .description("Runs `temporal server start-dev` with longhaul's search attributes, persistent state and 30-day retention, until Ctrl-C.")
     .option('--port <port>', 'gRPC port (default 7233 or $LONGHAUL_DEV_SERVER_PORT)', positiveInteger)
     .option('--ui-port <port>', 'Web UI port (default: gRPC port + 1000)', nonNegativeInteger)
     .option('--db-filename <file>', 'SQLite state file (default <state dir>/temporal.sqlite)')
@@ -170,8 +219,11 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
       ),
     )
     .action(
-      act(async (options: { port?: number; uiPort?: number; dbFilename?: string; headless?: boolean; uiCodecEndpoint?: string }, command: Command) =>
-        (await import('./commands/devServerCommand')).devServerCommand(options, globals(command), io),
+      act(
+        async (
+          options: { port?: number; uiPort?: number; dbFilename?: string; headless?: boolean; uiCodecEndpoint?: string },
+          command: Command,
+        ) => (await import('./commands/devServerCommand')).devServerCommand(options, globals(command), io),
       ),
     );
 
@@ -188,7 +240,11 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     )
     .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').default(8888).argParser(nonNegativeInteger))
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .addOption(new Option('--origin <origin>', 'browser origin allowed to call it, repeatable (the Web UI\'s)').default(defaultOrigins).argParser(webOrigins(defaultOrigins)))
+    .addOption(
+      new Option('--origin <origin>', "browser origin allowed to call it, repeatable (the Web UI's)")
+        .default(defaultOrigins)
+        .argParser(webOrigins(defaultOrigins)),
+    )
     .option('--token <token>', 'require "Authorization: Bearer <token>" (default: $LONGHAUL_CODEC_TOKEN)')
     .addHelpText(
       'after',

@@ -38,7 +38,9 @@ export function addLimitOptions(command: Command): Command {
     .option('--max-tasks <n>', 'start no more than this many tasks in total (default 10000)', positiveInteger)
     .option('--max-tokens <n>', 'stop starting work once this many tokens are used', positiveInteger)
     .option('--max-cost <usd>', 'stop starting work once this much is spent, in USD', positiveAmount)
-    .option('--deadline <time>', 'no new work after this time: ISO-8601 with a zone, or a duration from now (36h, 7d)', (v: string) => deadline(v))
+    .option('--deadline <time>', 'no new work after this time: ISO-8601 with a zone, or a duration from now (36h, 7d)', (v: string) =>
+      deadline(v),
+    )
     .option('--max-parallel-workers <n>', 'workers running at once across the project, 1-500 (default 8)', positiveInteger)
     .option('--max-planner-depth <n>', 'how deep sub-planners may nest, 0-6 (default 3)', nonNegativeInteger)
     .option('--max-planner-rounds <n>', 'planning rounds per planner per cycle, 1-50 (default 6)', positiveInteger);
@@ -49,10 +51,13 @@ export function addProjectOptions(command: Command): Command {
     .option('--goal <text>', 'what the agents should achieve (required to start a project)')
     .option('--repo <path|url>', 'the git repository: a local path or a git URL (required to start a project)')
     .option('--id <projectId>', 'project id (letters, digits, ".", "_", "-"); default: made from the goal and the time')
-    .option('--base-branch <branch>', 'branch the work starts from (default: the repository\'s default branch)')
+    .option('--base-branch <branch>', "branch the work starts from (default: the repository's default branch)")
     .option('--target-branch <branch>', 'branch the work is pushed to (default: longhaul/<id>)')
     .option('--test-command <command>', 'command that checks the work, e.g. "npm test"')
-    .option('--setup-command <command>', 'command that installs a checkout\'s dependencies, e.g. "npm ci" (default: from the worker\'s config)')
+    .option(
+      '--setup-command <command>',
+      'command that installs a checkout\'s dependencies, e.g. "npm ci" (default: from the worker\'s config)',
+    )
     .option('--planner-model <provider:model>', 'model for planners, e.g. openai:gpt-5.2', modelRef)
     .option('--worker-model <provider:model>', 'model for workers', modelRef)
     .option('--judge-model <provider:model>', 'model for the judge', modelRef);

@@ -15,7 +15,9 @@ export async function searchAttributesAvailable(client: Client, io: CliIo): Prom
         '(register them with `temporal operator search-attribute create --name LonghaulProject --type Keyword ...`, see docs/operator.md).\n',
     );
   } catch (err) {
-    io.stderr.write(`Note: could not list the namespace's search attributes (${(err as Error).message}); starting the project without them.\n`);
+    io.stderr.write(
+      `Note: could not list the namespace's search attributes (${(err as Error).message}); starting the project without them.\n`,
+    );
   }
   return false;
 }

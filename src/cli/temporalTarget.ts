@@ -15,12 +15,24 @@ export interface TemporalTarget {
  * The configured server, or (with none configured) the local dev server, started on first use.
  * `note` receives progress messages meant for stderr.
  */
-export async function resolveTemporalTarget(config: LonghaulConfig, env: NodeJS.ProcessEnv, note: (message: string) => void): Promise<TemporalTarget> {
+export async function resolveTemporalTarget(
+  config: LonghaulConfig,
+  env: NodeJS.ProcessEnv,
+  note: (message: string) => void,
+): Promise<TemporalTarget> {
   const uiOverride = env.LONGHAUL_UI_URL?.trim() || undefined;
   const namespace = config.temporal.namespace;
   if (config.temporal.address) return { address: config.temporal.address, namespace, embedded: false, uiBaseUrl: uiOverride };
-  const server = await ensureLocalDevServer({ stateDir: config.stateDir, port: devServerPort(env), namespace, env, onStarting: note, uiCodecEndpoint: uiCodecEndpoint(env) });
-  if (server.started) note(`Local Temporal dev server ready; it keeps running after this command (stop it with: kill $(cat ${server.pidFile})).`);
+  const server = await ensureLocalDevServer({
+    stateDir: config.stateDir,
+    port: devServerPort(env),
+    namespace,
+    env,
+    onStarting: note,
+    uiCodecEndpoint: uiCodecEndpoint(env),
+  });
+  if (server.started)
+    note(`Local Temporal dev server ready; it keeps running after this command (stop it with: kill $(cat ${server.pidFile})).`);
   return { address: server.address, namespace, embedded: true, uiBaseUrl: uiOverride ?? server.uiUrl };
 }
 

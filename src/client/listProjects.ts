@@ -42,7 +42,11 @@ export async function listProjects(client: Client, options: ListProjectsOptions 
  * Every workflow of one project (the project itself, its cycles and planners) that carries the
  * `LonghaulProject` search attribute, newest first. Empty when the namespace lacks the attribute.
  */
-export async function listProjectWorkflows(client: Client, projectId: string, options: { limit?: number } = {}): Promise<WorkflowListing[]> {
+export async function listProjectWorkflows(
+  client: Client,
+  projectId: string,
+  options: { limit?: number } = {},
+): Promise<WorkflowListing[]> {
   const problem = projectIdProblem(projectId);
   if (problem) throw new InvalidProjectInputError(problem, [problem]);
   return collect(client, `${longhaulProjectKey.name} = "${projectId}"`, options.limit ?? 1_000);

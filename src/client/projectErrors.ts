@@ -55,7 +55,10 @@ export class ProjectNotAnsweringError extends Error {
     readonly timeoutMs: number,
     options?: { cause?: unknown },
   ) {
-    super(`Project "${projectId}" did not answer (waited up to ${Math.round(timeoutMs / 1000)} s); are longhaul workers running for its task queue?`, options);
+    super(
+      `Project "${projectId}" did not answer (waited up to ${Math.round(timeoutMs / 1000)} s); are longhaul workers running for its task queue?`,
+      options,
+    );
   }
 }
 

@@ -21,7 +21,8 @@ import { cycleWorkflowId } from '../contract/workflowIds';
 import { issueLines } from '../schemas/describeIssues';
 
 /** Temporal's execution status names, without the proto prefix. */
-export type ExecutionStatusName = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'CONTINUED_AS_NEW' | 'TIMED_OUT' | 'UNKNOWN';
+export type ExecutionStatusName =
+  'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'CONTINUED_AS_NEW' | 'TIMED_OUT' | 'UNKNOWN';
 
 /** What Temporal knows about the latest run of a project, without asking the workflow. */
 export interface ProjectExecution {
@@ -126,7 +127,10 @@ export class ProjectHandle {
     }
     const timeoutMs = options.timeoutMs ?? defaultUpdateTimeoutMs;
     const raw = await this.answered(
-      () => this.client.connection.withDeadline(Date.now() + timeoutMs, () => this.workflow().executeUpdate(setLimitsUpdate, { args: [parsed.data] })),
+      () =>
+        this.client.connection.withDeadline(Date.now() + timeoutMs, () =>
+          this.workflow().executeUpdate(setLimitsUpdate, { args: [parsed.data] }),
+        ),
       timeoutMs,
     );
     return parseAnswer(Limits, raw, 'limits');
@@ -149,7 +153,11 @@ export class ProjectHandle {
     if (!plannerWorkflowId.startsWith(`${this.projectId}/`)) {
       throw new InvalidProjectInputError(`"${plannerWorkflowId}" is not a planner of project "${this.projectId}".`);
     }
-    const raw = await this.query(() => this.client.workflow.getHandle(plannerWorkflowId).query(plannerStatusQuery), options, plannerWorkflowId);
+    const raw = await this.query(
+      () => this.client.workflow.getHandle(plannerWorkflowId).query(plannerStatusQuery),
+      options,
+      plannerWorkflowId,
+    );
     return parseAnswer(PlannerStatus, raw, 'planner status');
   }
 
@@ -187,7 +195,8 @@ export class ProjectHandle {
       // A call cut off at our deadline may surface as CANCELLED rather than DEADLINE_EXCEEDED (seen on a
       // busy server): past the deadline, either way nobody answered in time.
       const outOfTime = isGrpcCancelledError(err) && Date.now() - started >= timeoutMs;
-      if (isDeadlineExceeded(err) || isNoPoller(err) || outOfTime) throw new ProjectNotAnsweringError(this.projectId, timeoutMs, { cause: err });
+      if (isDeadlineExceeded(err) || isNoPoller(err) || outOfTime)
+        throw new ProjectNotAnsweringError(this.projectId, timeoutMs, { cause: err });
       if (err instanceof WorkflowNotFoundError) throw await this.notFoundReason();
       throw err;
     }

@@ -31,7 +31,9 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
-    return payloads.map((payload) => (text(payload.metadata?.[METADATA_ENCODING_KEY]) === encryptedEncoding ? this.decrypt(payload) : payload));
+    return payloads.map((payload) =>
+      text(payload.metadata?.[METADATA_ENCODING_KEY]) === encryptedEncoding ? this.decrypt(payload) : payload,
+    );
   }
 
   private encrypt(payload: Payload): Payload {
@@ -42,7 +44,11 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     const plain = temporal.api.common.v1.Payload.encode(payload).finish();
     const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
     return {
-      metadata: { [METADATA_ENCODING_KEY]: utf8(encryptedEncoding), [keyIdMetadataKey]: utf8(keyId), [cipherMetadataKey]: utf8(cipherName) },
+      metadata: {
+        [METADATA_ENCODING_KEY]: utf8(encryptedEncoding),
+        [keyIdMetadataKey]: utf8(keyId),
+        [cipherMetadataKey]: utf8(cipherName),
+      },
       data: sealed,
     };
   }
@@ -51,7 +57,9 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     const keyId = text(payload.metadata?.[keyIdMetadataKey]) ?? '';
     const cipherUsed = text(payload.metadata?.[cipherMetadataKey]);
     if (cipherUsed !== cipherName) {
-      throw decryptionFailed(`A payload says it is encrypted with "${cipherUsed ?? 'no cipher'}", not ${cipherName}; it was not written by longhaul.`);
+      throw decryptionFailed(
+        `A payload says it is encrypted with "${cipherUsed ?? 'no cipher'}", not ${cipherName}; it was not written by longhaul.`,
+      );
     }
     const key = this.keys.key(keyId);
     if (!key) {
@@ -64,7 +72,8 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       });
     }
     const sealed = Buffer.from(payload.data ?? []);
-    if (sealed.length < ivBytes + tagBytes) throw decryptionFailed(`A payload encrypted with key "${keyId}" is truncated (${sealed.length} bytes).`);
+    if (sealed.length < ivBytes + tagBytes)
+      throw decryptionFailed(`A payload encrypted with key "${keyId}" is truncated (${sealed.length} bytes).`);
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, ivBytes));
       decipher.setAAD(utf8(keyId));

@@ -21,6 +21,8 @@ export function payloadFromJson(json: JsonPayload): Payload {
 }
 
 export function payloadToJson(payload: Payload): JsonPayload {
-  const metadata = Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value ?? []).toString('base64')]));
+  const metadata = Object.fromEntries(
+    Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value ?? []).toString('base64')]),
+  );
   return { metadata, data: Buffer.from(payload.data ?? []).toString('base64') };
 }

@@ -104,7 +104,9 @@ async function handle(options: CodecServerOptions, req: http.IncomingMessage, re
             ? new HttpProblem(400, err.message) // A payload the keys cannot decrypt: the caller's data, not the server.
             : new HttpProblem(500, `The codec failed: ${(err as Error).message}`);
     options.onError?.(`${req.method} ${req.url} → ${problem.status}: ${problem.message}`);
-    res.writeHead(problem.status, { ...corsHeaders, ...problem.headers, 'content-type': 'application/json' }).end(JSON.stringify({ error: problem.message }));
+    res
+      .writeHead(problem.status, { ...corsHeaders, ...problem.headers, 'content-type': 'application/json' })
+      .end(JSON.stringify({ error: problem.message }));
   }
 }
 
@@ -124,16 +126,21 @@ function checkToken(token: string | undefined, authorization: string | undefined
   // Compare digests, so the comparison takes the same time whatever the token's length.
   const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
   if (!timingSafeEqual(digest(given), digest(token))) {
-    throw new HttpProblem(401, 'Missing or wrong bearer token (send "Authorization: Bearer <token>"; the Temporal CLI: --codec-auth "Bearer <token>").', {
-      'www-authenticate': 'Bearer',
-    });
+    throw new HttpProblem(
+      401,
+      'Missing or wrong bearer token (send "Authorization: Bearer <token>"; the Temporal CLI: --codec-auth "Bearer <token>").',
+      {
+        'www-authenticate': 'Bearer',
+      },
+    );
   }
 }
 
 function checkNamespace(served: string | undefined, fromPath: string | undefined, fromHeader: string | string[] | undefined): void {
   if (served === undefined) return;
   for (const asked of [fromPath ? decodeURIComponent(fromPath) : undefined, typeof fromHeader === 'string' ? fromHeader : undefined]) {
-    if (asked !== undefined && asked !== served) throw new HttpProblem(403, `This codec server serves namespace "${served}", not "${asked}".`);
+    if (asked !== undefined && asked !== served)
+      throw new HttpProblem(403, `This codec server serves namespace "${served}", not "${asked}".`);
   }
 }
 
@@ -157,7 +164,10 @@ function parseBody(text: string): CodecBody {
   }
   const parsed = CodecBody.safeParse(json);
   if (!parsed.success) {
-    throw new HttpProblem(400, `The body must be {"payloads": [{"metadata": {...}, "data": "<base64>"}]}: ${describeIssues(parsed.error, '(body)')}`);
+    throw new HttpProblem(
+      400,
+      `The body must be {"payloads": [{"metadata": {...}, "data": "<base64>"}]}: ${describeIssues(parsed.error, '(body)')}`,
+    );
   }
   return parsed.data;
 }

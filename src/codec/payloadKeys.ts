@@ -25,7 +25,10 @@ const PayloadKeyEntry = z
     const key = Buffer.from(encoded, 'base64');
     if (!base64Pattern.test(encoded) || key.length !== payloadKeyBytes) {
       // Never echo the key material: name the id and what is wrong with it.
-      ctx.addIssue({ code: 'custom', message: `key "${id}" must be ${payloadKeyBytes} bytes in standard base64 (44 characters), e.g. from \`openssl rand -base64 32\`` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `key "${id}" must be ${payloadKeyBytes} bytes in standard base64 (44 characters), e.g. from \`openssl rand -base64 32\``,
+      });
       return z.NEVER;
     }
     return { id, key };
@@ -63,7 +66,9 @@ export class PayloadKeyRing {
     for (const { id, key } of keys) {
       // parsePayloadKeys checks these too; a ring built in code must not fail later, at the first payload.
       if (!keyIdPattern.test(id) || key.length !== payloadKeyBytes) {
-        throw new PayloadKeysError(`Payload key "${id}" needs an id of 1-64 letters, digits, ".", "_" or "-" and ${payloadKeyBytes} bytes.`);
+        throw new PayloadKeysError(
+          `Payload key "${id}" needs an id of 1-64 letters, digits, ".", "_" or "-" and ${payloadKeyBytes} bytes.`,
+        );
       }
     }
     this.#keys = new Map(keys.map(({ id, key }) => [id, Buffer.from(key)]));
@@ -100,7 +105,9 @@ export function parsePayloadKeys(raw: string): PayloadKeyRing {
       const entry = typeof issue.path[0] === 'number' ? `entry ${issue.path[0] + 1}: ` : '';
       return `${entry}${issue.message}`;
     });
-    throw new PayloadKeysError(`${payloadKeysVariable} is invalid (${problems.join('; ')}). Expected comma-separated "<id>:<base64 32-byte key>", the first one encrypting.`);
+    throw new PayloadKeysError(
+      `${payloadKeysVariable} is invalid (${problems.join('; ')}). Expected comma-separated "<id>:<base64 32-byte key>", the first one encrypting.`,
+    );
   }
   return new PayloadKeyRing(parsed.data);
 }

@@ -43,7 +43,11 @@ export const ConfigFile = z
     models: z.object({ planner: ModelRef.optional(), worker: ModelRef.optional(), judge: ModelRef.optional() }).strict().optional(),
     limits: LimitsPatch.optional(),
     concurrency: z
-      .object({ plan: z.number().int().positive().optional(), work: z.number().int().positive().optional(), judge: z.number().int().positive().optional() })
+      .object({
+        plan: z.number().int().positive().optional(),
+        work: z.number().int().positive().optional(),
+        judge: z.number().int().positive().optional(),
+      })
       .strict()
       .optional(),
     workdir: z.string().min(1).optional(),

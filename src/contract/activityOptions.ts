@@ -32,7 +32,12 @@ export function roleActivityOptions(role: Role, workflowTaskQueue: string, heart
     startToCloseTimeout: limits.startToCloseTimeout,
     heartbeatTimeout: heartbeatSeconds * 1_000,
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: limits.initialInterval, backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: limits.maximumAttempts },
+    retry: {
+      initialInterval: limits.initialInterval,
+      backoffCoefficient: 2,
+      maximumInterval: '5 minutes',
+      maximumAttempts: limits.maximumAttempts,
+    },
   };
 }
 

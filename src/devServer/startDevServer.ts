@@ -49,7 +49,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (typeof out === 'number') fs.closeSync(out);
   if (options.detached) child.unref();
   const exited = new Promise<never>((_, reject) => {
-    child.once('exit', (code, signal) => reject(new Error(`temporal server start-dev exited early (code ${code}, signal ${signal})${options.logFile ? `; see ${options.logFile}` : ''}`)));
+    child.once('exit', (code, signal) =>
+      reject(
+        new Error(
+          `temporal server start-dev exited early (code ${code}, signal ${signal})${options.logFile ? `; see ${options.logFile}` : ''}`,
+        ),
+      ),
+    );
     child.once('error', reject);
   });
   exited.catch(() => undefined); // Raced below; afterwards the exit is expected.
@@ -80,7 +86,8 @@ export function devServerArgs(options: DevServerOptions & { port: number; uiPort
   }
   if (options.dbFilename) args.push('--db-filename', options.dbFilename, '--sqlite-pragma', 'journal_mode=WAL');
   for (const attribute of longhaulSearchAttributeDefinitions) args.push('--search-attribute', attribute);
-  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {}))
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   return args;
 }
 

@@ -173,9 +173,13 @@ export class EnvironmentStore {
   private async changedSincePrepared(entry: PreparedEnvironment): Promise<boolean> {
     if (entry.outputs.length === 0) return false;
     const roots = entry.outputs.map((output) => path.join(entry.checkout, output.replace(/\/$/, '')));
-    const { stdout } = await run('find', [...roots, '-newer', this.entryFile(entry.manifestHash), '-not', '-type', 'd', '-print', '-quit'], {
-      maxBuffer: 1024 * 1024,
-    });
+    const { stdout } = await run(
+      'find',
+      [...roots, '-newer', this.entryFile(entry.manifestHash), '-not', '-type', 'd', '-print', '-quit'],
+      {
+        maxBuffer: 1024 * 1024,
+      },
+    );
     return stdout.trim().length > 0;
   }
 
@@ -188,7 +192,7 @@ export class EnvironmentStore {
     const names = await fs.readdir(this.root);
     const entries = new Set(names.filter((name) => name.endsWith('.json')).map((name) => name.slice(0, -'.json'.length)));
     for (const hash of entries) {
-      const used = await mtimeOf(this.usedFile(hash)) ?? (await mtimeOf(this.entryFile(hash))) ?? 0;
+      const used = (await mtimeOf(this.usedFile(hash))) ?? (await mtimeOf(this.entryFile(hash))) ?? 0;
       if (Date.now() - used < idleMs) continue;
       // The entry goes first: from then on nobody starts a copy from this checkout.
       await fs.rm(this.entryFile(hash), { force: true });

@@ -120,9 +120,7 @@ export type Submission =
 export type RebaseOptions = SubmitOptions & Pick<IntegrateOptions, 'resolveConflict'>;
 
 export type RebaseResult =
-  | { status: 'rebased' }
-  | { status: 'no_changes' }
-  | { status: 'conflict'; details: string; conflictedFiles: string[] };
+  { status: 'rebased' } | { status: 'no_changes' } | { status: 'conflict'; details: string; conflictedFiles: string[] };
 
 export interface TaskWorktree {
   dir: string;

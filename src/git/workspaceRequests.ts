@@ -21,7 +21,10 @@ export const OpenTaskRequestSchema = z.object({
   cycle: Cycle,
   taskId: Id,
   title: z.string().max(10_000),
-  sinceCommit: z.string().regex(/^[0-9a-fA-F]{7,64}$/, 'must be a commit sha').optional(),
+  sinceCommit: z
+    .string()
+    .regex(/^[0-9a-fA-F]{7,64}$/, 'must be a commit sha')
+    .optional(),
   setupCommand: SetupCommand.optional(),
 });
 

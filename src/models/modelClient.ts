@@ -26,9 +26,7 @@ export interface ToolResult {
  * Anthropic's extended-thinking blocks, kept exactly as the API returned them: with tools, they must be
  * sent back unchanged (signature included) in the same assistant message as its `tool_use` blocks.
  */
-export type ThinkingBlock =
-  | { type: 'thinking'; thinking: string; signature: string }
-  | { type: 'redacted_thinking'; data: string };
+export type ThinkingBlock = { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string };
 
 /** Provider-neutral conversation; each provider maps it onto its own wire format. */
 export type ConversationItem =

@@ -159,11 +159,7 @@ function apiErrorFacts(err: unknown): ApiErrorFacts | undefined {
   return undefined;
 }
 
-function classifyApiError(
-  facts: ApiErrorFacts,
-  provider: ProviderName,
-  context: ModelErrorContext,
-): ModelErrorClassification {
+function classifyApiError(facts: ApiErrorFacts, provider: ProviderName, context: ModelErrorContext): ModelErrorClassification {
   const label = providerLabels[provider];
   const keyVar = providerKeyVariables[provider];
   const baseUrlVar = providerBaseUrlVariables[provider];
@@ -269,11 +265,7 @@ function classifyApiError(
 }
 
 /** Decides whether a failed model call is worth retrying, and says why in words a user can act on. */
-export function classifyModelError(
-  err: unknown,
-  provider: ProviderName,
-  context: ModelErrorContext = {},
-): ModelErrorClassification {
+export function classifyModelError(err: unknown, provider: ProviderName, context: ModelErrorContext = {}): ModelErrorClassification {
   const label = providerLabels[provider];
   const facts = apiErrorFacts(err);
   if (facts) return classifyApiError(facts, provider, context);
@@ -293,11 +285,7 @@ export function classifyModelError(
 }
 
 /** Converts a (non-abort) error from a model call into the Temporal failure the activity should throw. */
-export function toModelFailure(
-  err: unknown,
-  provider: ProviderName,
-  context: ModelErrorContext = {},
-): ApplicationFailure {
+export function toModelFailure(err: unknown, provider: ProviderName, context: ModelErrorContext = {}): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
   const c = classifyModelError(err, provider, context);
   return ApplicationFailure.create({

@@ -114,19 +114,13 @@ export function costOf(table: Readonly<PriceTable>, ref: string, tokens: TokenCo
   }
   const cached = Math.min(tokens.cachedInputTokens, tokens.inputTokens);
   const microUsd = Math.round(
-    (tokens.inputTokens - cached) * price.inputPerMTok +
-      cached * price.cachedInputPerMTok +
-      tokens.outputTokens * price.outputPerMTok,
+    (tokens.inputTokens - cached) * price.inputPerMTok + cached * price.cachedInputPerMTok + tokens.outputTokens * price.outputPerMTok,
   );
   return { costUsd: microUsd / 1e6, priced: true };
 }
 
 /** The `Usage` of one call with its cost; `warning` is set when the model has no price. */
-export function usageOfCall(
-  table: Readonly<PriceTable>,
-  ref: string,
-  tokens: TokenCounts,
-): { usage: Usage; warning?: string } {
+export function usageOfCall(table: Readonly<PriceTable>, ref: string, tokens: TokenCounts): { usage: Usage; warning?: string } {
   const cost = costOf(table, ref, tokens);
   const usage: Usage = {
     calls: 1,

@@ -93,7 +93,12 @@ export class BubblewrapSandbox implements CommandSandbox {
     return new Promise((resolve, reject) => {
       execFile(bwrap, args, { timeout: 30_000 }, (err, _stdout, stderr) => {
         if (!err) resolve(bwrap);
-        else reject(new SandboxUnavailableError(`bwrap cannot create a sandbox here (${stderr.trim() || err.message}); ${missingPackage}`, { cause: err }));
+        else
+          reject(
+            new SandboxUnavailableError(`bwrap cannot create a sandbox here (${stderr.trim() || err.message}); ${missingPackage}`, {
+              cause: err,
+            }),
+          );
       });
     });
   }
@@ -116,18 +121,31 @@ export class BubblewrapSandbox implements CommandSandbox {
     if (git?.linked) mounts.push({ kind: 'ro-bind', src: git.dotGit, dest: git.dotGit });
 
     const args = [
-      '--ro-bind', '/', '/',
-      '--dev', '/dev',
-      '--proc', '/proc',
+      '--ro-bind',
+      '/',
+      '/',
+      '--dev',
+      '/dev',
+      '--proc',
+      '/proc',
       ...ordered(mounts).flatMap(mountArgs),
-      '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
+      '--unshare-pid',
+      '--unshare-ipc',
+      '--unshare-uts',
+      '--unshare-cgroup-try',
       ...(req.network ? [] : ['--unshare-net']),
-      '--cap-drop', 'ALL',
+      '--cap-drop',
+      'ALL',
       '--die-with-parent',
       '--new-session',
-      '--chdir', dir,
+      '--chdir',
+      dir,
       '--',
-      '/bin/bash', '-c', limitsScript(this.options), 'longhaul-sandbox', req.command,
+      '/bin/bash',
+      '-c',
+      limitsScript(this.options),
+      'longhaul-sandbox',
+      req.command,
     ];
     const env = {
       ...req.env,

@@ -25,12 +25,14 @@ export const CycleInput = z.object({
 });
 export type CycleInput = z.infer<typeof CycleInput>;
 
-export const CycleSummary = z.object({
-  cycle: z.number().int().positive(),
-  baseCommit: z.string(),
-  headCommit: z.string(),
-  verdict: Verdict,
-}).extend(SubtreeTotals.shape);
+export const CycleSummary = z
+  .object({
+    cycle: z.number().int().positive(),
+    baseCommit: z.string(),
+    headCommit: z.string(),
+    verdict: Verdict,
+  })
+  .extend(SubtreeTotals.shape);
 export type CycleSummary = z.infer<typeof CycleSummary>;
 
 export const cyclePhases = ['preparing', 'planning', 'judging', 'finished'] as const;

@@ -12,15 +12,28 @@ export const MergeQueueSettings = z.object({
   /** A batch starts once `maxBatch` tasks wait, or once nobody joined for this long (at most 4 times this after the oldest joined). */
   batchDelayMs: z.number().int().min(0).max(600_000).default(2_000),
   /** The queue's run ends after this long with nothing waiting; the next enqueue starts it again. */
-  idleExitMs: z.number().int().min(1_000).default(10 * 60_000),
+  idleExitMs: z
+    .number()
+    .int()
+    .min(1_000)
+    .default(10 * 60_000),
   /** Batches per run before it continues as new (sooner when the server suggests it). */
   batchesPerRun: z.number().int().min(1).max(1_000).default(200),
   /** Outcomes stay queryable this long for the task that waits on them. */
-  outcomeRetentionMs: z.number().int().min(1_000).default(60 * 60_000),
+  outcomeRetentionMs: z
+    .number()
+    .int()
+    .min(1_000)
+    .default(60 * 60_000),
   /** How soon a test or land attempt on a dead worker is retried elsewhere. */
   heartbeatTimeoutSeconds: z.number().int().min(1).max(3_600).default(60),
   /** Upper bound of one test run of a stack (the test command's own limit applies inside it). */
-  testTimeoutMinutes: z.number().int().min(1).max(24 * 60).default(60),
+  testTimeoutMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(60),
 });
 export type MergeQueueSettings = z.infer<typeof MergeQueueSettings>;
 
@@ -149,7 +162,10 @@ export const TestStackResult = z.object({
   tasks: z.array(StackedTask),
   /** Set when something was stacked and tested. */
   passed: z.boolean().optional(),
-  output: z.string().max(maxBounceOutputChars + 100).optional(),
+  output: z
+    .string()
+    .max(maxBounceOutputChars + 100)
+    .optional(),
 });
 export type TestStackResult = z.infer<typeof TestStackResult>;
 

@@ -5,9 +5,7 @@ export const providerNames = ['openai', 'anthropic'] as const;
 export const ProviderName = z.enum(providerNames);
 export type ProviderName = z.infer<typeof ProviderName>;
 
-export const ModelRef = z
-  .string()
-  .regex(/^(openai|anthropic):\S+$/, 'must look like "openai:<model>" or "anthropic:<model>"');
+export const ModelRef = z.string().regex(/^(openai|anthropic):\S+$/, 'must look like "openai:<model>" or "anthropic:<model>"');
 export type ModelRef = z.infer<typeof ModelRef>;
 
 export function parseModelRef(ref: ModelRef): { provider: ProviderName; model: string } {

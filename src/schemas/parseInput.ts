@@ -10,5 +10,9 @@ import { describeIssues } from './describeIssues';
 export function parseInput<S extends z.ZodType>(schema: S, raw: unknown, what: string): z.infer<S> {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: `Invalid ${what}: ${describeIssues(parsed.error)}` });
+  throw ApplicationFailure.create({
+    type: 'InvalidInput',
+    nonRetryable: true,
+    message: `Invalid ${what}: ${describeIssues(parsed.error)}`,
+  });
 }

@@ -19,8 +19,6 @@ export const PreparedCycle = z.object({
   /** The target branch head every planner and the judge of this cycle look at. */
   baseCommit: z.string(),
   /** Set when the cycle has a setup command: which prepared dependencies its checkouts get. */
-  environment: z
-    .object({ manifestHash: z.string(), ranSetup: z.boolean(), transcriptRef: z.string() })
-    .optional(),
+  environment: z.object({ manifestHash: z.string(), ranSetup: z.boolean(), transcriptRef: z.string() }).optional(),
 });
 export type PreparedCycle = z.infer<typeof PreparedCycle>;

@@ -113,24 +113,24 @@ const LegacyPlanRequest = z.object({
 
 /** A planning step scheduled with the flat request (it planned on the base commit). */
 const legacyPlanStepInput = LegacyPlanRequest.transform((old) => {
-    const [verdict, ...reasons] = (old.previousVerdict ?? '').split(': ');
-    return {
-      scope: scopeOf({
-        ...old,
-        targetBranch: `longhaul/${old.projectId}`,
-        models: sameModel(old.model),
-        maxPlannerDepth: old.canSpawnSubplanners ? old.depth + 1 : old.depth,
-        previousVerdict: old.previousVerdict ? { verdict, reasons: reasons.join(': ') } : undefined,
-      }),
-      plannerId: old.plannerId,
-      area: old.area,
-      areaGoal: old.areaGoal,
-      depth: old.depth,
-      round: old.round,
-      steering: old.steering,
-      results: old.results,
-      subplannerOutcomes: old.subplannerOutcomes,
-    };
+  const [verdict, ...reasons] = (old.previousVerdict ?? '').split(': ');
+  return {
+    scope: scopeOf({
+      ...old,
+      targetBranch: `longhaul/${old.projectId}`,
+      models: sameModel(old.model),
+      maxPlannerDepth: old.canSpawnSubplanners ? old.depth + 1 : old.depth,
+      previousVerdict: old.previousVerdict ? { verdict, reasons: reasons.join(': ') } : undefined,
+    }),
+    plannerId: old.plannerId,
+    area: old.area,
+    areaGoal: old.areaGoal,
+    depth: old.depth,
+    round: old.round,
+    steering: old.steering,
+    results: old.results,
+    subplannerOutcomes: old.subplannerOutcomes,
+  };
 });
 
 const LegacyWorkerTaskInput = z.object({

@@ -48,7 +48,8 @@ export async function createLonghaulWorkers(options: LonghaulWorkersOptions): Pr
     workers.push(
       await Worker.create({
         ...common,
-        taskQueue: role === mergeWorkerRole ? mergeQueueTaskQueue(options.taskQueue) : roleTaskQueue(options.taskQueue, roleOfQueueName(role)),
+        taskQueue:
+          role === mergeWorkerRole ? mergeQueueTaskQueue(options.taskQueue) : roleTaskQueue(options.taskQueue, roleOfQueueName(role)),
         activities: pick(activitiesByRole[role]),
         maxConcurrentActivityTaskExecutions: options.concurrency?.[role] ?? defaultConcurrency[role],
         // Cancellation reaches an activity only with a heartbeat's answer: keep that wait short.
@@ -69,7 +70,6 @@ export async function runLonghaulWorkers<T>(workers: Worker[], until?: Promise<T
     return;
   }
   // Nest runUntil so every worker is shut down and drained before returning.
-  const nest = (index: number): Promise<T> =>
-    index === workers.length ? until : workers[index].runUntil(nest(index + 1));
+  const nest = (index: number): Promise<T> => (index === workers.length ? until : workers[index].runUntil(nest(index + 1)));
   return nest(0);
 }

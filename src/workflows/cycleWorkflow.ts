@@ -1,4 +1,13 @@
-import { CancellationScope, getExternalWorkflowHandle, isCancellation, proxyActivities, setCurrentDetails, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  getExternalWorkflowHandle,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities/createActivities';
 import { roleActivityOptions } from '../contract/activityOptions';
 import { cycleStatusQuery } from '../contract/messages/cycleMessages';

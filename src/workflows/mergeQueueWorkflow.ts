@@ -174,7 +174,13 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
   const runBatch = async (batch: QueueEntry[]): Promise<void> => {
     let result;
     try {
-      result = await testStack({ repo: input.repo, targetBranch: input.targetBranch, testCommand: input.testCommand, setupCommand: input.setupCommand, tasks: batch });
+      result = await testStack({
+        repo: input.repo,
+        targetBranch: input.targetBranch,
+        testCommand: input.testCommand,
+        setupCommand: input.setupCommand,
+        tasks: batch,
+      });
     } catch (err) {
       for (const entry of batch) bounce(entry, 'error', `The merge queue could not test this batch: ${describeFailure(err)}`);
       return;
@@ -213,7 +219,10 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
       let landed;
       // Bounces recorded while this batch lands are deleted next time.
       // (A resubmission of the very same commit reuses its ref: that one stays.)
-      const landedRefs = [...stacked.map(({ entry }) => entry.ref), ...staleRefs.filter((ref) => !waiting.some((entry) => entry.ref === ref))];
+      const landedRefs = [
+        ...stacked.map(({ entry }) => entry.ref),
+        ...staleRefs.filter((ref) => !waiting.some((entry) => entry.ref === ref)),
+      ];
       try {
         landed = await landStack({
           repo: input.repo,

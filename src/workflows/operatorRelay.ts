@@ -59,7 +59,8 @@ export class OperatorRelay {
   /** Sends a just-started child what changed since `given` was put in its input. */
   catchUp(childId: string, given: { paused: boolean; steering: readonly string[] }): void {
     const child = getExternalWorkflowHandle(childId);
-    for (const instruction of this.steering.slice(given.steering.length)) this.sendSignal(child.signal(steerSignal, { instruction }), childId);
+    for (const instruction of this.steering.slice(given.steering.length))
+      this.sendSignal(child.signal(steerSignal, { instruction }), childId);
     if (this.paused !== given.paused) this.sendSignal(child.signal(this.paused ? pauseSignal : resumeSignal), childId);
   }
 

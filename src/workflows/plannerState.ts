@@ -111,7 +111,13 @@ export class PlannerState {
     if (result.status === 'stalled') this.stalled++;
     if (result.commit) this.commits++;
     this.resultsSincePlan.push(result);
-    this.outcomes.push({ taskId: result.taskId, title: result.title, status: result.status, summary: clip(result.summary, 500), commit: result.commit });
+    this.outcomes.push({
+      taskId: result.taskId,
+      title: result.title,
+      status: result.status,
+      summary: clip(result.summary, 500),
+      commit: result.commit,
+    });
     if (this.outcomes.length > keptOutcomes) this.outcomes.splice(0, this.outcomes.length - keptOutcomes);
     if (result.status !== 'done') {
       this.failureRecord.push({ taskId: result.taskId, title: result.title, status: result.status, reason: clip(result.summary, 2_000) });
@@ -150,7 +156,9 @@ export class PlannerState {
   /** What is still queued or running, as a planning step sees it. */
   pending(): PendingTask[] {
     const queued = this.slots.queue.map((q) => ({ taskId: q.taskId, title: q.task.title, state: 'queued' as const }));
-    const running = this.views.filter((v) => v.state === 'running').map((v) => ({ taskId: v.taskId, title: v.title, state: 'running' as const }));
+    const running = this.views
+      .filter((v) => v.state === 'running')
+      .map((v) => ({ taskId: v.taskId, title: v.title, state: 'running' as const }));
     return [...running, ...queued].slice(0, 200);
   }
 
@@ -228,10 +236,14 @@ export class PlannerState {
 
   /** The subtree's totals for the parent; failed sub-planners add nothing (the project counts them from their reports). */
   summary(): PlannerSummary {
-    const totals = this.children.reduce(
-      (sum, child) => (child.result ? addSubtreeTotals(sum, subtreeTotalsOf(child.result)) : sum),
-      { tasksDone: this.done, tasksFailed: this.failed, tasksSkipped: this.skipped, commits: this.commits, planners: 1, usage: this.usage },
-    );
+    const totals = this.children.reduce((sum, child) => (child.result ? addSubtreeTotals(sum, subtreeTotalsOf(child.result)) : sum), {
+      tasksDone: this.done,
+      tasksFailed: this.failed,
+      tasksSkipped: this.skipped,
+      commits: this.commits,
+      planners: 1,
+      usage: this.usage,
+    });
     const tasks = [...this.children.flatMap((c) => c.result?.tasks ?? []), ...this.outcomes].slice(-keptOutcomes);
     return {
       workflowId: this.self,

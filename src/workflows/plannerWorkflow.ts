@@ -114,7 +114,10 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
         ({ usage, ...result }) => state.taskFinished(result, usage),
         // A failed task never fails the planner: it goes back into the next planning step.
         (err: unknown) =>
-          state.taskFinished({ taskId: item.taskId, title: item.task.title, status: 'failed', summary: `Task failed: ${describeFailure(err)}` }, zeroUsage),
+          state.taskFinished(
+            { taskId: item.taskId, title: item.task.title, status: 'failed', summary: `Task failed: ${describeFailure(err)}` },
+            zeroUsage,
+          ),
       )
       .finally(() => {
         state.taskEnded();

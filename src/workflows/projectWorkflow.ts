@@ -170,7 +170,9 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
       projectWorkflowId: projectId,
       steering: [...state.relay.steering],
       previousVerdict: last ? { verdict: last.verdict, reasons: last.reasons, nextFocus: last.nextFocus } : undefined,
-      earlierVerdicts: state.verdicts.slice(-5).map((v) => ({ cycle: v.cycle, verdict: v.verdict, reasons: v.reasons, nextFocus: v.nextFocus })),
+      earlierVerdicts: state.verdicts
+        .slice(-5)
+        .map((v) => ({ cycle: v.cycle, verdict: v.verdict, reasons: v.reasons, nextFocus: v.nextFocus })),
       paused: state.paused,
     };
     const handle = await startChild(cycleWorkflow, {
@@ -252,7 +254,6 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
   await condition(() => pendingSignals.size === 0 && allHandlersFinished());
   updateDetails();
   return state.result();
-
 }
 
 /** Fills in defaults from the worker's environment and checks every role's model can be used. */
@@ -263,7 +264,10 @@ async function resolveSettings(input: ProjectInput, projectId: string, taskQueue
   await Promise.all(
     roles.map((role) => {
       const options = roleActivityOptions(role, taskQueue);
-      return proxyActivities<Activities>({ ...options, retry: { ...options.retry, maximumAttempts: 3 } }).preflightModel({ role, model: settings.models[role] });
+      return proxyActivities<Activities>({ ...options, retry: { ...options.retry, maximumAttempts: 3 } }).preflightModel({
+        role,
+        model: settings.models[role],
+      });
     }),
   );
   return settings;

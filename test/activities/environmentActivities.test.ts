@@ -22,23 +22,35 @@ function runIn<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...arg
 }
 
 async function testsPass(command: string, dir: string): Promise<boolean> {
-  return (await runShell({ command, cwd: dir, timeoutMs: 60_000, maxOutputChars: 4_000, sandboxing: unconfined().for('commands', undefined) })).exitCode === 0;
+  return (
+    (await runShell({ command, cwd: dir, timeoutMs: 60_000, maxOutputChars: 4_000, sandboxing: unconfined().for('commands', undefined) }))
+      .exitCode === 0
+  );
 }
 
-describe('setupCommand from the project or the worker\'s config', () => {
+describe("setupCommand from the project or the worker's config", () => {
   it('comes from --setup-command, or from LONGHAUL_SETUP_COMMAND / the config file', () => {
     expect(projectInput({ goal: 'g', repo: 'https://example.com/r.git', setupCommand: 'npm ci' }, '/').setupCommand).toBe('npm ci');
     expect(loadConfig({ cwd: '/', env: { LONGHAUL_SETUP_COMMAND: 'pip install -e .' } }).setupCommand).toBe('pip install -e .');
     expect(loadConfig({ cwd: '/', env: {} }).setupCommand).toBeUndefined();
   });
 
-  it('is resolved into the project settings: the project\'s own, else the worker\'s default', async () => {
-    const deps = testDeps(scriptedAgents({ plan: () => ({ summary: '', tasks: [], subplanners: [], done: true }), judge: () => ({ verdict: 'done', reasons: '' }) }), new GitWorkspace());
+  it("is resolved into the project settings: the project's own, else the worker's default", async () => {
+    const deps = testDeps(
+      scriptedAgents({
+        plan: () => ({ summary: '', tasks: [], subplanners: [], done: true }),
+        judge: () => ({ verdict: 'done', reasons: '' }),
+      }),
+      new GitWorkspace(),
+    );
     const activities = createActivities({ ...deps, defaults: { ...deps.defaults, setupCommand: 'npm ci' } });
     const { client, close } = await testClient();
     const env = new MockActivityEnvironment(undefined, { client });
     const fallback = await runIn(env, activities.resolveProjectSettings, { projectId: 'p', input: { goal: 'g', repo: '/r' } });
-    const own = await runIn(env, activities.resolveProjectSettings, { projectId: 'p', input: { goal: 'g', repo: '/r', setupCommand: 'make deps' } });
+    const own = await runIn(env, activities.resolveProjectSettings, {
+      projectId: 'p',
+      input: { goal: 'g', repo: '/r', setupCommand: 'make deps' },
+    });
     await close();
     expect([fallback.setupCommand, own.setupCommand]).toEqual(['npm ci', 'make deps']);
   });
@@ -68,7 +80,11 @@ describe('the activities with a setup command', () => {
         return { verdict: 'done', reasons: 'tests pass' };
       },
     });
-    const workspace = new GitWorkspace({ sandboxes: unconfined(), workdir: path.join(root, 'work'), transcripts: new TranscriptStore({ stateDir: path.join(root, 'state') }) });
+    const workspace = new GitWorkspace({
+      sandboxes: unconfined(),
+      workdir: path.join(root, 'work'),
+      transcripts: new TranscriptStore({ stateDir: path.join(root, 'state') }),
+    });
     const activities = createActivities(testDeps(agents, workspace));
     const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 10_000 });
     const common = { projectId: 'acts', repo: project.repo, targetBranch: 'longhaul/acts', cycle: 1 };

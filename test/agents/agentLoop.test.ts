@@ -43,7 +43,7 @@ function request(model = OPENAI_MODEL): WorkerAgentRequest {
 }
 
 const ref = TranscriptStore.refFor({ projectId: 'proj', cycle: 1, agentId: 'p0.r1.1' });
-const greet = "exports.greet = (name) => `hello ${name}`;\n";
+const greet = 'exports.greet = (name) => `hello ${name}`;\n';
 const finishDone = call('finish_task', { summary: 'Added src/greet.js; tests pass.', outcome: 'done' });
 
 describe.each([
@@ -56,7 +56,7 @@ describe.each([
         call('list_files', {}),
         call('write_file', { path: 'src/greet.js', content: greet }),
         call('edit_file', { path: 'README.md', old_text: 'Says hello.', new_text: 'Says hello by name: `greet(name)`.' }),
-        call('run_command', { command: 'node -e "console.log(require(\'./src/greet.js\').greet(\'ada\'))"' }),
+        call('run_command', { command: "node -e \"console.log(require('./src/greet.js').greet('ada'))\"" }),
         finishDone,
       ]),
     );
@@ -80,7 +80,16 @@ describe.each([
 
     const [first] = server.requests;
     expect(first?.model).toBe('fake-' + (model.startsWith('openai') ? 'gpt' : 'claude'));
-    expect(first?.toolNames).toEqual(['list_files', 'read_file', 'search', 'write_file', 'edit_file', 'apply_patch', 'run_command', 'finish_task']);
+    expect(first?.toolNames).toEqual([
+      'list_files',
+      'read_file',
+      'search',
+      'write_file',
+      'edit_file',
+      'apply_patch',
+      'run_command',
+      'finish_task',
+    ]);
     expect(first?.system).toContain('you own it end to end');
     expect(first?.messages[0]?.text).toContain('# Task p0.r1.1: Add greet.js');
     expect(first?.messages[0]?.text).toContain('Keep it dependency-free.');
@@ -180,7 +189,14 @@ describe('the agent loop', () => {
 
   test('skips the tool calls that follow an accepted terminal call', async () => {
     server.setResponder(
-      scripted([{ toolCalls: [{ name: 'finish_task', arguments: { summary: 'done', outcome: 'done' } }, { name: 'write_file', arguments: { path: 'late.txt', content: 'x' } }] }]),
+      scripted([
+        {
+          toolCalls: [
+            { name: 'finish_task', arguments: { summary: 'done', outcome: 'done' } },
+            { name: 'write_file', arguments: { path: 'late.txt', content: 'x' } },
+          ],
+        },
+      ]),
     );
     const result = await new ModelWorkerAgent({ models: fakeModels(server), transcripts: store }).work(request(), testRun(ref).ctx);
     expect(result.result.outcome).toBe('done');

@@ -39,7 +39,10 @@ describe('edit_file on real files', () => {
   });
 
   test('trailing whitespace in the file does not stop a whole-line match', async () => {
-    const out = await editFileTool.invoke({ path: 'spaces.py', old_text: 'def f():\n    return 1\n', new_text: 'def f():\n    return 2\n' }, ctx);
+    const out = await editFileTool.invoke(
+      { path: 'spaces.py', old_text: 'def f():\n    return 1\n', new_text: 'def f():\n    return 2\n' },
+      ctx,
+    );
     expect(out).toMatch(/matched ignoring trailing whitespace/);
     expect(await read('spaces.py')).toBe('def f():\n    return 2\n\ndef g():\n    return 1\n');
   });
@@ -96,7 +99,15 @@ describe('apply_patch', () => {
   });
 
   test('changes nothing when any hunk fails, and says which', async () => {
-    const patch = ['*** Begin Patch', '*** Add File: added.txt', '+x', '*** Update File: greet.js', '-  return "bye";', '+  return 1;', '*** End Patch'].join('\n');
+    const patch = [
+      '*** Begin Patch',
+      '*** Add File: added.txt',
+      '+x',
+      '*** Update File: greet.js',
+      '-  return "bye";',
+      '+  return 1;',
+      '*** End Patch',
+    ].join('\n');
     await expect(applyPatchTool.invoke({ patch }, ctx)).rejects.toThrow(/greet\.js: a hunk's context and removed lines were not found/);
     await expect(fs.access(path.join(root, 'added.txt'))).rejects.toThrow();
     expect(await read('greet.js')).toBe(crlf);
@@ -105,6 +116,8 @@ describe('apply_patch', () => {
   test('refuses an ambiguous hunk and a malformed patch', async () => {
     const ambiguous = ['*** Begin Patch', '*** Update File: twice.txt', ' a', '-b', '+B', '*** End Patch'].join('\n');
     await expect(applyPatchTool.invoke({ patch: ambiguous }, ctx)).rejects.toThrow(/matches at 2 places \(lines 1, 3\)/);
-    await expect(applyPatchTool.invoke({ patch: '*** Update File: greet.js\n-x\n' }, ctx)).rejects.toThrow(/must start with "\*\*\* Begin Patch"/);
+    await expect(applyPatchTool.invoke({ patch: '*** Update File: greet.js\n-x\n' }, ctx)).rejects.toThrow(
+      /must start with "\*\*\* Begin Patch"/,
+    );
   });
 });

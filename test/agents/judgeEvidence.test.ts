@@ -26,7 +26,8 @@ beforeEach(async () => {
 
 const kickoffOf = (req: FakeRequest | undefined): string => req?.messages[0]?.text ?? '';
 /** The part of the opening message under the tamper checks heading. */
-const tamperSection = (req: FakeRequest | undefined): string => /## Test tampering checks[^\n]*\n([\s\S]*?)\n## /.exec(kickoffOf(req))?.[1] ?? '';
+const tamperSection = (req: FakeRequest | undefined): string =>
+  /## Test tampering checks[^\n]*\n([\s\S]*?)\n## /.exec(kickoffOf(req))?.[1] ?? '';
 
 interface Repo {
   dir: string;
@@ -87,7 +88,7 @@ const jsTests = {
   'test/cli.test.js': "it('runs', () => {});\n",
 };
 
-describe('test tampering flags in the judge\'s opening message', () => {
+describe("test tampering flags in the judge's opening message", () => {
   test('a deleted test file is flagged; a test file moved to another test folder is not', async () => {
     const repo = await repoWith(jsTests);
     await fs.mkdir(path.join(repo.dir, 'test/unit'));
@@ -131,7 +132,9 @@ describe('test tampering flags in the judge\'s opening message', () => {
 
   test('a changed test script is flagged', async () => {
     const repo = await repoWith({ ...jsTests, 'package.json': JSON.stringify({ scripts: { test: 'node -e 0', build: 'tsc' } }, null, 2) });
-    const head = await repo.commit({ 'package.json': JSON.stringify({ scripts: { test: 'node -e 0 || true', build: 'tsc -b' } }, null, 2) });
+    const head = await repo.commit({
+      'package.json': JSON.stringify({ scripts: { test: 'node -e 0 || true', build: 'tsc -b' } }, null, 2),
+    });
     server.setResponder(scripted([continueVerdict]));
     await judge(request(repo, head, { testCommand: 'npm test' }));
     const section = tamperSection(server.requests[0]);
@@ -148,7 +151,10 @@ describe('test tampering flags in the judge\'s opening message', () => {
     await judge(request(repo, unrelated));
     expect(tamperSection(server.requests[0])).toContain('(none found');
 
-    const head = await repo.commit({ 'jest.config.js': "module.exports = { testPathIgnorePatterns: ['cli'] };\n", 'pyproject.toml': pyproject('1.1', '-q -k "not slow"') });
+    const head = await repo.commit({
+      'jest.config.js': "module.exports = { testPathIgnorePatterns: ['cli'] };\n",
+      'pyproject.toml': pyproject('1.1', '-q -k "not slow"'),
+    });
     server.requests.length = 0;
     await judge(request(repo, head, { cycle: 5 }));
     const section = tamperSection(server.requests[0]);
@@ -163,18 +169,25 @@ describe('test tampering flags in the judge\'s opening message', () => {
       'scripts/run-tests.js': 'process.exit(0);\n',
       'package.json': JSON.stringify({ scripts: { test: 'node scripts/run-tests.js' } }),
     });
-    const head = await repo.commit({ 'scripts/check.sh': 'exit 0 # skip the slow part\n', 'scripts/run-tests.js': 'process.exit(0); // none\n' });
+    const head = await repo.commit({
+      'scripts/check.sh': 'exit 0 # skip the slow part\n',
+      'scripts/run-tests.js': 'process.exit(0); // none\n',
+    });
     server.setResponder(scripted([continueVerdict, continueVerdict]));
     await judge(request(repo, head, { testCommand: 'bash scripts/check.sh' }));
-    expect(tamperSection(server.requests[0])).toContain('[test_command_changed] scripts/check.sh, which the test command runs, was modified');
+    expect(tamperSection(server.requests[0])).toContain(
+      '[test_command_changed] scripts/check.sh, which the test command runs, was modified',
+    );
 
     server.requests.length = 0;
     await judge(request(repo, head, { cycle: 5, testCommand: 'npm test' }));
-    expect(tamperSection(server.requests[0])).toContain('[test_command_changed] scripts/run-tests.js, which the test command runs, was modified');
+    expect(tamperSection(server.requests[0])).toContain(
+      '[test_command_changed] scripts/run-tests.js, which the test command runs, was modified',
+    );
   });
 
   // Counts the `it(` lines of the test files and reports them the way Mocha does.
-  const countingCommand = "echo \"$(cat test/*.test.js | grep -c '^it(') passing\"";
+  const countingCommand = 'echo "$(cat test/*.test.js | grep -c \'^it(\') passing"';
 
   test('fewer tests than at the base are flagged, counting at the base in a checkout of it', async () => {
     const repo = await repoWith(jsTests);
@@ -277,7 +290,9 @@ describe('done while the tests fail', () => {
     expect(refusal?.content).toMatch(/"done" is refused: the test command `echo .*` fails at the head commit [0-9a-f]{12} \(exit code 1/);
     expect(refusal?.content).toMatch(/Submit "continue" with next_focus .* or "abandon"/);
     expect(result.result.verdict).toBe('continue');
-    expect(result.result.reasons).toMatch(/^The harness refused "done": .*The judge's reasons for "done": Everything is implemented; the failure is flaky\.$/);
+    expect(result.result.reasons).toMatch(
+      /^The harness refused "done": .*The judge's reasons for "done": Everything is implemented; the failure is flaky\.$/,
+    );
     expect(result.result.next_focus).toBe('Make the test command pass.');
     expect(result.evidence).toMatchObject({ testsPassed: false, doneOverruled: true });
   });

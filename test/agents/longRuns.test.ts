@@ -190,7 +190,12 @@ describe.each([
     // Each call costs the same; the cap sits at three and a half calls.
     const perCall = model.startsWith('openai') ? (100 * 1.25 + 20 * 10) / 1e6 : (100 * 3 + 20 * 15) / 1e6;
     // Varied calls, so only the budget ends the run; the wrap-up message gets an honest report.
-    const explore = [call('list_files', {}), call('read_file', { path: 'README.md' }), call('search', { pattern: 'line' }), call('read_file', { path: 'check.js' })];
+    const explore = [
+      call('list_files', {}),
+      call('read_file', { path: 'README.md' }),
+      call('search', { pattern: 'line' }),
+      call('read_file', { path: 'check.js' }),
+    ];
     let n = 0;
     server.setResponder((req) => {
       const last = req.messages[req.messages.length - 1];
@@ -203,7 +208,9 @@ describe.each([
 
     expect(server.requests).toHaveLength(5);
     expect(lastToolResults(server.requests[3])[0]?.content).toMatch(/\[Budget: .* of this task's budget left\. Wrap up now/);
-    expect(server.requests[4]?.messages[server.requests[4].messages.length - 1]?.text).toMatch(/cap maxTaskCostUsd .* is reached\. This is your last turn/);
+    expect(server.requests[4]?.messages[server.requests[4].messages.length - 1]?.text).toMatch(
+      /cap maxTaskCostUsd .* is reached\. This is your last turn/,
+    );
     expect(result.stoppedBy).toBe('task_limit');
     expect(result.stopDetail).toMatch(/^maxTaskCostUsd/);
     expect(result.result).toEqual({ outcome: 'blocked', summary: 'Read part of the data; out.txt not written yet.' });
@@ -214,7 +221,9 @@ describe.each([
     const result = await worker().work(request(model), testRun(ref).ctx);
     const told = lastToolResults(server.requests[1])[0];
     expect(told?.isError).toBe(true);
-    expect(told?.content).toMatch(/sent back once because your working copy has no change.*and you never ran the project's test command `node check\.js`/);
+    expect(told?.content).toMatch(
+      /sent back once because your working copy has no change.*and you never ran the project's test command `node check\.js`/,
+    );
     expect(server.requests).toHaveLength(2);
     expect(result.result.outcome).toBe('done');
   });
@@ -227,9 +236,16 @@ describe.each([
   });
 
   test('AGENTS.md at the root and in the folders the task touches reaches the prompt, root first', async () => {
-    await writeTree(dir, { 'AGENTS.md': 'Root rule: keep lines short.\n', 'docs/AGENTS.md': 'Docs rule: British spelling.\n', 'other/AGENTS.md': 'Not this one.\n' });
+    await writeTree(dir, {
+      'AGENTS.md': 'Root rule: keep lines short.\n',
+      'docs/AGENTS.md': 'Docs rule: British spelling.\n',
+      'other/AGENTS.md': 'Not this one.\n',
+    });
     windowedModel(1_000_000, landing);
-    await worker().work(request(model, { task: { title: 'Docs', instructions: 'Write docs/out.md.', files: ['docs/out.md'] } }), testRun(ref).ctx);
+    await worker().work(
+      request(model, { task: { title: 'Docs', instructions: 'Write docs/out.md.', files: ['docs/out.md'] } }),
+      testRun(ref).ctx,
+    );
     const kickoff = server.requests[0]?.messages[0]?.text ?? '';
     expect(kickoff).toContain('### AGENTS.md (repository root)\n\nRoot rule: keep lines short.');
     expect(kickoff).toContain('### docs/AGENTS.md\n\nDocs rule: British spelling.');
@@ -237,17 +253,14 @@ describe.each([
     expect(kickoff).not.toContain('Not this one.');
   });
 
-  test('the role\'s reasoning effort is on the wire, and thinking blocks come back unchanged', async () => {
+  test("the role's reasoning effort is on the wire, and thinking blocks come back unchanged", async () => {
     const thinking = model.startsWith('anthropic');
     windowedModel(
       1_000_000,
       landing.map((step, i) => (thinking ? { ...step, thinking: i === 1 ? { redacted: 'b3BhcXVl' } : `plan step ${i}` } : step)),
     );
     const reasoningModel = { [model]: { contextWindow: 200_000, maxOutputTokens: 64_000, reasoning: true } };
-    const result = await worker({ reasoning: { worker: 'high' }, modelProfiles: reasoningModel }).work(
-      request(model),
-      testRun(ref).ctx,
-    );
+    const result = await worker({ reasoning: { worker: 'high' }, modelProfiles: reasoningModel }).work(request(model), testRun(ref).ctx);
     expect(result.result.outcome).toBe('done');
     const bodies = server.requests.map((r) => r.body as Record<string, unknown>);
     if (thinking) {

@@ -1,7 +1,9 @@
 import * as path from 'path';
 import { defaultPromptsDir, parsePromptFile, PromptError, PromptLibrary, renderTemplate } from '../../src/agents/promptTemplate';
 
-const file = ['---', 'version: demo-2026-11-28.1', '---', 'System for {{who}}.', '<!-- kickoff -->', 'Do {{what}} for {{ who }}.', ''].join('\n');
+const file = ['---', 'version: demo-2026-11-28.1', '---', 'System for {{who}}.', '<!-- kickoff -->', 'Do {{what}} for {{ who }}.', ''].join(
+  '\n',
+);
 
 describe('prompt templates', () => {
   test('parses the version, the system prompt and the kickoff', () => {

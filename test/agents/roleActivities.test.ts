@@ -114,7 +114,10 @@ describe('a planning step', () => {
 
   test('reads the target at its current head and is told what landed and what failed', async () => {
     const p = await project({ 'src/greet.js': 'exports.greet = () => "hi";\n' });
-    const landed = await p.land({ 'src/cli.js': 'console.log("cli");\n', 'test/cli.test.js': "it('runs', () => {});\n" }, 'Add the CLI\n\nLonghaul-Task: c1.p0.r1.1');
+    const landed = await p.land(
+      { 'src/cli.js': 'console.log("cli");\n', 'test/cli.test.js': "it('runs', () => {});\n" },
+      'Add the CLI\n\nLonghaul-Task: c1.p0.r1.1',
+    );
     const head = await p.land({ 'NOTES.md': 'by hand\n' }, 'A commit made by hand');
     server.requests.length = 0;
     server.setResponder(scripted([call('read_file', { path: 'src/cli.js' }), submit]));
@@ -124,7 +127,12 @@ describe('a planning step', () => {
       planStep(p, {
         results: [{ taskId: 'c1.p0.r1.1', title: 'Add the CLI', status: 'done', summary: 'CLI prints a greeting.', commit: landed }],
         failureRecord: [
-          { taskId: 'c1.p0.r0.2', title: 'Parse argv', status: 'failed', reason: 'Tests for argv parsing fail.\nFAIL test/argv.test.js\n  expected "Ada", got undefined' },
+          {
+            taskId: 'c1.p0.r0.2',
+            title: 'Parse argv',
+            status: 'failed',
+            reason: 'Tests for argv parsing fail.\nFAIL test/argv.test.js\n  expected "Ada", got undefined',
+          },
           { taskId: 'c1.p0.r1.3', title: 'Colour output', status: 'conflict', reason: 'Collided with src/cli.js.' },
         ],
       }),
@@ -132,7 +140,9 @@ describe('a planning step', () => {
 
     expect(result.summary).toBe('Next: the CLI flag.');
     const kickoff = kickoffOf(server.requests[0]);
-    expect(kickoff).toContain(`checked out read-only at the head of the target branch, ${head}, as it stands now: the cycle began at ${p.base}`);
+    expect(kickoff).toContain(
+      `checked out read-only at the head of the target branch, ${head}, as it stands now: the cycle began at ${p.base}`,
+    );
     expect(kickoff).toContain(`- ${landed.slice(0, 12)} Add the CLI (task c1.p0.r1.1): src/cli.js, test/cli.test.js`);
     expect(kickoff).not.toContain('A commit made by hand');
     expect(kickoff).toContain(`- [done] Add the CLI (c1.p0.r1.1, commit ${landed.slice(0, 12)}): CLI prints a greeting.`);
@@ -140,7 +150,10 @@ describe('a planning step', () => {
     expect(kickoff).toContain('  expected "Ada", got undefined');
     expect(kickoff).toContain('- [conflict] Colour output (c1.p0.r1.3): Collided with src/cli.js.');
     // The checkout is the head: a file that landed during the cycle is there to read.
-    expect(lastToolResults(server.requests[1])[0]).toMatchObject({ isError: false, content: expect.stringContaining('console.log("cli")') });
+    expect(lastToolResults(server.requests[1])[0]).toMatchObject({
+      isError: false,
+      content: expect.stringContaining('console.log("cli")'),
+    });
   });
 
   test('with nothing landed it says so, and a later step sees what landed after the earlier one', async () => {
@@ -149,7 +162,9 @@ describe('a planning step', () => {
     server.requests.length = 0;
     server.setResponder(scripted([submit]));
     await runActivity(planArea, planStep(p));
-    expect(kickoffOf(server.requests[0])).toContain(`the head of the target branch, ${p.base}: nothing has landed since the cycle began at that commit`);
+    expect(kickoffOf(server.requests[0])).toContain(
+      `the head of the target branch, ${p.base}: nothing has landed since the cycle began at that commit`,
+    );
     expect(kickoffOf(server.requests[0])).toContain('(none: no task commit has landed since the cycle began)');
     expect(kickoffOf(server.requests[0])).toContain('(none: no task of your area has failed this cycle)');
 
@@ -170,10 +185,19 @@ describe('judging a cycle', () => {
     });
     const head = await p.land({ 'test/greet.test.js': "it('greets', () => {});\n" }, 'Trim the tests\n\nLonghaul-Task: c1.p0.r1.1');
     server.requests.length = 0;
-    server.setResponder(scripted([call('submit_verdict', { verdict: 'continue', reasons: 'A test was removed.', next_focus: 'Restore it.' })]));
+    server.setResponder(
+      scripted([call('submit_verdict', { verdict: 'continue', reasons: 'A test was removed.', next_focus: 'Restore it.' })]),
+    );
     const judgeCycle = createJudgeCycle(createAgents({ models: fakeModels(server), transcripts: p.store }), p.workspace);
     const input: JudgeInput = {
-      scope: { ...scopeOf(p), settings: { ...scopeOf(p).settings, goal: 'Greet users by name.', testCommand: "echo \"$(cat test/*.test.js | grep -c '^it(') passing\"" } },
+      scope: {
+        ...scopeOf(p),
+        settings: {
+          ...scopeOf(p).settings,
+          goal: 'Greet users by name.',
+          testCommand: 'echo "$(cat test/*.test.js | grep -c \'^it(\') passing"',
+        },
+      },
       steering: [],
       plannerSummary: 'Tests trimmed.',
       tasksDone: 1,
@@ -185,7 +209,7 @@ describe('judging a cycle', () => {
 
     const kickoff = kickoffOf(server.requests[0]);
     expect(kickoff).toContain('[fewer_tests] the test runner reports 1 tests at the head, 2 at the base');
-    expect(kickoff).toContain('-it(\'greets by name\', () => {});');
+    expect(kickoff).toContain("-it('greets by name', () => {});");
     expect(kickoff).toContain('- Cycle 1: continue — Greeting by name is missing.');
     expect(kickoff).toContain('claimed: Removed a redundant test.');
     expect(result).toMatchObject({

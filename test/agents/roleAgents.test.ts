@@ -134,10 +134,15 @@ describe('the planner agent', () => {
     expect(result.result).toEqual({ summary: expect.stringMatching(/turn limit/), tasks: [], subplanners: [], done: false });
   });
 
-  test('sees the root AGENTS.md and, when its area is a folder, that folder\'s, and a stalled result for re-planning', async () => {
+  test("sees the root AGENTS.md and, when its area is a folder, that folder's, and a stalled result for re-planning", async () => {
     await writeTree(dir, { 'AGENTS.md': 'Run `npm test` before anything else.\n', 'src/AGENTS.md': 'No default exports in src.\n' });
     server.setResponder(() => call('submit_plan', { summary: 'nothing yet', tasks: [], subplanners: [], done: false }));
-    const stalled = { taskId: 'p0.r1.2', title: 'Fix argv', status: 'stalled' as const, summary: 'Stalled: the same call read_file 8 times in a row.' };
+    const stalled = {
+      taskId: 'p0.r1.2',
+      title: 'Fix argv',
+      status: 'stalled' as const,
+      summary: 'Stalled: the same call read_file 8 times in a row.',
+    };
     await new ModelPlannerAgent({ models: fakeModels(server), transcripts: store }).plan(
       planRequest({ area: 'src', results: [stalled] }),
       testRun('transcripts/proj/cycle-2/p0-round-1.jsonl').ctx,
@@ -255,7 +260,10 @@ describe('the judge agent', () => {
     git(dir, 'add', '-A');
     git(dir, 'commit', '-q', '-m', 'base');
     base = git(dir, 'rev-parse', 'HEAD');
-    await writeTree(dir, { 'src/greet.js': 'exports.greet = (name) => `hi ${name}`;\n', 'src/cli.js': 'console.log(require("./greet").greet(process.argv[2]));\n' });
+    await writeTree(dir, {
+      'src/greet.js': 'exports.greet = (name) => `hi ${name}`;\n',
+      'src/cli.js': 'console.log(require("./greet").greet(process.argv[2]));\n',
+    });
     git(dir, 'add', '-A');
     git(dir, 'commit', '-q', '-m', 'Greet by name');
     head = git(dir, 'rev-parse', 'HEAD');
@@ -273,7 +281,9 @@ describe('the judge agent', () => {
       testCommand: `echo run >> '${counter}'; echo "3 passing"; echo "1 failing: cli greets by name" >&2; exit 1`,
       steering: [],
       plannerReport: { summary: 'Greeting and CLI are in.', tasksDone: 1, tasksFailed: 0 },
-      tasks: [{ taskId: 'c3.p0.r1.1', title: 'CLI', status: 'done', summary: 'Implemented the CLI with full test coverage.', commit: head }],
+      tasks: [
+        { taskId: 'c3.p0.r1.1', title: 'CLI', status: 'done', summary: 'Implemented the CLI with full test coverage.', commit: head },
+      ],
       earlierVerdicts: [],
       ...overrides,
     };
@@ -284,13 +294,21 @@ describe('the judge agent', () => {
       scripted([
         call('read_file', { path: 'src/cli.js' }),
         call('submit_verdict', { verdict: 'continue', reasons: 'The test command fails.' }),
-        call('submit_verdict', { verdict: 'continue', reasons: 'The test command fails: cli greets by name.', next_focus: 'Fix src/cli.js.' }),
+        call('submit_verdict', {
+          verdict: 'continue',
+          reasons: 'The test command fails: cli greets by name.',
+          next_focus: 'Fix src/cli.js.',
+        }),
       ]),
     );
     const run = testRun('transcripts/proj/cycle-3/judge.jsonl');
     const result = await new ModelJudgeAgent({ models: fakeModels(server), transcripts: store }).judge(judgeRequest(), run.ctx);
 
-    expect(result.result).toEqual({ verdict: 'continue', reasons: 'The test command fails: cli greets by name.', next_focus: 'Fix src/cli.js.' });
+    expect(result.result).toEqual({
+      verdict: 'continue',
+      reasons: 'The test command fails: cli greets by name.',
+      next_focus: 'Fix src/cli.js.',
+    });
     expect(result.promptVersion).toMatch(/^judge-\d{4}-\d{2}-\d{2}\.\d+$/);
     expect((await fs.readFile(counter, 'utf8')).trim().split('\n')).toHaveLength(1);
     const first = server.requests[0];
@@ -305,7 +323,9 @@ describe('the judge agent', () => {
     expect(kickoff).toContain(`${head.slice(0, 7)}`);
     expect(kickoff).toContain('Greet by name');
     expect(kickoff).toContain('unverified claims, not evidence');
-    expect(kickoff).toContain(`[done] CLI (c3.p0.r1.1, commit ${head.slice(0, 12)}) — claimed: Implemented the CLI with full test coverage.`);
+    expect(kickoff).toContain(
+      `[done] CLI (c3.p0.r1.1, commit ${head.slice(0, 12)}) — claimed: Implemented the CLI with full test coverage.`,
+    );
     expect(kickoff).toContain('1 tasks reported done, 0 failed. Greeting and CLI are in.');
     expect(lastToolResults(server.requests[2])[0]?.content).toMatch(/next_focus/);
   });
@@ -349,7 +369,9 @@ describe('the judge agent', () => {
   }, 15_000);
 
   test('reports evidence it cannot compute instead of failing', async () => {
-    server.setResponder(scripted([call('submit_verdict', { verdict: 'continue', reasons: 'No history.', next_focus: 'Check the branch.' })]));
+    server.setResponder(
+      scripted([call('submit_verdict', { verdict: 'continue', reasons: 'No history.', next_focus: 'Check the branch.' })]),
+    );
     await new ModelJudgeAgent({ models: fakeModels(server), transcripts: store }).judge(
       judgeRequest({ baseCommit: '0000000000000000000000000000000000000000', testCommand: 'true' }),
       testRun('transcripts/proj/cycle-3/judge.jsonl').ctx,
@@ -378,9 +400,25 @@ describe('createAgents', () => {
     server.setResponder(() => call('list_files', {}));
     const planned = await agents.planner.plan(
       {
-        projectId: 'proj', cycle: 1, plannerId: 'proj/p0', goal: 'g', area: 'all', areaGoal: 'g', depth: 0, canSpawnSubplanners: true,
-        round: 0, repo: '/unused', baseCommit: 'abc', model: OPENAI_MODEL, steering: [], results: [], subplannerOutcomes: [], failureRecord: [], dir,
-        headCommit: 'abc', landed: { commits: [], total: 0 },
+        projectId: 'proj',
+        cycle: 1,
+        plannerId: 'proj/p0',
+        goal: 'g',
+        area: 'all',
+        areaGoal: 'g',
+        depth: 0,
+        canSpawnSubplanners: true,
+        round: 0,
+        repo: '/unused',
+        baseCommit: 'abc',
+        model: OPENAI_MODEL,
+        steering: [],
+        results: [],
+        subplannerOutcomes: [],
+        failureRecord: [],
+        dir,
+        headCommit: 'abc',
+        landed: { commits: [], total: 0 },
       },
       testRun('transcripts/proj/cycle-1/p0-round-0.jsonl').ctx,
     );

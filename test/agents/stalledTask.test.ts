@@ -52,7 +52,9 @@ test('a worker task whose model loops ends with status stalled, naming the patte
   // The project's settings reach the agent through the scope: its reasoning effort is on the wire.
   expect((server.requests[0]?.body as Record<string, unknown>)['reasoning_effort']).toBe('low');
   expect(result.status).toBe('stalled');
-  expect(result.summary).toMatch(/^Stopped by stalled \(the same call list_files \{\} 8 times in a row\)\. Stalled before finishing the task/);
+  expect(result.summary).toMatch(
+    /^Stopped by stalled \(the same call list_files \{\} 8 times in a row\)\. Stalled before finishing the task/,
+  );
   expect(result.usage.calls).toBe(8);
   expect(workspace.integrations.size).toBe(0);
 });

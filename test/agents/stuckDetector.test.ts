@@ -9,10 +9,15 @@ describe('stuck detection', () => {
   test('the same error from different calls is nudged at four and stalled at eight', () => {
     const detector = new StuckDetector();
     const verdicts = Array.from({ length: 8 }, (_, i) =>
-      detector.observe(call('edit_file', { path: 'a.ts', old_text: `v${i}` }), { content: 'error: old_text was not found in a.ts', isError: true }),
+      detector.observe(call('edit_file', { path: 'a.ts', old_text: `v${i}` }), {
+        content: 'error: old_text was not found in a.ts',
+        isError: true,
+      }),
     );
     expect(verdicts.map((v) => v.kind)).toEqual(['ok', 'ok', 'ok', 'nudge', 'ok', 'ok', 'ok', 'stalled']);
-    expect(verdicts[7]).toMatchObject({ pattern: expect.stringMatching(/the same error 8 times in a row: "error: old_text was not found/) });
+    expect(verdicts[7]).toMatchObject({
+      pattern: expect.stringMatching(/the same error 8 times in a row: "error: old_text was not found/),
+    });
   });
 
   test('argument order does not hide a repeat, and a different call breaks the run of repeats', () => {

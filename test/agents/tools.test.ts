@@ -274,10 +274,7 @@ describe('run_command', () => {
   test('kills the whole process group at the time limit', async () => {
     const marker = path.join(root, 'survived');
     const started = Date.now();
-    const out = await runCommandTool.invoke(
-      { command: `(sleep 3; touch ${marker}) & sleep 30`, timeout_seconds: 1 },
-      ctx,
-    );
+    const out = await runCommandTool.invoke({ command: `(sleep 3; touch ${marker}) & sleep 30`, timeout_seconds: 1 }, ctx);
     expect(out).toMatch(/^timed out after 1s/);
     expect(Date.now() - started).toBeLessThan(6_000);
     await new Promise((r) => setTimeout(r, 3_500));
@@ -348,7 +345,14 @@ describe('terminal tools', () => {
   test('tool specs carry JSON Schema for every tool', () => {
     const specs = [...workerTools(), submitPlanTool({ canSpawnSubplanners: true })].map(toToolSpec);
     expect(specs.map((s) => s.name)).toEqual([
-      'list_files', 'read_file', 'search', 'write_file', 'edit_file', 'apply_patch', 'run_command', 'submit_plan',
+      'list_files',
+      'read_file',
+      'search',
+      'write_file',
+      'edit_file',
+      'apply_patch',
+      'run_command',
+      'submit_plan',
     ]);
     for (const spec of specs) {
       expect(spec.inputSchema.type).toBe('object');

@@ -11,7 +11,9 @@ const item = (turn: number, text: string): TranscriptRecord => ({ kind: 'item', 
 
 describe('TranscriptStore', () => {
   test('derives safe relative refs from project, cycle and agent', () => {
-    expect(TranscriptStore.refFor({ projectId: 'proj-1', cycle: 3, agentId: 'p0.2.r1.4' })).toBe('transcripts/proj-1/cycle-3/p0.2.r1.4.jsonl');
+    expect(TranscriptStore.refFor({ projectId: 'proj-1', cycle: 3, agentId: 'p0.2.r1.4' })).toBe(
+      'transcripts/proj-1/cycle-3/p0.2.r1.4.jsonl',
+    );
     expect(TranscriptStore.refFor({ projectId: '../evil', cycle: 1, agentId: 'a/b:c' })).toBe('transcripts/__evil/cycle-1/a_b_c.jsonl');
   });
 

@@ -65,7 +65,10 @@ test('dev-server runs the local server in the foreground with 30-day retention u
   const port = await freePortPair();
   const stateDir = tempDir('dev-server');
   const db = path.join(stateDir, 'custom.sqlite');
-  const server = new CliProcess(['dev-server', '--port', String(port), '--headless', '--db-filename', db], cliEnv({ LONGHAUL_STATE_DIR: stateDir, TEMPORAL_CLI_PATH: cliPath }));
+  const server = new CliProcess(
+    ['dev-server', '--port', String(port), '--headless', '--db-filename', db],
+    cliEnv({ LONGHAUL_STATE_DIR: stateDir, TEMPORAL_CLI_PATH: cliPath }),
+  );
   try {
     await server.waitFor(/Ctrl-C stops it/, 90_000);
     expect(server.stdout).toContain(`Temporal dev server on 127.0.0.1:${port}`);

@@ -37,7 +37,13 @@ function status(overrides: Partial<ProjectStatus> = {}): ProjectStatus {
     totals: { done: 12, failed: 1, started: 16 },
     planners,
     usage: { calls: 42, inputTokens: 1_000_000, cachedInputTokens: 0, outputTokens: 234_000, costUsd: 3.21 },
-    lastVerdict: { cycle: 1, verdict: 'continue', reasons: 'tests fail', nextFocus: 'fix the callback', usage: { calls: 1, inputTokens: 1, cachedInputTokens: 0, outputTokens: 1, costUsd: 0 } },
+    lastVerdict: {
+      cycle: 1,
+      verdict: 'continue',
+      reasons: 'tests fail',
+      nextFocus: 'fix the callback',
+      usage: { calls: 1, inputTokens: 1, cachedInputTokens: 0, outputTokens: 1, costUsd: 0 },
+    },
     limits: { ...defaultLimits, maxCostUsd: 20, maxTokens: 5_000_000 },
     pendingSteering: ['Keep the cookie name.'],
     ...overrides,
@@ -76,11 +82,17 @@ test('the status screen shows how commands are confined, and an unconfined proje
 test('without a terminal, one line per change of phase, cycle or counts, and one per verdict', () => {
   const at = new Date('2026-01-01T10:00:00Z');
   const first = changeLines(undefined, status(), at);
-  expect(first[0]).toBe('10:00:00 cycle 2 running · tasks 3 queued, 2 running, 5 done, 1 failed · project 12 done, 1 failed · planners 4 · 1.23M tokens, $3.21');
+  expect(first[0]).toBe(
+    '10:00:00 cycle 2 running · tasks 3 queued, 2 running, 5 done, 1 failed · project 12 done, 1 failed · planners 4 · 1.23M tokens, $3.21',
+  );
   expect(first[1]).toContain('verdict on cycle 1: continue');
   // Usage alone moving on prints nothing.
   expect(changeLines(status(), status({ usage: { ...status().usage, outputTokens: 999_999 } }), at)).toEqual([]);
-  const judged = status({ phase: 'between_cycles', lastVerdict: { ...status().lastVerdict!, cycle: 2, verdict: 'done' }, limitReached: 'maxCostUsd (20) reached' });
+  const judged = status({
+    phase: 'between_cycles',
+    lastVerdict: { ...status().lastVerdict!, cycle: 2, verdict: 'done' },
+    limitReached: 'maxCostUsd (20) reached',
+  });
   expect(changeLines(status(), judged, at)).toEqual([
     expect.stringContaining('cycle 2 between_cycles'),
     expect.stringContaining('verdict on cycle 2: done'),
@@ -127,11 +139,24 @@ class Screen implements OutputStream {
   }
 }
 
-const result: ProjectResult = { outcome: 'done', cycles: 2, tasksDone: 12, tasksFailed: 1, usage: status().usage, verdicts: [], reason: 'all green' };
+const result: ProjectResult = {
+  outcome: 'done',
+  cycles: 2,
+  tasksDone: 12,
+  tasksFailed: 1,
+  usage: status().usage,
+  verdicts: [],
+  reason: 'all green',
+};
 
 test('the live view redraws in place on a terminal and ends with the result', async () => {
   const out = new Screen(true);
-  const end = await watchProject({ project: scriptedProject([status({ cycle: 1 }), status({ cycle: 2 })], result), out, tty: true, intervalMs: 1 });
+  const end = await watchProject({
+    project: scriptedProject([status({ cycle: 1 }), status({ cycle: 2 })], result),
+    out,
+    tty: true,
+    intervalMs: 1,
+  });
   expect(end).toEqual({ kind: 'finished', result });
   expect(exitCodeForWatch(end)).toBe(0);
   const redraws = out.text.split(`${esc}[J`).length - 1;
@@ -143,7 +168,12 @@ test('the live view redraws in place on a terminal and ends with the result', as
 test('without a terminal the live view prints changes only, and a stopped project exits 3', async () => {
   const out = new Screen(false);
   const same = status();
-  const end = await watchProject({ project: scriptedProject([same, same, same], { ...result, outcome: 'stopped' }), out, tty: false, intervalMs: 1 });
+  const end = await watchProject({
+    project: scriptedProject([same, same, same], { ...result, outcome: 'stopped' }),
+    out,
+    tty: false,
+    intervalMs: 1,
+  });
   expect(exitCodeForWatch(end)).toBe(3);
   expect(out.text).not.toContain(`${esc}[`);
   expect(out.text.match(/cycle 2 running/g)).toHaveLength(2); // once while running, once in the final state

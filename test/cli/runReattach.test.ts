@@ -86,10 +86,11 @@ test('run is killed mid-run, the operator commands work on the live project, and
     const result = await project.result();
     expect(result.outcome).toBe('done');
     expect(result.tasksDone).toBe(2);
-    expect(filesOnBranch(repo, `longhaul/${projectId}`).filter((f) => f.startsWith('notes/')).sort()).toEqual([
-      'notes/plan1-task0.md',
-      'notes/plan1-task1.md',
-    ]);
+    expect(
+      filesOnBranch(repo, `longhaul/${projectId}`)
+        .filter((f) => f.startsWith('notes/'))
+        .sort(),
+    ).toEqual(['notes/plan1-task0.md', 'notes/plan1-task1.md']);
 
     // A finished project is not started again: `run` shows how it ended.
     const again = await runCli(['run', '--id', projectId, '--goal', 'Write two notes', '--repo', repo], env);

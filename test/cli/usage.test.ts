@@ -19,7 +19,11 @@ describe('usage and help', () => {
     ['no command at all', [], /Usage: longhaul/],
     ['run without a goal or an id', ['run'], /Give --goal .* and --repo .* or --id/],
     ['run with a goal but no repo', ['run', '--goal', 'x'], /give both --goal .* and --repo/],
-    ['run with a repo that is not there', ['run', '--goal', 'x', '--repo', '/no/such/repo'], /--repo \/no\/such\/repo does not exist here and is not a git URL/],
+    [
+      'run with a repo that is not there',
+      ['run', '--goal', 'x', '--repo', '/no/such/repo'],
+      /--repo \/no\/such\/repo does not exist here and is not a git URL/,
+    ],
     ['a malformed limit', ['limits', 'p1', '--max-cost', 'lots'], /--max-cost <usd>.*invalid.*amount in USD/],
     ['limits without any limit', ['limits', 'p1'], /Name at least one limit/],
     ['a limit out of range', ['start', '--goal', 'g', '--repo', '/tmp', '--max-planner-depth', '9'], /--max-planner-depth .*6/],
@@ -42,7 +46,21 @@ describe('usage and help', () => {
     expect(main.code).toBe(0);
     expect(main.stdout).toMatch(/Exit codes:[\s\S]*\b3 +run\/watch: .*stopped, limit_reached, abandoned/);
     expect(main.stdout).toContain('TEMPORAL_ADDRESS');
-    const commands = ['run', 'start', 'watch', 'status', 'pause', 'resume', 'steer', 'stop', 'cancel', 'limits', 'list', 'worker', 'dev-server'];
+    const commands = [
+      'run',
+      'start',
+      'watch',
+      'status',
+      'pause',
+      'resume',
+      'steer',
+      'stop',
+      'cancel',
+      'limits',
+      'list',
+      'worker',
+      'dev-server',
+    ];
     for (const command of commands) {
       expect(main.stdout).toContain(`  ${command}`);
       const help = await runInProcess([command, '--help'], offline);
@@ -65,7 +83,9 @@ describe('usage and help', () => {
     expect(usage.stderr).toMatch(/--max-tasks <n>.*invalid/);
     for (const result of [status, pause]) {
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain(`No project with id "no-such-project" on ${address} (namespace default); list projects with \`longhaul list\`.`);
+      expect(result.stderr).toContain(
+        `No project with id "no-such-project" on ${address} (namespace default); list projects with \`longhaul list\`.`,
+      );
     }
   });
 });

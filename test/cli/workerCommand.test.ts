@@ -19,7 +19,9 @@ const execFileAsync = promisify(execFile);
  */
 test('the worker command runs projects started by the Temporal CLI and by `longhaul start`; watch, stop and cancel end them', async () => {
   // Goals that say "[continue]" get a "continue" verdict, so those projects outlive their first cycle.
-  const fake = await startFakeModelServer(scriptedModel({ verdict: (_cycle, prompt) => (prompt.includes('[continue]') ? 'continue' : 'done') }));
+  const fake = await startFakeModelServer(
+    scriptedModel({ verdict: (_cycle, prompt) => (prompt.includes('[continue]') ? 'continue' : 'done') }),
+  );
   const { client, close } = await testClient();
   const info = readTestServerInfo();
   expect(info.cliPath).toBeDefined(); // The Temporal CLI is part of the test setup.

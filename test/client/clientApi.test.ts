@@ -68,8 +68,14 @@ test('startProject and the project handle drive a real run, which visibility lis
     await expect(getProject(client, `${projectId}-missing`).status()).rejects.toThrow(ProjectNotFoundError);
     await expect(getProject(client, `${projectId}-missing`).pause()).rejects.toThrow(ProjectNotFoundError);
 
-    const project = await startProject(client, { projectId, input: { goal, repo, limits: { maxParallelWorkers: 2 } }, taskQueue: projectId });
-    await expect(startProject(client, { projectId, input: { goal, repo }, taskQueue: projectId })).rejects.toThrow(ProjectAlreadyStartedError);
+    const project = await startProject(client, {
+      projectId,
+      input: { goal, repo, limits: { maxParallelWorkers: 2 } },
+      taskQueue: projectId,
+    });
+    await expect(startProject(client, { projectId, input: { goal, repo }, taskQueue: projectId })).rejects.toThrow(
+      ProjectAlreadyStartedError,
+    );
 
     const status = await eventually('two tasks in flight', async () => {
       const s = await project.status({ timeoutMs: 2_000 });
@@ -107,7 +113,8 @@ test('startProject and the project handle drive a real run, which visibility lis
     expect(byRole('project').map((r) => r.workflowId)).toContain(projectId);
     expect(byRole('cycle')).toEqual([expect.objectContaining({ workflowId: `${projectId}/cycle-1`, cycle: 1, project: projectId })]);
     expect(byRole('planner').map((r) => r.workflowId)).toEqual([root.workflowId]);
-    const summary = async (workflowId: string): Promise<string | undefined> => (await client.workflow.getHandle(workflowId).describe()).staticSummary();
+    const summary = async (workflowId: string): Promise<string | undefined> =>
+      (await client.workflow.getHandle(workflowId).describe()).staticSummary();
     expect(await summary(projectId)).toBe(goal);
     expect(await summary(`${projectId}/cycle-1`)).toContain(goal);
     expect(await summary(root.workflowId)).toMatch(/planner/i);
@@ -127,7 +134,7 @@ test('startProject and the project handle drive a real run, which visibility lis
   }
 });
 
-test('in a namespace without longhaul\'s search attributes, starting with them is refused with a clear error and starting without them works', async () => {
+test("in a namespace without longhaul's search attributes, starting with them is refused with a clear error and starting without them works", async () => {
   const { client, close } = await testClient();
   const namespace = uniqueName('plain-ns');
   try {
@@ -157,7 +164,9 @@ test('in a namespace without longhaul\'s search attributes, starting with them i
       TEMPORAL_NAMESPACE: namespace,
     });
     expect(viaCli.code).toBe(0);
-    expect(viaCli.stderr).toContain(`namespace "${namespace}" lacks the search attributes LonghaulProject, LonghaulRole, LonghaulCycle, LonghaulPhase`);
+    expect(viaCli.stderr).toContain(
+      `namespace "${namespace}" lacks the search attributes LonghaulProject, LonghaulRole, LonghaulCycle, LonghaulPhase`,
+    );
     await plain.workflow.getHandle(viaCli.stdout.trim()).terminate('test over');
   } finally {
     await close();

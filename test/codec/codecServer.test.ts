@@ -22,10 +22,12 @@ afterAll(async () => {
 });
 
 const auth = { authorization: `Bearer ${token}` };
-const jsonBody = (...values: unknown[]): string => JSON.stringify({ payloads: values.map((v) => payloadToJson(defaultPayloadConverter.toPayload(v)!)) });
+const jsonBody = (...values: unknown[]): string =>
+  JSON.stringify({ payloads: values.map((v) => payloadToJson(defaultPayloadConverter.toPayload(v)!)) });
 const post = (base: RunningCodecServer, path: string, body: string, headers: Record<string, string> = {}): Promise<Response> =>
   fetch(`${base.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
-const values = async (res: Response): Promise<unknown[]> => ((await res.json()) as CodecBody).payloads.map((p) => defaultPayloadConverter.fromPayload(payloadFromJson(p)));
+const values = async (res: Response): Promise<unknown[]> =>
+  ((await res.json()) as CodecBody).payloads.map((p) => defaultPayloadConverter.fromPayload(payloadFromJson(p)));
 
 test('encode and decode speak proto3 JSON (base64 bytes), at the root and under /{namespace}/', async () => {
   const encoded = await post(server, '/encode', jsonBody({ goal: 'secret goal' }, 'plain'), { ...auth, 'x-namespace': 'default' });
@@ -45,14 +47,20 @@ test('encode and decode speak proto3 JSON (base64 bytes), at the root and under 
   }
   // What the server encodes the SDK codec decodes, and the other way round.
   const sdkSealed = await codec.encode([defaultPayloadConverter.toPayload('from a worker')!]);
-  expect(await values(await post(server, '/decode', JSON.stringify({ payloads: sdkSealed.map(payloadToJson) }), auth))).toEqual(['from a worker']);
+  expect(await values(await post(server, '/decode', JSON.stringify({ payloads: sdkSealed.map(payloadToJson) }), auth))).toEqual([
+    'from a worker',
+  ]);
   expect(await post(server, '/decode', JSON.stringify({ payloads: [] }), auth).then((r) => r.json())).toEqual({ payloads: [] });
 });
 
 test('the Web UI origin gets CORS answers, preflight included; other origins are refused', async () => {
   const preflight = await fetch(`${server.url}/decode`, {
     method: 'OPTIONS',
-    headers: { origin: uiOrigin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace,authorization' },
+    headers: {
+      origin: uiOrigin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'content-type,x-namespace,authorization',
+    },
   });
   expect(preflight.status).toBe(204);
   expect(preflight.headers.get('access-control-allow-origin')).toBe(uiOrigin);
@@ -65,12 +73,17 @@ test('the Web UI origin gets CORS answers, preflight included; other origins are
   expect(fromUi.headers.get('access-control-allow-origin')).toBe(uiOrigin);
   expect(fromUi.headers.get('vary')).toBe('Origin');
 
-  const otherPreflight = await fetch(`${server.url}/decode`, { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
+  const otherPreflight = await fetch(`${server.url}/decode`, {
+    method: 'OPTIONS',
+    headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' },
+  });
   expect(otherPreflight.status).toBe(403);
   expect(otherPreflight.headers.get('access-control-allow-origin')).toBeNull();
   const otherPost = await post(server, '/decode', jsonBody('x'), { ...auth, origin: 'http://evil.example' });
   expect(otherPost.status).toBe(403);
-  expect(((await otherPost.json()) as { error: string }).error).toMatch(/Origin http:\/\/evil.example is not allowed; start the codec server with --origin/);
+  expect(((await otherPost.json()) as { error: string }).error).toMatch(
+    /Origin http:\/\/evil.example is not allowed; start the codec server with --origin/,
+  );
 });
 
 test('with a token, requests without the right bearer token get 401; without one, none is needed', async () => {

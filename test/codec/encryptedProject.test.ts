@@ -96,7 +96,9 @@ async function rawHistories(queue: string, atLeast: number): Promise<{ workflowI
       return {
         workflowId,
         bytes: Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('latin1'),
-        json: JSON.stringify(temporal.api.history.v1.History.toObject(history as temporal.api.history.v1.History, { bytes: String, longs: String })),
+        json: JSON.stringify(
+          temporal.api.history.v1.History.toObject(history as temporal.api.history.v1.History, { bytes: String, longs: String }),
+        ),
       };
     }),
   );
@@ -117,9 +119,18 @@ test('a project started with `temporal workflow start --codec-endpoint` runs to 
 
   const projectId = `${queue}-project`;
   await temporalCli(
-    'workflow', 'start', '--codec-endpoint', endpoint,
-    '--type', 'projectWorkflow', '--task-queue', queue, '--workflow-id', projectId,
-    '--input', JSON.stringify({ goal, repo, targetBranch: 'encrypted-notes', limits: { maxParallelWorkers: 2 } }),
+    'workflow',
+    'start',
+    '--codec-endpoint',
+    endpoint,
+    '--type',
+    'projectWorkflow',
+    '--task-queue',
+    queue,
+    '--workflow-id',
+    projectId,
+    '--input',
+    JSON.stringify({ goal, repo, targetBranch: 'encrypted-notes', limits: { maxParallelWorkers: 2 } }),
   );
 
   const keyed = await connectClient(loadConfig({ cwd: dir, env: { LONGHAUL_PAYLOAD_KEYS: keys } }), { address: info.address });
@@ -136,7 +147,9 @@ test('a project started with `temporal workflow start --codec-endpoint` runs to 
 
   // Project, cycle and planner histories, read the way anyone with access to the server reads them.
   const histories = await rawHistories(queue, 3);
-  expect(histories.map((h) => h.workflowId).sort()).toEqual(expect.arrayContaining([projectId, `${projectId}/cycle-1`, `${projectId}/cycle-1/planner`]));
+  expect(histories.map((h) => h.workflowId).sort()).toEqual(
+    expect.arrayContaining([projectId, `${projectId}/cycle-1`, `${projectId}/cycle-1/planner`]),
+  );
   for (const secret of [goal, taskTitle(1, 0), taskTitle(1, 1), taskInstructions, 'cycle 1 reviewed']) {
     for (const history of histories) {
       const found = mentions(history.bytes, secret) || mentions(history.json, secret);
@@ -148,7 +161,16 @@ test('a project started with `temporal workflow start --codec-endpoint` runs to 
   // Through the codec server, the Temporal CLI shows them again (its JSON output keeps payload bytes in base64).
   const shown = await temporalCli('workflow', 'show', '--workflow-id', projectId, '--codec-endpoint', endpoint, '--output', 'json');
   expect(mentions(shown, goal)).toBe(true);
-  const plannerShown = await temporalCli('workflow', 'show', '--workflow-id', `${projectId}/cycle-1/planner`, '--codec-endpoint', `${endpoint}/{namespace}`, '--output', 'json');
+  const plannerShown = await temporalCli(
+    'workflow',
+    'show',
+    '--workflow-id',
+    `${projectId}/cycle-1/planner`,
+    '--codec-endpoint',
+    `${endpoint}/{namespace}`,
+    '--output',
+    'json',
+  );
   expect(mentions(plannerShown, taskTitle(1, 0))).toBe(true);
   expect(mentions(await temporalCli('workflow', 'show', '--workflow-id', projectId, '--output', 'json'), goal)).toBe(false);
   // The table view prints the decoded result as text; without the codec it is ciphertext.
@@ -160,17 +182,30 @@ test('a project started with `temporal workflow start --codec-endpoint` runs to 
   // Failure messages are encrypted too: a project that fails on bad input shows only "Encoded failure".
   const invalidId = `${queue}-invalid`;
   await temporalCli(
-    'workflow', 'start', '--codec-endpoint', endpoint,
-    '--type', 'projectWorkflow', '--task-queue', queue, '--workflow-id', invalidId,
-    '--input', JSON.stringify({ goal, repo, limits: { maxParallelWorkers: 0 } }),
+    'workflow',
+    'start',
+    '--codec-endpoint',
+    endpoint,
+    '--type',
+    'projectWorkflow',
+    '--task-queue',
+    queue,
+    '--workflow-id',
+    invalidId,
+    '--input',
+    JSON.stringify({ goal, repo, limits: { maxParallelWorkers: 0 } }),
   );
   const keyedAgain = await connectClient(loadConfig({ cwd: dir, env: { LONGHAUL_PAYLOAD_KEYS: keys } }), { address: info.address });
   try {
-    await expect(keyedAgain.workflow.getHandle(invalidId).result()).rejects.toMatchObject({ cause: { message: expect.stringContaining('maxParallelWorkers') } });
+    await expect(keyedAgain.workflow.getHandle(invalidId).result()).rejects.toMatchObject({
+      cause: { message: expect.stringContaining('maxParallelWorkers') },
+    });
   } finally {
     await keyedAgain.connection.close();
   }
-  const failed = (await plain.client.workflow.getHandle(invalidId).fetchHistory()).events!.find((e) => e.workflowExecutionFailedEventAttributes)!;
+  const failed = (await plain.client.workflow.getHandle(invalidId).fetchHistory()).events!.find(
+    (e) => e.workflowExecutionFailedEventAttributes,
+  )!;
   const failure = failed.workflowExecutionFailedEventAttributes!.failure!;
   expect(failure.message).toBe('Encoded failure');
   expect(Buffer.from(failure.encodedAttributes!.metadata!.encoding!).toString()).toBe('binary/encrypted');
@@ -187,7 +222,9 @@ test('a project started with `temporal workflow start --codec-endpoint` runs to 
   expect(status.stdout).toContain(`Project ${projectId} ended: done`);
   const wrongKeys = await runCli(['status', projectId], longhaulEnv(queue, `k2:${randomBytes(32).toString('base64')}`));
   expect(wrongKeys.code).toBe(1);
-  expect(wrongKeys.stderr).toMatch(/A payload encrypted with key "k2" cannot be decrypted: the key with that id in LONGHAUL_PAYLOAD_KEYS is not the one/);
+  expect(wrongKeys.stderr).toMatch(
+    /A payload encrypted with key "k2" cannot be decrypted: the key with that id in LONGHAUL_PAYLOAD_KEYS is not the one/,
+  );
 });
 
 test('a worker whose key does not match fails the workflow task with a clear error, and the project waits for a right one', async () => {
@@ -195,10 +232,17 @@ test('a worker whose key does not match fails the workflow task with a clear err
   const projectId = `${queue}-project`;
   const keyed = await connectClient(loadConfig({ cwd: dir, env: { LONGHAUL_PAYLOAD_KEYS: keys } }), { address: info.address });
   try {
-    await keyed.workflow.start('projectWorkflow', { taskQueue: queue, workflowId: projectId, args: [{ goal, repo, targetBranch: 'wrong-key-notes' }] });
+    await keyed.workflow.start('projectWorkflow', {
+      taskQueue: queue,
+      workflowId: projectId,
+      args: [{ goal, repo, targetBranch: 'wrong-key-notes' }],
+    });
     // Same key id, other key bytes: the hardest case to tell apart, so the message must say it.
     const wrong = start(['worker', '--role', 'workflow'], longhaulEnv(queue, `k2:${randomBytes(32).toString('base64')}`));
-    await wrong.waitFor(/payload encrypted with key "k2" cannot be decrypted: the key with that id in LONGHAUL_PAYLOAD_KEYS is not the one it was written with/, 120_000);
+    await wrong.waitFor(
+      /payload encrypted with key "k2" cannot be decrypted: the key with that id in LONGHAUL_PAYLOAD_KEYS is not the one it was written with/,
+      120_000,
+    );
     // The history says why too, readable without any key (the message names key ids only).
     const taskFailure = await eventually('a failed workflow task', async () => {
       const history = await plain.client.workflow.getHandle(projectId).fetchHistory();

@@ -14,7 +14,8 @@ const secretGoal = 'Port the billing engine to Rust before the audit';
 
 const payload = (value: unknown): Payload => defaultPayloadConverter.toPayload(value)!;
 const valueOf = (p: Payload): unknown => defaultPayloadConverter.fromPayload(p);
-const bytesText = (p: Payload): string => Buffer.concat([Buffer.from(p.data ?? []), ...Object.values(p.metadata ?? {}).map((v) => Buffer.from(v ?? []))]).toString('latin1');
+const bytesText = (p: Payload): string =>
+  Buffer.concat([Buffer.from(p.data ?? []), ...Object.values(p.metadata ?? {}).map((v) => Buffer.from(v ?? []))]).toString('latin1');
 
 test('payloads round-trip encrypted: nothing of the value or its encoding shows, only the key id', async () => {
   const codec = new AesGcmPayloadCodec(parsePayloadKeys(`a:${keyA}`));
@@ -124,7 +125,9 @@ test('the CLI refuses a bad LONGHAUL_PAYLOAD_KEYS as bad usage, and codec-server
   expect(exposed.code).toBe(2);
   expect(exposed.stderr).toMatch(/--host 0\.0\.0\.0 lets other machines decrypt payloads: give --token/);
 
-  const badOrigin = await runInProcess(['codec-server', '--origin', 'http://localhost:8233/namespaces'], { LONGHAUL_PAYLOAD_KEYS: `k1:${keyA}` });
+  const badOrigin = await runInProcess(['codec-server', '--origin', 'http://localhost:8233/namespaces'], {
+    LONGHAUL_PAYLOAD_KEYS: `k1:${keyA}`,
+  });
   expect(badOrigin.code).toBe(2);
   expect(badOrigin.stderr).toMatch(/expected an origin \(scheme, host and port, no path\), such as http:\/\/localhost:8233/);
 

@@ -8,7 +8,11 @@ test('the local dev server points its Web UI at the codec server from --ui-codec
   const port = await freePortPair();
   const stateDir = tempDir('ui-codec');
   const endpoint = 'http://127.0.0.1:18888';
-  const env = cliEnv({ LONGHAUL_STATE_DIR: stateDir, TEMPORAL_CLI_PATH: readTestServerInfo().cliPath, LONGHAUL_UI_CODEC_ENDPOINT: endpoint });
+  const env = cliEnv({
+    LONGHAUL_STATE_DIR: stateDir,
+    TEMPORAL_CLI_PATH: readTestServerInfo().cliPath,
+    LONGHAUL_UI_CODEC_ENDPOINT: endpoint,
+  });
   const server = new CliProcess(['dev-server', '--port', String(port)], env);
   try {
     await server.waitFor(/Ctrl-C stops it/, 90_000);

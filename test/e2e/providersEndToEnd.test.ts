@@ -6,7 +6,14 @@ import { costOf, defaultPriceTable } from '../../src/models/priceTable';
 import { projectWorkflow } from '../../src/workflows/projectWorkflow';
 import { createProductionDeps } from '../../src/workers/createProductionDeps';
 import { WorkflowFailedError } from '@temporalio/client';
-import { startFakeModelServer, type FakeFault, type FakeModelServer, type FakeReply, type FakeRequest, type Responder } from '../support/fakeModelServer';
+import {
+  startFakeModelServer,
+  type FakeFault,
+  type FakeModelServer,
+  type FakeReply,
+  type FakeRequest,
+  type Responder,
+} from '../support/fakeModelServer';
 import { createRepo, git } from '../support/gitFixtures';
 import { historyStats } from '../support/historyStats';
 import { uniqueName, withLonghaulWorkers } from '../support/longhaulTestWorkers';
@@ -28,7 +35,12 @@ function projectResponder(): (req: FakeRequest) => FakeReply {
       planRounds.set(area, round);
       if (round > 1) return reply('submit_plan', { summary: `${area} complete`, tasks: [], subplanners: [], done: true });
       if (area === 'docs') {
-        return reply('submit_plan', { summary: 'docs', tasks: [{ title: 'Write the guide', instructions: 'Create docs/guide.md', files: ['docs/guide.md'] }], subplanners: [], done: false });
+        return reply('submit_plan', {
+          summary: 'docs',
+          tasks: [{ title: 'Write the guide', instructions: 'Create docs/guide.md', files: ['docs/guide.md'] }],
+          subplanners: [],
+          done: false,
+        });
       }
       return reply('submit_plan', {
         summary: 'split',
@@ -57,7 +69,12 @@ interface ProviderRun {
 }
 
 /** Real agents, git workspace and provider client, configured the way a worker process does it. */
-async function withProvider<T>(provider: 'openai' | 'anthropic', model: string, responder: Responder, fn: (run: ProviderRun) => Promise<T>): Promise<T> {
+async function withProvider<T>(
+  provider: 'openai' | 'anthropic',
+  model: string,
+  responder: Responder,
+  fn: (run: ProviderRun) => Promise<T>,
+): Promise<T> {
   const taskQueue = uniqueName(`e2e-${provider}`);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'longhaul-e2e-'));
   const repo = createRepo();
@@ -129,7 +146,11 @@ async function runThroughProvider(provider: 'openai' | 'anthropic', model: strin
 
 test('a whole project runs end to end through the real OpenAI client', () => runThroughProvider('openai', 'openai:gpt-5.2'), 120_000);
 
-test('a whole project runs end to end through the real Anthropic client', () => runThroughProvider('anthropic', 'anthropic:claude-opus-4-5'), 120_000);
+test(
+  'a whole project runs end to end through the real Anthropic client',
+  () => runThroughProvider('anthropic', 'anthropic:claude-opus-4-5'),
+  120_000,
+);
 
 test('rate limits, server errors and overload are retried by Temporal and the project recovers', async () => {
   const normal = projectResponder();
@@ -148,7 +169,11 @@ test('rate limits, server errors and overload are retried by Temporal and the pr
   };
   await withProvider('anthropic', 'anthropic:claude-opus-4-5', responder, ({ taskQueue, server, deps }) =>
     withLonghaulWorkers({ taskQueue, deps }, async (client) => {
-      const result = await client.workflow.execute(projectWorkflow, { taskQueue, workflowId: taskQueue, args: [{ goal: 'Greet', repo: createRepo() }] });
+      const result = await client.workflow.execute(projectWorkflow, {
+        taskQueue,
+        workflowId: taskQueue,
+        args: [{ goal: 'Greet', repo: createRepo() }],
+      });
       expect(result).toMatchObject({ outcome: 'done', tasksDone: 2 });
       expect(served).toBe(3);
       expect(workerFaulted).toBe(true);

@@ -24,7 +24,13 @@ function responder(seen: { workerTestRun?: string; judgeEvidence?: string }): (r
       if (++plans > 1) return reply('submit_plan', { summary: 'done', tasks: [], subplanners: [], done: true });
       return reply('submit_plan', {
         summary: 'one test',
-        tasks: [{ title: 'Test negative sums', instructions: 'Add test/negative.test.js; run the tests first.', files: ['test/negative.test.js'] }],
+        tasks: [
+          {
+            title: 'Test negative sums',
+            instructions: 'Add test/negative.test.js; run the tests first.',
+            files: ['test/negative.test.js'],
+          },
+        ],
         subplanners: [],
         done: false,
       });
@@ -34,7 +40,10 @@ function responder(seen: { workerTestRun?: string; judgeEvidence?: string }): (r
       if (results.length === 0) return reply('run_command', { command: 'npm test' });
       if (results.length === 1) {
         seen.workerTestRun = results[0];
-        return reply('write_file', { path: 'test/negative.test.js', content: "require('assert').strictEqual(require('../sum')(-1, -2), -3);\n" });
+        return reply('write_file', {
+          path: 'test/negative.test.js',
+          content: "require('assert').strictEqual(require('../sum')(-1, -2), -3);\n",
+        });
       }
       return reply('finish_task', { summary: 'added test/negative.test.js', outcome: 'done' });
     }

@@ -16,7 +16,13 @@ import { unconfined } from '../support/unconfined';
 
 /** Runs a command the way an agent's `run_command` does; true when it exits 0. */
 async function agentRuns(command: string, dir: string): Promise<{ passed: boolean; output: string }> {
-  const result = await runShell({ command, cwd: dir, timeoutMs: 60_000, maxOutputChars: 10_000, sandboxing: unconfined().for('commands', undefined) });
+  const result = await runShell({
+    command,
+    cwd: dir,
+    timeoutMs: 60_000,
+    maxOutputChars: 10_000,
+    sandboxing: unconfined().for('commands', undefined),
+  });
   return { passed: result.exitCode === 0, output: result.output };
 }
 
@@ -40,7 +46,15 @@ describe('a Node project with a dependency and a setup command', () => {
   const projectId = 'node';
   const targetBranch = 'longhaul/node';
   const openTask = (taskId: string) =>
-    f.workspace.openTask({ projectId, repo: f.project.repo, targetBranch, cycle: 1, taskId, title: taskId, setupCommand: f.project.setupCommand });
+    f.workspace.openTask({
+      projectId,
+      repo: f.project.repo,
+      targetBranch,
+      cycle: 1,
+      taskId,
+      title: taskId,
+      setupCommand: f.project.setupCommand,
+    });
   const integrate = (task: Awaited<ReturnType<typeof openTask>>, message: string) =>
     task.integrate({ message, testCommand: f.project.testCommand, resolveConflict: async () => false });
 
@@ -50,13 +64,25 @@ describe('a Node project with a dependency and a setup command', () => {
   afterAll(() => removeDir(f.root));
 
   it('sets up once per cycle and gives the worktree, integration and the judge the dependencies', async () => {
-    const first = await f.workspace.prepareCycle({ projectId, repo: f.project.repo, targetBranch, cycle: 1, setupCommand: f.project.setupCommand });
+    const first = await f.workspace.prepareCycle({
+      projectId,
+      repo: f.project.repo,
+      targetBranch,
+      cycle: 1,
+      setupCommand: f.project.setupCommand,
+    });
     expect(first.environment?.ranSetup).toBe(true);
     expect(f.project.setupRuns()).toBe(1);
     const log = readFileSync(f.transcripts.pathOf(first.environment?.transcriptRef ?? ''), 'utf8');
     expect(log).toContain('npm ci');
     expect(log).toContain('exit code 0');
-    const again = await f.workspace.prepareCycle({ projectId, repo: f.project.repo, targetBranch, cycle: 2, setupCommand: f.project.setupCommand });
+    const again = await f.workspace.prepareCycle({
+      projectId,
+      repo: f.project.repo,
+      targetBranch,
+      cycle: 2,
+      setupCommand: f.project.setupCommand,
+    });
     expect(again.environment).toEqual({ ...first.environment, ranSetup: false });
 
     const task = await openTask('feature');
@@ -116,7 +142,13 @@ describe('a Node project with a dependency and a setup command', () => {
     const vandal = await openTask('vandal');
     await fs.appendFile(path.join(vandal.dir, 'node_modules', 'tiny-check', 'bin', 'tiny-check.js'), '\nprocess.exit(3);\n');
     await vandal.dispose();
-    const next = await f.workspace.prepareCycle({ projectId, repo: f.project.repo, targetBranch, cycle: 5, setupCommand: f.project.setupCommand });
+    const next = await f.workspace.prepareCycle({
+      projectId,
+      repo: f.project.repo,
+      targetBranch,
+      cycle: 5,
+      setupCommand: f.project.setupCommand,
+    });
     expect(next.environment?.ranSetup).toBe(true);
     expect(f.project.setupRuns()).toBe(runs + 1);
     const task = await openTask('after-vandal');
@@ -145,13 +177,24 @@ describe('a Node project with a dependency and a setup command', () => {
 
   it('removes prepared setups nobody used for a while; the next cycle prepares again', async () => {
     const runs = f.project.setupRuns();
-    const sweeper = new GitWorkspace({ sandboxes: unconfined(), workdir: path.join(f.root, 'work'), transcripts: f.transcripts, environmentIdleMs: 1 });
+    const sweeper = new GitWorkspace({
+      sandboxes: unconfined(),
+      workdir: path.join(f.root, 'work'),
+      transcripts: f.transcripts,
+      environmentIdleMs: 1,
+    });
     await new Promise((resolve) => setTimeout(resolve, 20));
     await sweeper.sweepNow(f.project.repo);
     const [key] = await fs.readdir(path.join(f.root, 'work', 'repos'));
     const environments = path.join(f.root, 'work', 'repos', key, 'environments');
     expect((await fs.readdir(environments)).filter((name) => !name.startsWith('.'))).toEqual([]);
-    const next = await f.workspace.prepareCycle({ projectId, repo: f.project.repo, targetBranch, cycle: 6, setupCommand: f.project.setupCommand });
+    const next = await f.workspace.prepareCycle({
+      projectId,
+      repo: f.project.repo,
+      targetBranch,
+      cycle: 6,
+      setupCommand: f.project.setupCommand,
+    });
     expect(next.environment?.ranSetup).toBe(true);
     expect(f.project.setupRuns()).toBe(runs + 1);
   }, 120_000);
@@ -162,7 +205,15 @@ describe('a Python project whose setup makes a .venv with an editable install', 
   const projectId = 'py';
   const targetBranch = 'longhaul/py';
   const openTask = (taskId: string) =>
-    f.workspace.openTask({ projectId, repo: f.project.repo, targetBranch, cycle: 1, taskId, title: taskId, setupCommand: f.project.setupCommand });
+    f.workspace.openTask({
+      projectId,
+      repo: f.project.repo,
+      targetBranch,
+      cycle: 1,
+      taskId,
+      title: taskId,
+      setupCommand: f.project.setupCommand,
+    });
 
   beforeAll(async () => {
     f = fixture('setup-py', createPythonProject);
@@ -170,7 +221,7 @@ describe('a Python project whose setup makes a .venv with an editable install', 
   }, 60_000);
   afterAll(() => removeDir(f.root));
 
-  it('gives each worktree a venv that imports that worktree\'s code, and commits none of it', async () => {
+  it("gives each worktree a venv that imports that worktree's code, and commits none of it", async () => {
     const task = await openTask('subtract');
     expect(task.environment).toMatchObject({ ok: true, how: 'copied' });
     expect(existsSync(path.join(task.dir, '.venv'))).toBe(true);
@@ -219,12 +270,21 @@ describe('a Python project whose setup makes a .venv with an editable install', 
         gitIdleTimeoutMs: 60_000,
         lockTimeoutMs: 60_000,
       });
-      const store = new EnvironmentStore(cache, { setupTimeoutMs: 60_000, setupOutputChars: 4_000, transcripts: f.transcripts, sandboxes: unconfined() });
+      const store = new EnvironmentStore(cache, {
+        setupTimeoutMs: 60_000,
+        setupOutputChars: 4_000,
+        transcripts: f.transcripts,
+        sandboxes: unconfined(),
+      });
       const checkout = { dir: task.dir, git: gitIn(task.dir, defaultIdentity), worktreeGitDir: await privateGitDir(task.dir) };
-      const scope = { store, setupCommand: f.project.setupCommand, transcriptRef: TranscriptStore.setupLogRefFor({ projectId, cycle: 1, agentId: 'bump-version' }) };
+      const scope = {
+        store,
+        setupCommand: f.project.setupCommand,
+        transcriptRef: TranscriptStore.setupLogRefFor({ projectId, cycle: 1, agentId: 'bump-version' }),
+      };
       expect(await prepareCheckout(checkout, scope)).toMatchObject({ ok: true, how: 'setup' });
       expect(f.project.setupRuns()).toBe(runs + 1);
-      const version = await agentRuns(".venv/bin/python -c \"import importlib.metadata as m; print(m.version('calc'))\"", task.dir);
+      const version = await agentRuns('.venv/bin/python -c "import importlib.metadata as m; print(m.version(\'calc\'))"', task.dir);
       expect(version.output.trim()).toBe('0.2.0');
       expect(git(task.dir, 'status', '--porcelain', '--untracked-files=all')).toBe('M setup.cfg');
       // Asked again with nothing changed, it has nothing to do.
@@ -232,7 +292,7 @@ describe('a Python project whose setup makes a .venv with an editable install', 
       expect((await agentRuns(f.project.testCommand, other.dir)).passed).toBe(true);
       // The prepared copy others get is untouched by this checkout's own setup.
       const fresh = await openTask('after-bump');
-      const freshVersion = await agentRuns(".venv/bin/python -c \"import importlib.metadata as m; print(m.version('calc'))\"", fresh.dir);
+      const freshVersion = await agentRuns('.venv/bin/python -c "import importlib.metadata as m; print(m.version(\'calc\'))"', fresh.dir);
       await fresh.dispose();
       expect(freshVersion.output.trim()).toBe('0.1.0');
       expect(f.project.setupRuns()).toBe(runs + 1);
@@ -271,7 +331,10 @@ describe('a setup command that fails', () => {
     const setupCommand = 'echo "resolving left-pad"; echo "E404 left-pad is not in the registry" >&2; exit 7';
     const failure = await workspace
       .prepareCycle({ projectId: 'broken', repo, targetBranch: 'longhaul/broken', cycle: 3, setupCommand })
-      .then(() => undefined, (error: unknown) => error);
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
     expect(failure).toBeInstanceOf(ApplicationFailure);
     const appFailure = failure as ApplicationFailure;
     expect(appFailure.type).toBe('LonghaulSetupFailed');

@@ -24,10 +24,21 @@ describe('the environment of commands on a checkout', () => {
     removeDir(dir);
   });
 
-  it('is the same for setup and the test command as for an agent\'s command, and has no secrets', async () => {
+  it("is the same for setup and the test command as for an agent's command, and has no secrets", async () => {
     // `env -0`-free listing; values here have no newlines.
-    const gate = await runTestCommand('env', { cwd: dir, timeoutMs: 10_000, maxOutputChars: 200_000, sandboxing: createSandboxes().for('commands', undefined) });
-    const agent = await runShell({ command: 'env', cwd: dir, timeoutMs: 10_000, maxOutputChars: 200_000, sandboxing: createSandboxes().for('commands', undefined) });
+    const gate = await runTestCommand('env', {
+      cwd: dir,
+      timeoutMs: 10_000,
+      maxOutputChars: 200_000,
+      sandboxing: createSandboxes().for('commands', undefined),
+    });
+    const agent = await runShell({
+      command: 'env',
+      cwd: dir,
+      timeoutMs: 10_000,
+      maxOutputChars: 200_000,
+      sandboxing: createSandboxes().for('commands', undefined),
+    });
     const ignore = (line: string) => /^(_|SHLVL|PWD|OLDPWD|BASH_.*)=/.test(line);
     expect(variables(gate.output).filter((line) => !ignore(line))).toEqual(variables(agent.output).filter((line) => !ignore(line)));
     expect(gate.output).toContain('FIXTURE_PLAIN=visible');

@@ -121,9 +121,7 @@ describe('concurrent integration', () => {
       ...inThisProcess.map(async (taskId) => {
         const task = await workspace.openTask({ projectId: 'procs', repo: source, targetBranch, cycle: 1, taskId, title: taskId });
         await fs.writeFile(path.join(task.dir, `${taskId}.txt`), `${taskId}\n`);
-        expect((await task.integrate({ message: `Add ${taskId}`, resolveConflict: async () => false })).status).toBe(
-          'integrated',
-        );
+        expect((await task.integrate({ message: `Add ${taskId}`, resolveConflict: async () => false })).status).toBe('integrated');
         await task.dispose();
       }),
     ]);

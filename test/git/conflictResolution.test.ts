@@ -11,8 +11,7 @@ describe('conflicting tasks', () => {
   let workspace: GitWorkspace;
   const projectId = 'clash';
   const targetBranch = `longhaul/${projectId}`;
-  const open = (taskId: string) =>
-    workspace.openTask({ projectId, repo: source, targetBranch, cycle: 1, taskId, title: taskId });
+  const open = (taskId: string) => workspace.openTask({ projectId, repo: source, targetBranch, cycle: 1, taskId, title: taskId });
 
   beforeEach(async () => {
     root = tempDir('conflict');
@@ -108,9 +107,7 @@ describe('conflicting tasks', () => {
     expect(git(source, 'show', `${targetBranch}:files/second-only.txt`)).toBe('kept');
     expect(taskTrailers(source, targetBranch).sort()).toEqual(['first', 'second']);
     // The parked work was folded into the task's single commit.
-    expect(git(source, 'log', '--format=%s', targetBranch).split('\n')).not.toContainEqual(
-      expect.stringMatching(/unfinished work/),
-    );
+    expect(git(source, 'log', '--format=%s', targetBranch).split('\n')).not.toContainEqual(expect.stringMatching(/unfinished work/));
     expect(git(cacheGitDir(workdir), 'for-each-ref', 'refs/heads/')).toBe('');
   }, 30_000);
 });

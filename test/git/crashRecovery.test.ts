@@ -78,9 +78,7 @@ describe('integration interrupted by a crash', () => {
 
   it('continues a task killed between commit and push, landing exactly one commit', async () => {
     const before = git(source, 'rev-parse', targetBranch);
-    expect(await crashingWorker({ workdir, source, targetBranch, taskId: 'killed-before-push', killAt: 'beforePush' })).toBe(
-      'SIGKILL',
-    );
+    expect(await crashingWorker({ workdir, source, targetBranch, taskId: 'killed-before-push', killAt: 'beforePush' })).toBe('SIGKILL');
     expect(git(source, 'rev-parse', targetBranch)).toBe(before);
 
     // The retry (another process) adopts the dead worker's worktree, lock and queue entry notwithstanding.
@@ -105,9 +103,7 @@ describe('integration interrupted by a crash', () => {
   }, 40_000);
 
   it('recognises a task killed right after its push and does not commit it again', async () => {
-    expect(await crashingWorker({ workdir, source, targetBranch, taskId: 'killed-after-push', killAt: 'afterPush' })).toBe(
-      'SIGKILL',
-    );
+    expect(await crashingWorker({ workdir, source, targetBranch, taskId: 'killed-after-push', killAt: 'afterPush' })).toBe('SIGKILL');
     const landed = git(source, 'rev-parse', targetBranch);
     expect(taskTrailers(source, targetBranch)).toContain('killed-after-push');
 
@@ -174,7 +170,7 @@ describe('integration interrupted by a crash', () => {
     expect(worktreeList(cacheGitDir(workdir))).toEqual([]);
   }, 40_000);
 
-  it('sweeps a dead worker\'s worktree and debris, parking its work for the retry', async () => {
+  it("sweeps a dead worker's worktree and debris, parking its work for the retry", async () => {
     expect(await crashingWorker({ workdir, source, targetBranch, taskId: 'swept', killAt: 'beforePush' })).toBe('SIGKILL');
     const cache = cacheGitDir(workdir);
     const tasksDir = path.join(path.dirname(cache), 'tasks');

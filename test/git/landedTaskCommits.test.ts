@@ -13,7 +13,15 @@ test('task commits landed since a base: subject, task and files, newest 100, wit
     const { baseCommit } = await workspace.prepareCycle({ projectId: 'p', repo: source, targetBranch, cycle: 1 });
 
     // One task lands the way workers land them.
-    const task = await workspace.openTask({ projectId: 'p', repo: source, targetBranch, cycle: 1, taskId: 'c1.p0.r1.1', title: 'Greet', sinceCommit: baseCommit });
+    const task = await workspace.openTask({
+      projectId: 'p',
+      repo: source,
+      targetBranch,
+      cycle: 1,
+      taskId: 'c1.p0.r1.1',
+      title: 'Greet',
+      sinceCommit: baseCommit,
+    });
     writeFileSync(path.join(task.dir, 'greet.txt'), 'hello\n');
     writeFileSync(path.join(task.dir, 'files', 'f0000.txt'), 'changed\n');
     const integrated = await task.integrate({ message: 'Greet everyone', body: 'Adds a greeting.', resolveConflict: async () => false });

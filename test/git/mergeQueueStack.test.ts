@@ -46,7 +46,14 @@ describe('the merge queue stack on git', () => {
     const e = await submitted('e', write('README.md', '# e\n'));
     const first = await queueMachine.testStack({ repo: source, targetBranch, testCommand: 'true', tasks: [e] });
     expect(first.passed).toBe(true);
-    await queueMachine.landStack({ repo: source, targetBranch, head: first.head, tip: first.tip, stackRef: first.stackRef ?? '', taskRefs: [e.ref] });
+    await queueMachine.landStack({
+      repo: source,
+      targetBranch,
+      head: first.head,
+      tip: first.tip,
+      stackRef: first.stackRef ?? '',
+      taskRefs: [e.ref],
+    });
 
     const batch = await queueMachine.testStack({ repo: source, targetBranch, testCommand: 'test -f files/f0001.txt', tasks: [a, b, c, d] });
     expect(batch.tasks.map((task) => [task.taskId, task.state])).toEqual([
@@ -89,17 +96,36 @@ describe('the merge queue stack on git', () => {
 
     const g = await submitted('g', write('files/f0004.txt', 'g was here\n'));
     git(source, 'update-ref', '-d', g.ref);
-    const gone = await new GitWorkspace({ workdir: path.join(root, 'third') }).testStack({ repo: source, targetBranch, testCommand: 'true', tasks: [g] });
+    const gone = await new GitWorkspace({ workdir: path.join(root, 'third') }).testStack({
+      repo: source,
+      targetBranch,
+      testCommand: 'true',
+      tasks: [g],
+    });
     expect(gone.tasks).toEqual([{ taskId: 'g', state: 'missing' }]);
 
     const h = await submitted('h', write('files/f0003.txt', 'h was here\n'));
     const tested = await queueMachine.testStack({ repo: source, targetBranch, testCommand: 'true', tasks: [h] });
     const i = await submitted('i', write('files/f0000.txt', 'i was here\n'));
     const other = await queueMachine.testStack({ repo: source, targetBranch, testCommand: 'true', tasks: [i] });
-    await queueMachine.landStack({ repo: source, targetBranch, head: other.head, tip: other.tip, stackRef: other.stackRef ?? '', taskRefs: [i.ref] });
+    await queueMachine.landStack({
+      repo: source,
+      targetBranch,
+      head: other.head,
+      tip: other.tip,
+      stackRef: other.stackRef ?? '',
+      taskRefs: [i.ref],
+    });
     // h's stack was tested on a head that is gone: it must be tested again, not pushed.
     await expect(
-      queueMachine.landStack({ repo: source, targetBranch, head: tested.head, tip: tested.tip, stackRef: tested.stackRef ?? '', taskRefs: [h.ref] }),
+      queueMachine.landStack({
+        repo: source,
+        targetBranch,
+        head: tested.head,
+        tip: tested.tip,
+        stackRef: tested.stackRef ?? '',
+        taskRefs: [h.ref],
+      }),
     ).resolves.toEqual({ kind: 'moved' });
     expect(taskTrailers(source, targetBranch)).not.toContain('h');
   }, 60_000);

@@ -2,7 +2,17 @@ import { existsSync, mkdirSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { GitFailureType } from '../../src/git/core/gitFailures';
 import { defaultWorkdir, GitWorkspace } from '../../src/git/gitWorkspace';
-import { cacheGitDir, createBareRemote, createSourceRepo, git, removeDir, runPool, taskTrailers, tempDir, worktreeList } from '../support/gitFixtures';
+import {
+  cacheGitDir,
+  createBareRemote,
+  createSourceRepo,
+  git,
+  removeDir,
+  runPool,
+  taskTrailers,
+  tempDir,
+  worktreeList,
+} from '../support/gitFixtures';
 import { failureOf } from '../support/failureOf';
 
 describe('a remote repository reached through a file:// URL', () => {
@@ -39,9 +49,7 @@ describe('a remote repository reached through a file:// URL', () => {
       const workspace = workspaces[index++ % 2];
       const task = await workspace.openTask({ projectId, repo: url, targetBranch, cycle: 1, taskId, title: taskId });
       await fs.writeFile(path.join(task.dir, `${taskId}.txt`), `${taskId}\n`);
-      expect((await task.integrate({ message: `Add ${taskId}`, resolveConflict: async () => false })).status).toBe(
-        'integrated',
-      );
+      expect((await task.integrate({ message: `Add ${taskId}`, resolveConflict: async () => false })).status).toBe('integrated');
       await task.dispose();
     });
     expect(taskTrailers(bare, targetBranch).sort()).toEqual(['r1', 'r2', 'r3', 'r4', 'r5', 'r6']);
@@ -63,9 +71,7 @@ describe('a remote repository reached through a file:// URL', () => {
   }, 40_000);
 
   it('rejects an unknown commit for a view without retrying', async () => {
-    const failure = await failureOf(
-      new GitWorkspace({ workdir }).openReadOnlyView({ projectId, repo: url, commit: 'deadbeef'.repeat(5) }),
-    );
+    const failure = await failureOf(new GitWorkspace({ workdir }).openReadOnlyView({ projectId, repo: url, commit: 'deadbeef'.repeat(5) }));
     expect(failure.type).toBe(GitFailureType.unknownCommit);
     expect(failure.nonRetryable).toBe(true);
   }, 20_000);
@@ -93,11 +99,15 @@ describe('repositories that cannot be used', () => {
     ['a path that does not exist', () => path.join(root, 'missing')],
     ['a directory that is not a repository', () => (mkdirSync(path.join(root, 'plain'), { recursive: true }), path.join(root, 'plain'))],
     ['a file:// URL to nothing', () => `file://${path.join(root, 'nothing.git')}`],
-  ])('fails fast on %s', async (_, repo) => {
-    const failure = await failureOf(prepare(repo()));
-    expect(failure.type).toBe(GitFailureType.badRepository);
-    expect(failure.nonRetryable).toBe(true);
-  }, 20_000);
+  ])(
+    'fails fast on %s',
+    async (_, repo) => {
+      const failure = await failureOf(prepare(repo()));
+      expect(failure.type).toBe(GitFailureType.badRepository);
+      expect(failure.nonRetryable).toBe(true);
+    },
+    20_000,
+  );
 
   it('fails fast on a missing base branch and on a malformed request', async () => {
     const source = createSourceRepo(path.join(root, 'source'), 2);

@@ -12,7 +12,15 @@ test("another project's commit with the same task id is not taken for an earlier
 
     // Project A lands task c1.p0.r1.1, and the user merges A's branch into main.
     const a = await workspace.prepareCycle({ projectId: 'a', repo: source, targetBranch: 'longhaul/a', cycle: 1 });
-    const taskA = await workspace.openTask({ projectId: 'a', repo: source, targetBranch: 'longhaul/a', cycle: 1, taskId, title: 'A', sinceCommit: a.baseCommit });
+    const taskA = await workspace.openTask({
+      projectId: 'a',
+      repo: source,
+      targetBranch: 'longhaul/a',
+      cycle: 1,
+      taskId,
+      title: 'A',
+      sinceCommit: a.baseCommit,
+    });
     writeFileSync(path.join(taskA.dir, 'a.txt'), 'from project a\n');
     expect(await taskA.integrate({ message: 'A', resolveConflict: async () => false })).toMatchObject({ status: 'integrated' });
     await taskA.dispose();
@@ -20,7 +28,15 @@ test("another project's commit with the same task id is not taken for an earlier
 
     // Project B starts from that main: its own task c1.p0.r1.1 must really run.
     const b = await workspace.prepareCycle({ projectId: 'b', repo: source, targetBranch: 'longhaul/b', cycle: 1 });
-    const taskB = await workspace.openTask({ projectId: 'b', repo: source, targetBranch: 'longhaul/b', cycle: 1, taskId, title: 'B', sinceCommit: b.baseCommit });
+    const taskB = await workspace.openTask({
+      projectId: 'b',
+      repo: source,
+      targetBranch: 'longhaul/b',
+      cycle: 1,
+      taskId,
+      title: 'B',
+      sinceCommit: b.baseCommit,
+    });
     expect(taskB.integratedCommit).toBeUndefined();
     await taskB.dispose();
 

@@ -15,8 +15,7 @@ describe('the test command gate', () => {
   let workspace: GitWorkspace;
   const projectId = 'gate';
   const targetBranch = 'longhaul/gate';
-  const open = (taskId: string) =>
-    workspace.openTask({ projectId, repo: source, targetBranch, cycle: 1, taskId, title: taskId });
+  const open = (taskId: string) => workspace.openTask({ projectId, repo: source, targetBranch, cycle: 1, taskId, title: taskId });
 
   beforeAll(async () => {
     root = tempDir('testcmd');

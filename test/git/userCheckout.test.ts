@@ -29,9 +29,7 @@ describe("the user's checked-out branch", () => {
   it('refuses a dirty checked-out target with a clear, non-retryable error and touches nothing', async () => {
     makeDirty();
     const before = snapshotTree(source);
-    const failure = await failureOf(
-      workspace.prepareCycle({ projectId: 'p', repo: source, targetBranch: 'main', cycle: 1 }),
-    );
+    const failure = await failureOf(workspace.prepareCycle({ projectId: 'p', repo: source, targetBranch: 'main', cycle: 1 }));
     expect(failure.type).toBe(GitFailureType.dirtyTargetBranch);
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toContain('target branch "main" is checked out in');
@@ -54,9 +52,7 @@ describe("the user's checked-out branch", () => {
       const task = await workspace.openTask({ projectId: 'p', repo: source, targetBranch, cycle: 1, taskId, title: taskId });
       // Tasks edit the very files the user is editing.
       await fs.writeFile(path.join(task.dir, 'files', 'f0000.txt'), `agent ${taskId}\n`);
-      expect((await task.integrate({ message: `Task ${taskId}`, resolveConflict: async () => false })).status).toBe(
-        'integrated',
-      );
+      expect((await task.integrate({ message: `Task ${taskId}`, resolveConflict: async () => false })).status).toBe('integrated');
       await task.dispose();
     }
     expect(taskTrailers(source, targetBranch)).toEqual(['b', 'a']);

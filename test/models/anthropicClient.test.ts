@@ -140,7 +140,10 @@ describe('Anthropic client against the fake Messages server', () => {
       conversation: [
         { role: 'user', text: 'go' },
         { role: 'assistant', toolCalls: [{ id: 'toolu_1', name: 'write_file', argumentsJson: '{"path": ' }] },
-        { role: 'tool_results', results: [{ callId: 'toolu_1', name: 'write_file', content: 'arguments are not valid JSON', isError: true }] },
+        {
+          role: 'tool_results',
+          results: [{ callId: 'toolu_1', name: 'write_file', content: 'arguments are not valid JSON', isError: true }],
+        },
       ],
     });
     expect(JSON.parse(fake.requests[0]!.messages[1]!.toolCalls![0]!.arguments)).toEqual({ unparsed_arguments: '{"path": ' });

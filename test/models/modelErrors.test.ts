@@ -1,13 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { ApplicationFailure } from '@temporalio/common';
-import {
-  classifyModelError,
-  parseRetryAfterMs,
-  redactSecrets,
-  rethrowAsModelFailure,
-  toModelFailure,
-} from '../../src/models/modelErrors';
+import { classifyModelError, parseRetryAfterMs, redactSecrets, rethrowAsModelFailure, toModelFailure } from '../../src/models/modelErrors';
 
 describe('parseRetryAfterMs', () => {
   const now = Date.parse('2030-01-01T00:00:00Z');
@@ -39,7 +33,10 @@ describe('classifying errors', () => {
 
   it('treats unexpected errors as retryable, SDK configuration errors as not', () => {
     expect(classifyModelError(new TypeError('fetch failed'), 'openai')).toMatchObject({ type: 'ModelUnexpectedError', retryable: true });
-    expect(classifyModelError(new OpenAI.OpenAIError('Missing credentials'), 'openai')).toMatchObject({ type: 'ModelConfigError', retryable: false });
+    expect(classifyModelError(new OpenAI.OpenAIError('Missing credentials'), 'openai')).toMatchObject({
+      type: 'ModelConfigError',
+      retryable: false,
+    });
     expect(classifyModelError(new Anthropic.AnthropicError('Streaming is required'), 'anthropic')).toMatchObject({
       type: 'ModelConfigError',
       retryable: false,
@@ -47,7 +44,12 @@ describe('classifying errors', () => {
   });
 
   it('honours retry-after on 5xx too', () => {
-    const err = new Anthropic.InternalServerError(503, { type: 'error', error: { type: 'api_error', message: 'busy' } }, undefined, new Headers({ 'retry-after': '3' }));
+    const err = new Anthropic.InternalServerError(
+      503,
+      { type: 'error', error: { type: 'api_error', message: 'busy' } },
+      undefined,
+      new Headers({ 'retry-after': '3' }),
+    );
     const failure = toModelFailure(err, 'anthropic');
     expect(failure.nonRetryable).toBe(false);
     expect(failure.nextRetryDelay).toBe(3000);

@@ -6,7 +6,11 @@ import { fallbackModelProfile, lookupModelProfile, defaultModelProfiles } from '
 
 describe('model profiles', () => {
   test('a dated model name has its undated profile; an unknown model the fallback', () => {
-    expect(lookupModelProfile(defaultModelProfiles, 'anthropic:claude-sonnet-4-5-20250929')).toEqual({ contextWindow: 200_000, maxOutputTokens: 64_000, reasoning: true });
+    expect(lookupModelProfile(defaultModelProfiles, 'anthropic:claude-sonnet-4-5-20250929')).toEqual({
+      contextWindow: 200_000,
+      maxOutputTokens: 64_000,
+      reasoning: true,
+    });
     expect(lookupModelProfile(defaultModelProfiles, 'openai:my-finetune')).toEqual(fallbackModelProfile);
   });
 });

@@ -44,4 +44,3 @@ export const writeFileTool: ToolSpec = {
     additionalProperties: false,
   },
 };
-

@@ -55,7 +55,12 @@ describe('OpenAI client against the fake Chat Completions server', () => {
         ],
       },
     );
-    const second = await client.complete({ model, system: 'You are a careful worker.', tools: [readFileTool, writeFileTool], conversation });
+    const second = await client.complete({
+      model,
+      system: 'You are a careful worker.',
+      tools: [readFileTool, writeFileTool],
+      conversation,
+    });
     expect(second.text).toBe('All done.');
     expect(second.toolCalls).toEqual([]);
     expect(second.stopReason).toBe('stop');
@@ -105,7 +110,10 @@ describe('OpenAI client against the fake Chat Completions server', () => {
       conversation: [
         { role: 'user', text: 'go' },
         { role: 'assistant', toolCalls: turn.toolCalls },
-        { role: 'tool_results', results: [{ callId: turn.toolCalls[0]!.id, name: 'write_file', content: 'arguments are not valid JSON', isError: true }] },
+        {
+          role: 'tool_results',
+          results: [{ callId: turn.toolCalls[0]!.id, name: 'write_file', content: 'arguments are not valid JSON', isError: true }],
+        },
       ],
     });
     expect(fake.requests[1]!.messages[1]!.toolCalls![0]!.arguments).toBe('{"path": "a.ts", "content": ');

@@ -3,7 +3,11 @@ import { costOf, defaultPriceTable, lookupPrice, mergePriceTable } from '../../s
 describe('price table', () => {
   it('has built-in prices for current OpenAI and Anthropic models', () => {
     expect(lookupPrice(defaultPriceTable, 'openai:gpt-5')).toEqual({ inputPerMTok: 1.25, cachedInputPerMTok: 0.125, outputPerMTok: 10 });
-    expect(lookupPrice(defaultPriceTable, 'anthropic:claude-sonnet-4-5')).toEqual({ inputPerMTok: 3, cachedInputPerMTok: 0.3, outputPerMTok: 15 });
+    expect(lookupPrice(defaultPriceTable, 'anthropic:claude-sonnet-4-5')).toEqual({
+      inputPerMTok: 3,
+      cachedInputPerMTok: 0.3,
+      outputPerMTok: 15,
+    });
   });
 
   it('prices dated snapshots like their model, but never a different model sharing a prefix', () => {
@@ -16,7 +20,10 @@ describe('price table', () => {
   it('computes cost in micro-dollars: uncached, cached and output tokens at their own rates', () => {
     const table = mergePriceTable({ 'openai:m': { inputPerMTok: 2, cachedInputPerMTok: 0.5, outputPerMTok: 8 } });
     // 600 x 2 + 400 x 0.5 + 250 x 8 = 3400 micro-dollars.
-    expect(costOf(table, 'openai:m', { inputTokens: 1000, cachedInputTokens: 400, outputTokens: 250 })).toEqual({ costUsd: 0.0034, priced: true });
+    expect(costOf(table, 'openai:m', { inputTokens: 1000, cachedInputTokens: 400, outputTokens: 250 })).toEqual({
+      costUsd: 0.0034,
+      priced: true,
+    });
     // 1 token at $0.15/M is 0.15 micro-dollars, rounded to 0; 7 tokens round to 1 micro-dollar.
     const cheap = mergePriceTable({ 'openai:c': { inputPerMTok: 0.15, cachedInputPerMTok: 0.15, outputPerMTok: 0.15 } });
     expect(costOf(cheap, 'openai:c', { inputTokens: 1, cachedInputTokens: 0, outputTokens: 0 }).costUsd).toBe(0);
@@ -44,7 +51,9 @@ describe('price table', () => {
 
   it('rejects a malformed user table with a message that points at the problem', () => {
     expect(() => mergePriceTable({ 'gpt-5': { inputPerMTok: 1, cachedInputPerMTok: 0.1, outputPerMTok: 9 } })).toThrow(/provider:model/);
-    expect(() => mergePriceTable({ 'openai:gpt-5': { inputPerMTok: -1, cachedInputPerMTok: 0.1, outputPerMTok: 9 } })).toThrow(/inputPerMTok/);
+    expect(() => mergePriceTable({ 'openai:gpt-5': { inputPerMTok: -1, cachedInputPerMTok: 0.1, outputPerMTok: 9 } })).toThrow(
+      /inputPerMTok/,
+    );
     expect(() => mergePriceTable({ 'openai:gpt-5': { inputPerMTok: 1, outputPerMTok: 9 } })).toThrow(/cachedInputPerMTok/);
     expect(() => mergePriceTable([1, 2])).toThrow(/Invalid price table/);
   });

@@ -40,21 +40,43 @@ describe('reasoning effort on the wire', () => {
     let turn = 0;
     fake.setResponder(() => {
       turn++;
-      if (turn === 1) return { thinking: 'The file is new, so write it whole.', toolCalls: [{ name: 'write_file', arguments: { path: 'a.txt', content: 'a' } }] };
-      if (turn === 2) return { thinking: { redacted: 'ZW5jcnlwdGVk' }, toolCalls: [{ name: 'write_file', arguments: { path: 'b.txt', content: 'b' } }] };
+      if (turn === 1)
+        return {
+          thinking: 'The file is new, so write it whole.',
+          toolCalls: [{ name: 'write_file', arguments: { path: 'a.txt', content: 'a' } }],
+        };
+      if (turn === 2)
+        return { thinking: { redacted: 'ZW5jcnlwdGVk' }, toolCalls: [{ name: 'write_file', arguments: { path: 'b.txt', content: 'b' } }] };
       return replyWithText('done');
     });
     const { client, model } = clientFor('anthropic', fake);
     const conversation: ConversationItem[] = [goal];
     for (let i = 0; i < 2; i++) {
-      const answer = await client.complete({ model, system: 's', tools: [writeFileTool], conversation, reasoningEffort: 'medium', maxOutputTokens: 32_000 });
+      const answer = await client.complete({
+        model,
+        system: 's',
+        tools: [writeFileTool],
+        conversation,
+        reasoningEffort: 'medium',
+        maxOutputTokens: 32_000,
+      });
       expect(answer.thinking).toHaveLength(1);
       conversation.push(
         { role: 'assistant', toolCalls: answer.toolCalls, ...(answer.thinking ? { thinking: answer.thinking } : {}) },
-        { role: 'tool_results', results: answer.toolCalls.map((c) => ({ callId: c.id, name: c.name, content: 'written', isError: false })) },
+        {
+          role: 'tool_results',
+          results: answer.toolCalls.map((c) => ({ callId: c.id, name: c.name, content: 'written', isError: false })),
+        },
       );
     }
-    const last = await client.complete({ model, system: 's', tools: [writeFileTool], conversation, reasoningEffort: 'medium', maxOutputTokens: 32_000 });
+    const last = await client.complete({
+      model,
+      system: 's',
+      tools: [writeFileTool],
+      conversation,
+      reasoningEffort: 'medium',
+      maxOutputTokens: 32_000,
+    });
     expect(last.text).toBe('done');
     const sent = (fake.requests[2]?.body as { messages: { role: string; content: { type: string }[] }[] }).messages;
     expect(sent[1]?.content[0]).toMatchObject({ type: 'thinking', thinking: 'The file is new, so write it whole.' });

@@ -136,11 +136,19 @@ describe('the command sandbox', () => {
 
   it('still does normal work: build, tests with a loopback server, git status, diff and commit', async () => {
     await fs.mkdir(path.join(task.dir, 'vendor', 'greet'), { recursive: true });
-    await fs.writeFile(path.join(task.dir, 'vendor', 'greet', 'package.json'), JSON.stringify({ name: 'greet', version: '1.0.0', main: 'index.js' }));
-    await fs.writeFile(path.join(task.dir, 'vendor', 'greet', 'index.js'), "module.exports = (name) => `hello ${name}`;\n");
+    await fs.writeFile(
+      path.join(task.dir, 'vendor', 'greet', 'package.json'),
+      JSON.stringify({ name: 'greet', version: '1.0.0', main: 'index.js' }),
+    );
+    await fs.writeFile(path.join(task.dir, 'vendor', 'greet', 'index.js'), 'module.exports = (name) => `hello ${name}`;\n');
     await fs.writeFile(
       path.join(task.dir, 'package.json'),
-      JSON.stringify({ name: 'app', version: '1.0.0', scripts: { build: 'node build.js', test: 'node test.js' }, dependencies: { greet: 'file:vendor/greet' } }),
+      JSON.stringify({
+        name: 'app',
+        version: '1.0.0',
+        scripts: { build: 'node build.js', test: 'node test.js' },
+        dependencies: { greet: 'file:vendor/greet' },
+      }),
     );
     await fs.writeFile(path.join(task.dir, 'build.js'), "require('fs').writeFileSync('dist.txt', require('greet')('build'));\n");
     await fs.writeFile(

@@ -81,7 +81,10 @@ describe.each([
         ]),
       );
       const ref = TranscriptStore.refFor({ projectId, cycle: 1, agentId: taskId });
-      await new ModelWorkerAgent({ models: fakeModels(server), transcripts: store }).work(workerRequest(task.dir, taskId, model), testRun(ref).ctx);
+      await new ModelWorkerAgent({ models: fakeModels(server), transcripts: store }).work(
+        workerRequest(task.dir, taskId, model),
+        testRun(ref).ctx,
+      );
       const [result] = lastToolResults(server.requests[1]);
       expect(result?.content).toContain('DEPLOY_KEY=[redacted: value of FAKE_DEPLOY_API_KEY]');
       expect(result?.content).toContain('env: unset');
@@ -138,27 +141,31 @@ describe('a change that carries a credential', () => {
     }
   }, 60_000);
 
-  test.each(wellKnown)('is refused when it holds %s, even one the worker does not know', async (kind, value) => {
-    const taskId = `known-${kind.replace(/\W+/g, '-')}`;
-    const before = git(source, 'rev-parse', targetBranch);
-    const task = await workspace.openTask({ projectId, repo: source, targetBranch, cycle: 1, taskId, title: taskId });
-    try {
-      await fs.mkdir(path.join(task.dir, 'deploy'), { recursive: true });
-      await fs.writeFile(path.join(task.dir, 'deploy', 'settings.txt'), `region = eu\n\ncredential = ${value}\n`);
-      const result = await task.integrate({
-        message: 'Add deploy settings',
-        resolveConflict: async () => false,
-        removeSecrets: async () => false,
-      });
-      expect(result.status).toBe('secrets_found');
-      if (result.status !== 'secrets_found') return;
-      expect(result.findings).toEqual([{ file: 'deploy/settings.txt', line: 3, kind }]);
-      expect(result.details).not.toContain(value);
-      expect(git(source, 'rev-parse', targetBranch)).toBe(before);
-    } finally {
-      await task.dispose();
-    }
-  }, 30_000);
+  test.each(wellKnown)(
+    'is refused when it holds %s, even one the worker does not know',
+    async (kind, value) => {
+      const taskId = `known-${kind.replace(/\W+/g, '-')}`;
+      const before = git(source, 'rev-parse', targetBranch);
+      const task = await workspace.openTask({ projectId, repo: source, targetBranch, cycle: 1, taskId, title: taskId });
+      try {
+        await fs.mkdir(path.join(task.dir, 'deploy'), { recursive: true });
+        await fs.writeFile(path.join(task.dir, 'deploy', 'settings.txt'), `region = eu\n\ncredential = ${value}\n`);
+        const result = await task.integrate({
+          message: 'Add deploy settings',
+          resolveConflict: async () => false,
+          removeSecrets: async () => false,
+        });
+        expect(result.status).toBe('secrets_found');
+        if (result.status !== 'secrets_found') return;
+        expect(result.findings).toEqual([{ file: 'deploy/settings.txt', line: 3, kind }]);
+        expect(result.details).not.toContain(value);
+        expect(git(source, 'rev-parse', targetBranch)).toBe(before);
+      } finally {
+        await task.dispose();
+      }
+    },
+    30_000,
+  );
 
   test('is refused without a second chance when the worker claims a fix that is not one', async () => {
     const taskId = 'stubborn';

@@ -168,9 +168,7 @@ const AnthropicMessagesRequest = z.object({
   tool_choice: z.object({ type: z.string() }).loose().optional(),
   stream: z.boolean().optional(),
   system: z.union([z.string(), z.array(AnthropicTextBlock)]).optional(),
-  messages: z
-    .array(z.object({ role: z.enum(['user', 'assistant']), content: z.union([z.string(), z.array(AnthropicBlock)]) }))
-    .min(1),
+  messages: z.array(z.object({ role: z.enum(['user', 'assistant']), content: z.union([z.string(), z.array(AnthropicBlock)]) })).min(1),
   tools: z
     .array(
       z.object({
@@ -278,9 +276,7 @@ function checkThinking(body: AnthropicMessagesRequest, issued: IssuedThinking): 
   }
 }
 
-function normaliseAnthropic(
-  body: AnthropicMessagesRequest,
-): Pick<FakeRequest, 'model' | 'system' | 'messages' | 'toolNames'> {
+function normaliseAnthropic(body: AnthropicMessagesRequest): Pick<FakeRequest, 'model' | 'system' | 'messages' | 'toolNames'> {
   const breakpoints =
     (body.tools ?? []).filter((tool) => tool.cache_control).length +
     (Array.isArray(body.system) ? body.system.filter((block) => block.cache_control).length : 0) +
@@ -664,7 +660,11 @@ export async function startFakeModelServer(responder?: Responder): Promise<FakeM
       sendError(res, faultResponse(api, answer, apiKey));
       return;
     }
-    send(res, 200, api === 'openai' ? openAICompletion(answer, normalised.model, id) : anthropicMessage(answer, normalised.model, id, issuedThinking));
+    send(
+      res,
+      200,
+      api === 'openai' ? openAICompletion(answer, normalised.model, id) : anthropicMessage(answer, normalised.model, id, issuedThinking),
+    );
   };
 
   const server = http.createServer((req, res) => {

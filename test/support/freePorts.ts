@@ -4,7 +4,14 @@ import * as net from 'node:net';
 export async function freePortPair(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const port = await listenOnce(0);
-    if (port + 1000 < 65536 && (await listenOnce(port + 1000).then(() => true, () => false))) return port;
+    if (
+      port + 1000 < 65536 &&
+      (await listenOnce(port + 1000).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return port;
   }
   throw new Error('no free pair of ports found');
 }

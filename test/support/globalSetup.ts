@@ -25,7 +25,13 @@ export default async function globalSetup(): Promise<void> {
   const dynamicConfig = { 'limit.historyCount.suggestContinueAsNew': testSuggestContinueAsNewEvents };
   let address: string;
   if (cliPath) {
-    const server = await startDevServer({ cliPath, headless: true, dynamicConfig, logFile: path.join(dir, 'temporal.log'), startupTimeoutMs: 120_000 });
+    const server = await startDevServer({
+      cliPath,
+      headless: true,
+      dynamicConfig,
+      logFile: path.join(dir, 'temporal.log'),
+      startupTimeoutMs: 120_000,
+    });
     globalThis.longhaulTestServer = { server, dir };
     address = server.address;
   } else {

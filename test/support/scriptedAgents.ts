@@ -45,14 +45,24 @@ export function scriptedAgents(script: AgentScript): Agents & { calls: { plan: n
         return { result, usage: scriptedCallUsage, promptVersion: 'scripted' };
       },
       async resolveConflict() {
-        return { result: { outcome: 'blocked', summary: 'scripted worker does not resolve conflicts' }, usage: scriptedCallUsage, promptVersion: 'scripted' };
+        return {
+          result: { outcome: 'blocked', summary: 'scripted worker does not resolve conflicts' },
+          usage: scriptedCallUsage,
+          promptVersion: 'scripted',
+        };
       },
       async removeSecrets() {
-        return { result: { outcome: 'blocked', summary: 'scripted worker does not remove credentials' }, usage: scriptedCallUsage, promptVersion: 'scripted' };
+        return {
+          result: { outcome: 'blocked', summary: 'scripted worker does not remove credentials' },
+          usage: scriptedCallUsage,
+          promptVersion: 'scripted',
+        };
       },
       async fixTests(req, ctx) {
         calls.fixTests++;
-        const result = script.fixTests ? await script.fixTests(req, ctx) : { outcome: 'blocked' as const, summary: 'scripted worker does not fix tests' };
+        const result = script.fixTests
+          ? await script.fixTests(req, ctx)
+          : { outcome: 'blocked' as const, summary: 'scripted worker does not fix tests' };
         return { result, usage: scriptedCallUsage, promptVersion: 'scripted' };
       },
     },

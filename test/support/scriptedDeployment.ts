@@ -44,7 +44,9 @@ export async function withScriptedDeployment<T>(options: ScriptedDeploymentOptio
       taskQueue: options.taskQueue,
       roles: [...workerRoles],
       deps,
-      workflows: { workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger() }) },
+      workflows: {
+        workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger() }),
+      },
       concurrency: options.concurrency,
     });
     return await runLonghaulWorkers(workers, fn(new Client({ connection: clientConnection })));

@@ -19,7 +19,9 @@ export interface SetupProject {
 function counterReader(counter: string): () => number {
   return () => {
     try {
-      return readFileSync(counter, 'utf8').split('\n').filter((line) => line.trim().length > 0).length;
+      return readFileSync(counter, 'utf8')
+        .split('\n')
+        .filter((line) => line.trim().length > 0).length;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
       throw error;
@@ -34,7 +36,10 @@ function counterReader(counter: string): () => number {
 export function createNodeProject(dir: string, counter: string): SetupProject {
   const dep = path.join(dir, 'tiny-check');
   mkdirSync(path.join(dep, 'bin'), { recursive: true });
-  writeFileSync(path.join(dep, 'package.json'), JSON.stringify({ name: 'tiny-check', version: '1.0.0', bin: { 'tiny-check': 'bin/tiny-check.js' } }));
+  writeFileSync(
+    path.join(dep, 'package.json'),
+    JSON.stringify({ name: 'tiny-check', version: '1.0.0', bin: { 'tiny-check': 'bin/tiny-check.js' } }),
+  );
   writeFileSync(
     path.join(dep, 'bin', 'tiny-check.js'),
     [
@@ -56,14 +61,23 @@ export function createNodeProject(dir: string, counter: string): SetupProject {
   writeFileSync(
     path.join(repo, 'package.json'),
     `${JSON.stringify(
-      { name: 'node-project', version: '1.0.0', private: true, scripts: { test: 'tiny-check' }, devDependencies: { 'tiny-check': `file:vendor/${packed}` } },
+      {
+        name: 'node-project',
+        version: '1.0.0',
+        private: true,
+        scripts: { test: 'tiny-check' },
+        devDependencies: { 'tiny-check': `file:vendor/${packed}` },
+      },
       null,
       2,
     )}\n`,
   );
   writeFileSync(path.join(repo, '.gitignore'), 'node_modules/\n');
   writeFileSync(path.join(repo, 'sum.js'), 'module.exports = (a, b) => a + b;\n');
-  writeFileSync(path.join(repo, 'test', 'sum.test.js'), "const assert = require('assert');\nassert.strictEqual(require('../sum')(2, 3), 5);\n");
+  writeFileSync(
+    path.join(repo, 'test', 'sum.test.js'),
+    "const assert = require('assert');\nassert.strictEqual(require('../sum')(2, 3), 5);\n",
+  );
   // The lock file `npm ci` needs, made once here as a developer would.
   execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--silent'], { cwd: repo, stdio: 'ignore' });
   git(dir, 'init', '-q', '-b', 'main', repo);

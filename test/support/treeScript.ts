@@ -23,12 +23,20 @@ export function treeScript(shape: TreeShape): AgentScript & { maxConcurrentWorke
       const first = req.round === 0;
       return {
         summary: `${req.area}: ${isLeaf ? 'tasks' : 'sub-areas'}`,
-        tasks: isLeaf && first
-          ? Array.from({ length: shape.tasksPerLeaf(req.cycle) }, (_, i) => ({ title: `${req.area} #${i + 1}`, instructions: `Implement part ${i + 1} of ${req.area}.` }))
-          : [],
-        subplanners: !isLeaf && first
-          ? Array.from({ length: shape.branching[req.depth] }, (_, i) => ({ area: `${req.area === 'whole project' ? 'area' : req.area}.${i}`, goal: `Part ${i} of ${req.areaGoal}` }))
-          : [],
+        tasks:
+          isLeaf && first
+            ? Array.from({ length: shape.tasksPerLeaf(req.cycle) }, (_, i) => ({
+                title: `${req.area} #${i + 1}`,
+                instructions: `Implement part ${i + 1} of ${req.area}.`,
+              }))
+            : [],
+        subplanners:
+          !isLeaf && first
+            ? Array.from({ length: shape.branching[req.depth] }, (_, i) => ({
+                area: `${req.area === 'whole project' ? 'area' : req.area}.${i}`,
+                goal: `Part ${i} of ${req.areaGoal}`,
+              }))
+            : [],
         done: true,
       };
     },

@@ -53,15 +53,18 @@ test('a paused project ends at its deadline days later (time-skipping server)', 
   });
   const startedAt = await env.currentTimeMs();
   const deadline = new Date(startedAt + 3 * 24 * 3_600_000).toISOString();
-  const { result, description } = await runLonghaulWorkers(workers, (async () => {
-    const handle = await env.client.workflow.start(projectWorkflow, {
-      taskQueue,
-      workflowId: taskQueue,
-      args: [{ goal: 'g', repo: '/x', limits: { deadline, maxCycles: 1_000 } }],
-    });
-    await handle.signal(pauseSignal);
-    return { result: await handle.result(), description: await handle.describe() };
-  })());
+  const { result, description } = await runLonghaulWorkers(
+    workers,
+    (async () => {
+      const handle = await env.client.workflow.start(projectWorkflow, {
+        taskQueue,
+        workflowId: taskQueue,
+        args: [{ goal: 'g', repo: '/x', limits: { deadline, maxCycles: 1_000 } }],
+      });
+      await handle.signal(pauseSignal);
+      return { result: await handle.result(), description: await handle.describe() };
+    })(),
+  );
   expect(result).toMatchObject({ outcome: 'limit_reached', reason: expect.stringContaining('deadline') });
   const elapsedDays = ((description.closeTime?.getTime() ?? 0) - description.startTime.getTime()) / (24 * 3_600_000);
   expect(elapsedDays).toBeGreaterThan(2.99);

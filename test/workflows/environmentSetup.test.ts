@@ -13,7 +13,13 @@ import { testDeps } from '../support/testDeps';
 import { unconfined } from '../support/unconfined';
 
 async function testsPass(command: string, dir: string): Promise<boolean> {
-  const result = await runShell({ command, cwd: dir, timeoutMs: 60_000, maxOutputChars: 4_000, sandboxing: unconfined().for('commands', undefined) });
+  const result = await runShell({
+    command,
+    cwd: dir,
+    timeoutMs: 60_000,
+    maxOutputChars: 4_000,
+    sandboxing: unconfined().for('commands', undefined),
+  });
   return result.exitCode === 0;
 }
 
@@ -29,7 +35,11 @@ describe('a project on a Node repository with dependencies, through the workflow
 
   it('lets every worker and the judge run the tests, lands every task through the gate, sets up once', async () => {
     const taskQueue = uniqueName('setup-e2e');
-    const inner = new GitWorkspace({ sandboxes: unconfined(), workdir: path.join(root, 'work'), transcripts: new TranscriptStore({ stateDir: path.join(root, 'state') }) });
+    const inner = new GitWorkspace({
+      sandboxes: unconfined(),
+      workdir: path.join(root, 'work'),
+      transcripts: new TranscriptStore({ stateDir: path.join(root, 'state') }),
+    });
     const workerTests: boolean[] = [];
     let judgeTests: boolean | undefined;
     const agents = scriptedAgents({
@@ -54,7 +64,15 @@ describe('a project on a Node repository with dependencies, through the workflow
       client.workflow.execute(projectWorkflow, {
         taskQueue,
         workflowId: taskQueue,
-        args: [{ goal: 'more tests', repo: project.repo, testCommand: project.testCommand, setupCommand: project.setupCommand, limits: { maxParallelWorkers: 2, maxCycles: 1 } }],
+        args: [
+          {
+            goal: 'more tests',
+            repo: project.repo,
+            testCommand: project.testCommand,
+            setupCommand: project.setupCommand,
+            limits: { maxParallelWorkers: 2, maxCycles: 1 },
+          },
+        ],
       }),
     );
     expect(workerTests).toEqual([true, true]);
@@ -69,7 +87,11 @@ describe('a project on a Node repository with dependencies, through the workflow
 
   it('ends the cycle at its preparation, once, with the output of a failing setup, before any agent runs', async () => {
     const taskQueue = uniqueName('setup-e2e-fail');
-    const inner = new GitWorkspace({ sandboxes: unconfined(), workdir: path.join(root, 'work-fail'), transcripts: new TranscriptStore({ stateDir: path.join(root, 'state') }) });
+    const inner = new GitWorkspace({
+      sandboxes: unconfined(),
+      workdir: path.join(root, 'work-fail'),
+      transcripts: new TranscriptStore({ stateDir: path.join(root, 'state') }),
+    });
     const agents = scriptedAgents({
       plan: () => ({ summary: 'never', tasks: [], subplanners: [], done: true }),
       judge: () => ({ verdict: 'done', reasons: 'never' }),
@@ -82,7 +104,10 @@ describe('a project on a Node repository with dependencies, through the workflow
           workflowId: taskQueue,
           args: [{ goal: 'anything', repo: project.repo, testCommand: project.testCommand, setupCommand }],
         })
-        .then(() => undefined, (error: unknown) => error),
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
     );
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     const cause = (failure as WorkflowFailedError).cause;

@@ -18,34 +18,40 @@ async function runTreeProject(shape: TreeShape, maxParallelWorkers: number): Pro
   const workspace = new RecordingWorkspace();
   const script = treeScript(shape);
   const agents = scriptedAgents(script);
-  const expectedTasks = Array.from({ length: shape.cycles }, (_, i) => shape.tasksPerLeaf(i + 1) * leafCount(shape)).reduce((a, b) => a + b, 0);
+  const expectedTasks = Array.from({ length: shape.cycles }, (_, i) => shape.tasksPerLeaf(i + 1) * leafCount(shape)).reduce(
+    (a, b) => a + b,
+    0,
+  );
 
-  return withLonghaulWorkers({ taskQueue, deps: testDeps(agents, workspace), concurrency: { plan: 8, work: 32, judge: 2 } }, async (client) => {
-    const result = await client.workflow.execute(projectWorkflow, {
-      taskQueue,
-      workflowId: taskQueue,
-      args: [{ goal: 'build a browser', repo: '/unused', limits: { maxParallelWorkers, maxPlannerDepth: shape.branching.length } }],
-    });
-    expect(result.outcome).toBe('done');
-    expect(result.cycles).toBe(shape.cycles);
-    expect(result.tasksDone).toBe(expectedTasks);
-    expect(result.tasksFailed).toBe(0);
-    // Every task landed exactly once.
-    expect(workspace.integrations.size).toBe(expectedTasks);
-    expect([...workspace.integrations.values()].every((n) => n === 1)).toBe(true);
-    // Never more workers at once than the project allows, across the whole tree.
-    expect(script.maxConcurrentWorkers()).toBeLessThanOrEqual(maxParallelWorkers);
-    expect(script.maxConcurrentWorkers()).toBeGreaterThan(1);
-    // Usage adds up exactly: every plan, task and judge call is counted once.
-    const calls = agents.calls.plan + agents.calls.work + agents.calls.judge;
-    expect(result.usage.calls).toBe(calls);
-    expect(result.usage.inputTokens).toBe(calls * scriptedCallUsage.inputTokens);
-    expect(result.usage.costUsd).toBeCloseTo(calls * scriptedCallUsage.costUsd, 6);
+  return withLonghaulWorkers(
+    { taskQueue, deps: testDeps(agents, workspace), concurrency: { plan: 8, work: 32, judge: 2 } },
+    async (client) => {
+      const result = await client.workflow.execute(projectWorkflow, {
+        taskQueue,
+        workflowId: taskQueue,
+        args: [{ goal: 'build a browser', repo: '/unused', limits: { maxParallelWorkers, maxPlannerDepth: shape.branching.length } }],
+      });
+      expect(result.outcome).toBe('done');
+      expect(result.cycles).toBe(shape.cycles);
+      expect(result.tasksDone).toBe(expectedTasks);
+      expect(result.tasksFailed).toBe(0);
+      // Every task landed exactly once.
+      expect(workspace.integrations.size).toBe(expectedTasks);
+      expect([...workspace.integrations.values()].every((n) => n === 1)).toBe(true);
+      // Never more workers at once than the project allows, across the whole tree.
+      expect(script.maxConcurrentWorkers()).toBeLessThanOrEqual(maxParallelWorkers);
+      expect(script.maxConcurrentWorkers()).toBeGreaterThan(1);
+      // Usage adds up exactly: every plan, task and judge call is counted once.
+      const calls = agents.calls.plan + agents.calls.work + agents.calls.judge;
+      expect(result.usage.calls).toBe(calls);
+      expect(result.usage.inputTokens).toBe(calls * scriptedCallUsage.inputTokens);
+      expect(result.usage.costUsd).toBeCloseTo(calls * scriptedCallUsage.costUsd, 6);
 
-    const stats = await historyStats(client, taskQueue);
-    const planners = stats.filter((s) => s.type === 'plannerWorkflow').length;
-    return { tasks: expectedTasks, planners, largestByEvents: largest(stats, 'events'), largestByBytes: largest(stats, 'bytes') };
-  });
+      const stats = await historyStats(client, taskQueue);
+      const planners = stats.filter((s) => s.type === 'plannerWorkflow').length;
+      return { tasks: expectedTasks, planners, largestByEvents: largest(stats, 'events'), largestByBytes: largest(stats, 'bytes') };
+    },
+  );
 }
 
 function describeRun(label: string, run: Run): string {

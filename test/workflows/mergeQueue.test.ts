@@ -14,8 +14,10 @@ import { unconfined } from '../support/unconfined';
 
 /** Fails, naming the files, when any task file says BROKEN; logs which files each run saw. */
 function testCommandLogging(log: string): string {
-  return `ls work | tr '\\n' ' ' >> ${JSON.stringify(log)}; echo >> ${JSON.stringify(log)}; ` +
-    `if grep -l BROKEN work/*.txt; then echo "tests failed: BROKEN in the files above" >&2; exit 1; fi`;
+  return (
+    `ls work | tr '\\n' ' ' >> ${JSON.stringify(log)}; echo >> ${JSON.stringify(log)}; ` +
+    `if grep -l BROKEN work/*.txt; then echo "tests failed: BROKEN in the files above" >&2; exit 1; fi`
+  );
 }
 
 test('a batch with breaking tasks lands the others; a fixed breaker lands, one that never passes fails with the reason', async () => {
@@ -54,17 +56,20 @@ test('a batch with breaking tasks lands the others; a fixed breaker lands, one t
   const workspace = new GitWorkspace({ sandboxes: unconfined(), workdir: path.join(scratch, 'work') });
   const targetBranch = `longhaul/${taskQueue}`;
 
-  const { result, status } = await withLonghaulWorkers({ taskQueue, deps: testDeps(agents, workspace), concurrency: { work: 6 } }, async (client) => {
-    const result = await client.workflow.execute(projectWorkflow, {
-      taskQueue,
-      workflowId: taskQueue,
-      args: [{ goal: 'write six files', repo, testCommand, limits: { maxParallelWorkers: 6 } }],
-    });
-    const queue = client.workflow.getHandle(mergeQueueWorkflowId(repo, targetBranch));
-    const status: MergeQueueStatus = await queue.query(mergeQueueStatusQuery);
-    await queue.terminate('test finished');
-    return { result, status };
-  });
+  const { result, status } = await withLonghaulWorkers(
+    { taskQueue, deps: testDeps(agents, workspace), concurrency: { work: 6 } },
+    async (client) => {
+      const result = await client.workflow.execute(projectWorkflow, {
+        taskQueue,
+        workflowId: taskQueue,
+        args: [{ goal: 'write six files', repo, testCommand, limits: { maxParallelWorkers: 6 } }],
+      });
+      const queue = client.workflow.getHandle(mergeQueueWorkflowId(repo, targetBranch));
+      const status: MergeQueueStatus = await queue.query(mergeQueueStatusQuery);
+      await queue.terminate('test finished');
+      return { result, status };
+    },
+  );
 
   expect(result).toMatchObject({ outcome: 'done', tasksDone: 5, tasksFailed: 1 });
   // Every task that passed landed exactly once, the fixed breaker with its fix.

@@ -24,7 +24,12 @@ test('pause, resume, steer, stop, the status query and the setLimits update work
     plan(req) {
       plans.push(req);
       if (req.cycle === 1 && req.depth === 0 && req.round === 0) {
-        return { summary: 'root', tasks: ['A1', 'A2', 'A3', 'A4'].map(task), subplanners: [{ area: 'docs', goal: 'write the docs' }], done: false };
+        return {
+          summary: 'root',
+          tasks: ['A1', 'A2', 'A3', 'A4'].map(task),
+          subplanners: [{ area: 'docs', goal: 'write the docs' }],
+          done: false,
+        };
       }
       if (req.cycle === 1 && req.depth === 1) return { summary: 'docs', tasks: ['D1', 'D2'].map(task), subplanners: [], done: true };
       if (req.cycle === 2 && req.round === 0) return { summary: 'cycle 2', tasks: [task('B1')], subplanners: [], done: true };
@@ -52,11 +57,15 @@ test('pause, resume, steer, stop, the status query and the setLimits update work
     const status = () => handle.query(projectStatusQuery);
 
     // The status query shows the live tree, counts and limits; the cap holds across planners.
-    const running = await eventually(async () => {
-      const s = await status();
-      // Both planners have planned: 6 tasks, 2 of them running under the cap.
-      return s.tasks.running === 2 && s.tasks.queued === 4 && s.planners.length === 2 && s;
-    }, 30_000, 'two running and four queued tasks');
+    const running = await eventually(
+      async () => {
+        const s = await status();
+        // Both planners have planned: 6 tasks, 2 of them running under the cap.
+        return s.tasks.running === 2 && s.tasks.queued === 4 && s.planners.length === 2 && s;
+      },
+      30_000,
+      'two running and four queued tasks',
+    );
     expect(running).toMatchObject({ projectId, phase: 'running', cycle: 1, cycleWorkflowId: `${projectId}/cycle-1`, paused: false });
     expect(running.limits.maxParallelWorkers).toBe(2);
     expect(running.tasks.queued).toBe(4);
@@ -76,10 +85,14 @@ test('pause, resume, steer, stop, the status query and the setLimits update work
     await handle.signal(pauseSignal);
     await eventually(async () => (await status()).phase === 'paused', 10_000, 'paused phase');
     cycleOneGate.open();
-    const drained = await eventually(async () => {
-      const s = await status();
-      return s.tasks.running === 0 && s.tasks.done === 3 && s;
-    }, 15_000, 'running tasks to finish');
+    const drained = await eventually(
+      async () => {
+        const s = await status();
+        return s.tasks.running === 0 && s.tasks.done === 3 && s;
+      },
+      15_000,
+      'running tasks to finish',
+    );
     await new Promise((r) => setTimeout(r, 1_500));
     const stillPaused = await status();
     expect(stillPaused.totals.started).toBe(drained.totals.started);
@@ -93,7 +106,11 @@ test('pause, resume, steer, stop, the status query and the setLimits update work
 
     // Steer: recorded by the project, forwarded down the tree, seen at the next planning step.
     await handle.signal(steerSignal, { instruction: 'prefer small commits' });
-    await eventually(async () => (await rootPlanner.query(plannerStatusQuery)).steering.includes('prefer small commits'), 10_000, 'steering at the root planner');
+    await eventually(
+      async () => (await rootPlanner.query(plannerStatusQuery)).steering.includes('prefer small commits'),
+      10_000,
+      'steering at the root planner',
+    );
     expect((await status()).pendingSteering).toEqual(['prefer small commits']);
 
     await handle.signal(resumeSignal);
@@ -137,7 +154,11 @@ test('cancelling a project cancels its cycle, planners and running agents', asyn
     judge: () => ({ verdict: 'done', reasons: 'ok' }),
   });
   await withLonghaulWorkers({ taskQueue, deps: testDeps(agents, new RecordingWorkspace()) }, async (client) => {
-    const handle = await client.workflow.start(projectWorkflow, { taskQueue, workflowId: taskQueue, args: [{ goal: 'g', repo: '/unused' }] });
+    const handle = await client.workflow.start(projectWorkflow, {
+      taskQueue,
+      workflowId: taskQueue,
+      args: [{ goal: 'g', repo: '/unused' }],
+    });
     await eventually(async () => gate.waiting === 2, 30_000, 'two blocked agents');
     await handle.cancel();
     const failure = await handle.result().catch((err: unknown) => err);
@@ -154,7 +175,12 @@ test('cancelling one cycle from outside ends that cycle only; the project goes o
   const taskQueue = uniqueName('cancelcycle');
   const gate = new Gate();
   const agents = scriptedAgents({
-    plan: (req) => ({ summary: 'plan', tasks: req.round === 0 ? [task(`cycle ${req.cycle} task`)] : [], subplanners: [], done: req.round > 0 }),
+    plan: (req) => ({
+      summary: 'plan',
+      tasks: req.round === 0 ? [task(`cycle ${req.cycle} task`)] : [],
+      subplanners: [],
+      done: req.round > 0,
+    }),
     async work(req, ctx) {
       if (req.cycle === 1) await gate.pass(ctx.signal);
       return writeTaskFile(req);
@@ -162,7 +188,11 @@ test('cancelling one cycle from outside ends that cycle only; the project goes o
     judge: () => ({ verdict: 'done', reasons: 'ok' }),
   });
   await withLonghaulWorkers({ taskQueue, deps: testDeps(agents, new RecordingWorkspace()) }, async (client) => {
-    const handle = await client.workflow.start(projectWorkflow, { taskQueue, workflowId: taskQueue, args: [{ goal: 'g', repo: '/unused' }] });
+    const handle = await client.workflow.start(projectWorkflow, {
+      taskQueue,
+      workflowId: taskQueue,
+      args: [{ goal: 'g', repo: '/unused' }],
+    });
     await eventually(async () => gate.waiting === 1, 30_000, 'a blocked agent in cycle 1');
     await client.workflow.getHandle(`${taskQueue}/cycle-1`).cancel();
     const result = await handle.result();

@@ -20,7 +20,8 @@ test('a planner plans again when quick tasks finish while a slow one still runs,
   const agents = scriptedAgents({
     plan(req) {
       plans.push(req);
-      if (req.round === 0) return { summary: 'four tasks', tasks: ['slow', 'quick', 'second', 'victim'].map(task), subplanners: [], done: false };
+      if (req.round === 0)
+        return { summary: 'four tasks', tasks: ['slow', 'quick', 'second', 'victim'].map(task), subplanners: [], done: false };
       if (req.round === 1) {
         seenAtReplan = { slowFinished, pending: req.pending };
         const victim = req.pending?.find((p) => p.title === 'victim');
@@ -84,12 +85,18 @@ test('every planning step sees the failures of its area so far, not only those s
     judge: () => ({ verdict: 'done', reasons: 'enough' }),
   });
   await withLonghaulWorkers({ taskQueue, deps: testDeps(agents, new RecordingWorkspace()) }, (client) =>
-    client.workflow.execute(projectWorkflow, { taskQueue, workflowId: taskQueue, args: [{ goal: 'record failures', repo: '/unused', limits: { maxCycles: 1 } }] }),
+    client.workflow.execute(projectWorkflow, {
+      taskQueue,
+      workflowId: taskQueue,
+      args: [{ goal: 'record failures', repo: '/unused', limits: { maxCycles: 1 } }],
+    }),
   );
   expect(plans.map((p) => p.round)).toEqual([0, 1, 2]);
   expect(plans[2].results.map((r) => r.title)).toEqual(['workaround']);
   for (const step of [plans[1], plans[2]]) {
-    expect(step.failureRecord).toEqual([expect.objectContaining({ title: 'broken', status: 'blocked', reason: expect.stringContaining('build.sh: not found') })]);
+    expect(step.failureRecord).toEqual([
+      expect.objectContaining({ title: 'broken', status: 'blocked', reason: expect.stringContaining('build.sh: not found') }),
+    ]);
   }
 });
 
@@ -113,15 +120,28 @@ test('a task whose agent looped comes back stalled: counted in status and planne
       // What the agent loop returns when its stuck detector ends a run.
       work: async (req: Parameters<typeof plainWork>[0], ctx: Parameters<typeof plainWork>[1]) =>
         req.task.title === 'loops'
-          ? { result: { outcome: 'blocked' as const, summary: 'kept calling read_file' }, usage: { calls: 1, inputTokens: 1, cachedInputTokens: 0, outputTokens: 1, costUsd: 0 }, promptVersion: 'scripted', stoppedBy: 'stalled' as const, stopDetail: 'the same call 8 times' }
+          ? {
+              result: { outcome: 'blocked' as const, summary: 'kept calling read_file' },
+              usage: { calls: 1, inputTokens: 1, cachedInputTokens: 0, outputTokens: 1, costUsd: 0 },
+              promptVersion: 'scripted',
+              stoppedBy: 'stalled' as const,
+              stopDetail: 'the same call 8 times',
+            }
           : plainWork(req, ctx),
     },
   };
   const root = await withLonghaulWorkers({ taskQueue, deps: testDeps(agents, new RecordingWorkspace()) }, async (client) => {
-    await client.workflow.execute(projectWorkflow, { taskQueue, workflowId: taskQueue, args: [{ goal: 'count stalls', repo: '/unused', limits: { maxCycles: 1 } }] });
+    await client.workflow.execute(projectWorkflow, {
+      taskQueue,
+      workflowId: taskQueue,
+      args: [{ goal: 'count stalls', repo: '/unused', limits: { maxCycles: 1 } }],
+    });
     return client.workflow.getHandle(`${taskQueue}/cycle-1/planner`).query(plannerStatusQuery);
   });
   expect(root.tasks).toMatchObject({ done: 1, failed: 1, stalled: 1 });
   const replanned = plans.flatMap((p) => p.results);
-  expect(replanned.find((r) => r.title === 'loops')).toMatchObject({ status: 'stalled', summary: expect.stringContaining('the same call 8 times') });
+  expect(replanned.find((r) => r.title === 'loops')).toMatchObject({
+    status: 'stalled',
+    summary: expect.stringContaining('the same call 8 times'),
+  });
 });

@@ -23,7 +23,9 @@ test('a bad input fails the project at once, naming the field, without retrying 
   const taskQueue = uniqueName('badinput');
   await withLonghaulWorkers({ taskQueue, deps: testDeps(oneTaskPerCycle, new RecordingWorkspace()) }, async (client) => {
     const bad = { repo: '/x', limits: { maxParallelWorkers: -3 } } as unknown as ProjectInput;
-    const failure = await client.workflow.execute(projectWorkflow, { taskQueue, workflowId: taskQueue, args: [bad] }).catch((e: unknown) => e);
+    const failure = await client.workflow
+      .execute(projectWorkflow, { taskQueue, workflowId: taskQueue, args: [bad] })
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
     expect(cause).toBeInstanceOf(ApplicationFailure);
@@ -120,7 +122,15 @@ test('reaching maxCostUsd tells every running planner to stop, and the project e
   const agents = scriptedAgents({
     plan: (req) =>
       req.depth === 0 && req.round === 0
-        ? { summary: 'split', tasks: [task('root 1'), task('root 2')], subplanners: [{ area: 'a', goal: 'a' }, { area: 'b', goal: 'b' }], done: false }
+        ? {
+            summary: 'split',
+            tasks: [task('root 1'), task('root 2')],
+            subplanners: [
+              { area: 'a', goal: 'a' },
+              { area: 'b', goal: 'b' },
+            ],
+            done: false,
+          }
         : req.round === 0
           ? { summary: req.area, tasks: [1, 2, 3, 4].map((n) => task(`${req.area} ${n}`)), subplanners: [], done: false }
           : { summary: 'more', tasks: [task(`${req.area} again ${req.round}`)], subplanners: [], done: false },
@@ -128,7 +138,11 @@ test('reaching maxCostUsd tells every running planner to stop, and the project e
   });
   // Each scripted call costs $0.0015: the three first plans alone cross $0.004.
   const result = await withLonghaulWorkers({ taskQueue, deps: testDeps(agents, new RecordingWorkspace()) }, (client) =>
-    client.workflow.execute(projectWorkflow, { taskQueue, workflowId: taskQueue, args: [{ goal: 'g', repo: '/x', limits: { maxCostUsd: 0.004, maxParallelWorkers: 1 } }] }),
+    client.workflow.execute(projectWorkflow, {
+      taskQueue,
+      workflowId: taskQueue,
+      args: [{ goal: 'g', repo: '/x', limits: { maxCostUsd: 0.004, maxParallelWorkers: 1 } }],
+    }),
   );
   expect(result.outcome).toBe('limit_reached');
   expect(result.reason).toContain('maxCostUsd');

@@ -10,10 +10,14 @@ import { testClient, uniqueName } from '../support/longhaulTestWorkers';
 const tasks = 12;
 
 function startWorkerProcess(env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, '..', 'support', 'killableWorker.ts')], {
-    env,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', path.join(__dirname, '..', 'support', 'killableWorker.ts')],
+    {
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   return child;
 }
 
@@ -26,7 +30,13 @@ test('a worker process killed with SIGKILL mid-run is replaced and the project f
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'longhaul-crash-'));
   const repo = createRepo();
   const log = path.join(scratch, 'agents.log');
-  const env = { ...process.env, TEST_TASK_QUEUE: taskQueue, TEST_WORKDIR: path.join(scratch, 'work'), TEST_LOG: log, TEST_TASKS: String(tasks) };
+  const env = {
+    ...process.env,
+    TEST_TASK_QUEUE: taskQueue,
+    TEST_WORKDIR: path.join(scratch, 'work'),
+    TEST_LOG: log,
+    TEST_TASKS: String(tasks),
+  };
   const { client, close } = await testClient();
   let second: ChildProcess | undefined;
   try {
@@ -39,12 +49,16 @@ test('a worker process killed with SIGKILL mid-run is replaced and the project f
     });
 
     // Kill the whole worker process while some tasks are done and others are in flight.
-    await eventually(async () => {
-      const lines = logLines(log);
-      const done = lines.filter((l) => l.includes('work-done')).length;
-      const started = lines.filter((l) => l.includes('work-start')).length;
-      return done >= 3 && started > done;
-    }, 60_000, 'tasks in flight');
+    await eventually(
+      async () => {
+        const lines = logLines(log);
+        const done = lines.filter((l) => l.includes('work-done')).length;
+        const started = lines.filter((l) => l.includes('work-start')).length;
+        return done >= 3 && started > done;
+      },
+      60_000,
+      'tasks in flight',
+    );
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     const atKill = logLines(log);

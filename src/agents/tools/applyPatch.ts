@@ -31,11 +31,16 @@ function locate(lines: string[], hunk: PatchHunk, from: number, file: string): n
     if (found.length === 1) return found[0] as number;
     if (found.length > 1) {
       throw new ToolError(
-        `${file}: a hunk matches at ${found.length} places (lines ${found.slice(0, 10).map((i) => i + 1).join(', ')}); add context lines or an @@ line to make it unique`,
+        `${file}: a hunk matches at ${found.length} places (lines ${found
+          .slice(0, 10)
+          .map((i) => i + 1)
+          .join(', ')}); add context lines or an @@ line to make it unique`,
       );
     }
   }
-  throw new ToolError(`${file}: a hunk's context and removed lines were not found${hunk.anchor ? ` after "${hunk.anchor}"` : ''}; re-read the file and copy them exactly`);
+  throw new ToolError(
+    `${file}: a hunk's context and removed lines were not found${hunk.anchor ? ` after "${hunk.anchor}"` : ''}; re-read the file and copy them exactly`,
+  );
 }
 
 interface PlannedWrite {
@@ -70,12 +75,20 @@ export const applyPatchTool: AgentTool = defineTool({
       if (seen.has(target.rel)) throw new ToolError(`${target.rel} appears twice in the patch; put all its hunks under one header`);
       seen.add(target.rel);
       if (op.kind === 'add') {
-        const exists = await fs.lstat(target.abs).then(() => true, (err: NodeJS.ErrnoException) => {
-          if (err.code === 'ENOENT') return false;
-          throw err;
-        });
+        const exists = await fs.lstat(target.abs).then(
+          () => true,
+          (err: NodeJS.ErrnoException) => {
+            if (err.code === 'ENOENT') return false;
+            throw err;
+          },
+        );
         if (exists) throw new ToolError(`${target.rel} already exists; use "*** Update File:" to change it`);
-        writes.push({ rel: target.rel, abs: target.abs, content: op.lines.map((l) => `${l}\n`).join(''), report: `added ${target.rel} (${op.lines.length} lines)` });
+        writes.push({
+          rel: target.rel,
+          abs: target.abs,
+          content: op.lines.map((l) => `${l}\n`).join(''),
+          report: `added ${target.rel} (${op.lines.length} lines)`,
+        });
         continue;
       }
       if (op.kind === 'delete') {

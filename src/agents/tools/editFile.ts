@@ -25,7 +25,7 @@ export const editFileTool: AgentTool = defineTool({
   description:
     'Replace the one occurrence of old_text with new_text in a file, and show the changed lines. old_text is matched ' +
     'exactly first, then ignoring line endings (CRLF/LF), then ignoring trailing whitespace; it must occur exactly once, ' +
-    'so include surrounding lines to make it unique. new_text is written with the file\'s own line endings.',
+    "so include surrounding lines to make it unique. new_text is written with the file's own line endings.",
   input: EditFileInput,
   async run(input, ctx) {
     // Both checks: the file must exist, and must be a place this agent may write to.

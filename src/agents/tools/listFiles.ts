@@ -10,10 +10,7 @@ const MAX_LISTED_FILES = 400;
 const MAX_WALKED_FILES = 50_000;
 
 const ListFilesInput = z.object({
-  path: z
-    .string()
-    .optional()
-    .describe('Directory to list, relative to the working directory. Defaults to the whole tree.'),
+  path: z.string().optional().describe('Directory to list, relative to the working directory. Defaults to the whole tree.'),
 });
 
 export const listFilesTool: AgentTool = defineTool({

@@ -9,9 +9,7 @@ export interface PatchHunk {
 }
 
 export type PatchOperation =
-  | { kind: 'add'; path: string; lines: string[] }
-  | { kind: 'delete'; path: string }
-  | { kind: 'update'; path: string; hunks: PatchHunk[] };
+  { kind: 'add'; path: string; lines: string[] } | { kind: 'delete'; path: string } | { kind: 'update'; path: string; hunks: PatchHunk[] };
 
 const BEGIN = '*** Begin Patch';
 const END = '*** End Patch';
@@ -34,7 +32,12 @@ export function parsePatch(text: string): PatchOperation[] {
     const file = header.exec(line);
     if (file) {
       const path = (file[2] as string).trim();
-      current = file[1] === 'Add' ? { kind: 'add', path, lines: [] } : file[1] === 'Delete' ? { kind: 'delete', path } : { kind: 'update', path, hunks: [] };
+      current =
+        file[1] === 'Add'
+          ? { kind: 'add', path, lines: [] }
+          : file[1] === 'Delete'
+            ? { kind: 'delete', path }
+            : { kind: 'update', path, hunks: [] };
       hunk = undefined;
       ops.push(current);
       continue;

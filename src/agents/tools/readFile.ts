@@ -12,13 +12,7 @@ const MAX_FILE_BYTES = 20 * 1024 * 1024;
 const ReadFileInput = z.object({
   path: z.string().min(1).describe('File to read, relative to the working directory.'),
   offset: z.number().int().min(1).optional().describe('First line to return, 1-based. Defaults to 1.'),
-  limit: z
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_LINES)
-    .optional()
-    .describe(`How many lines to return. Defaults to ${DEFAULT_LINES}.`),
+  limit: z.number().int().min(1).max(MAX_LINES).optional().describe(`How many lines to return. Defaults to ${DEFAULT_LINES}.`),
 });
 
 /** A NUL byte in the first few kilobytes is git's own heuristic for binary content. */

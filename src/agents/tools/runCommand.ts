@@ -37,7 +37,7 @@ export const runCommandTool: AgentTool = defineTool({
     'Run a shell command in the working directory (non-interactive: no stdin, CI=1). Returns the exit code and the ' +
     'combined stdout/stderr, truncated in the middle when long. Background processes are stopped when the command ends. ' +
     'Commands normally run in a sandbox: only the working directory (and a private /tmp) can be written, the network ' +
-    'is usually off, and pushing is the harness\'s job.',
+    "is usually off, and pushing is the harness's job.",
   input: RunCommandInput,
   async run(input, ctx) {
     const timeoutSeconds = input.timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS;

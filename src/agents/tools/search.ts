@@ -13,10 +13,7 @@ const MAX_SEARCHED_FILE_BYTES = 2 * 1024 * 1024;
 
 const SearchInput = z.object({
   pattern: z.string().min(1).max(1_000).describe('A JavaScript regular expression, matched against each line.'),
-  path: z
-    .string()
-    .optional()
-    .describe('File or directory to search, relative to the working directory. Defaults to the whole tree.'),
+  path: z.string().optional().describe('File or directory to search, relative to the working directory. Defaults to the whole tree.'),
 });
 
 function compile(pattern: string): RegExp {

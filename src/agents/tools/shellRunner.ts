@@ -34,7 +34,10 @@ class BoundedOutput {
   private head = '';
   private tail = '';
   private dropped = 0;
-  constructor(private readonly headMax: number, private readonly tailMax: number) {}
+  constructor(
+    private readonly headMax: number,
+    private readonly tailMax: number,
+  ) {}
 
   push(chunk: string): void {
     if (this.head.length < this.headMax) {

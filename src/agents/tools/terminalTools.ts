@@ -60,7 +60,7 @@ export function submitPlanTool(rules: SubmitPlanRules): TerminalTool<PlanProposa
     description:
       'Submit this planning step and end your turn. tasks: independent work items, each owned by one worker in ' +
       'its own copy of the repository (touching disjoint files). subplanners: large areas handed to their own ' +
-      'planner. done: true only when your area\'s goal is met and nothing remains (then tasks and subplanners are empty).',
+      "planner. done: true only when your area's goal is met and nothing remains (then tasks and subplanners are empty).",
     input: PlanProposal,
     check(plan) {
       if (plan.done && (plan.tasks.length > 0 || plan.subplanners.length > 0)) {

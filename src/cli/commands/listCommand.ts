@@ -22,7 +22,9 @@ export async function listCommand(options: ListOptions, globals: GlobalOptions, 
     if (options.json) {
       io.stdout.write(`${JSON.stringify(projects, null, 2)}\n`);
     } else if (projects.length === 0) {
-      io.stdout.write(`No ${options.running ? 'running ' : ''}projects on ${target.address} (namespace ${target.namespace}). Start one with \`longhaul run --goal "..." --repo <path|url>\`.\n`);
+      io.stdout.write(
+        `No ${options.running ? 'running ' : ''}projects on ${target.address} (namespace ${target.namespace}). Start one with \`longhaul run --goal "..." --repo <path|url>\`.\n`,
+      );
     } else {
       io.stdout.write(`${renderTable(projects).join('\n')}\n`);
     }
@@ -42,6 +44,10 @@ function renderTable(projects: readonly WorkflowListing[]): string[] {
   ]);
   const header = ['ID', 'STATUS', 'PHASE', 'CYCLE', 'STARTED (UTC)', 'CLOSED (UTC)', 'TASK QUEUE'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const format = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const format = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [format(header), ...rows.map(format)];
 }

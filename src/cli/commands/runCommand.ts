@@ -28,7 +28,9 @@ import { installRunRuntime } from './workerLog';
 export async function runCommand(options: ProjectOptions, globals: GlobalOptions, io: CliIo): Promise<number> {
   const input = hasProjectDefinition(options) ? projectInput(options, io.cwd) : undefined;
   if (!input && options.id === undefined) {
-    throw new UsageError('Give --goal "<what to achieve>" and --repo <path|url> to start a project, or --id <id> to attach to a running one.');
+    throw new UsageError(
+      'Give --goal "<what to achieve>" and --repo <path|url> to start a project, or --id <id> to attach to a running one.',
+    );
   }
   if (input && !looksRemote(input.repo) && !fs.existsSync(input.repo)) {
     throw new UsageError(`--repo ${input.repo} does not exist here and is not a git URL.`);
@@ -59,7 +61,9 @@ export async function runCommand(options: ProjectOptions, globals: GlobalOptions
     } else {
       if (!input) {
         const state = execution ? `Its last run ${execution.status.toLowerCase()}.` : 'None exists.';
-        throw new UsageError(`No running project with id "${projectId}" on ${target.address}. ${state} To start it, give --goal and --repo too.`);
+        throw new UsageError(
+          `No running project with id "${projectId}" on ${target.address}. ${state} To start it, give --goal and --repo too.`,
+        );
       }
       if (execution) io.stderr.write(`The previous run of ${projectId} ${execution.status.toLowerCase()}; starting it again.\n`);
       try {
@@ -69,9 +73,21 @@ export async function runCommand(options: ProjectOptions, globals: GlobalOptions
       }
       io.stderr.write(`Started project ${projectId} (task queue ${taskQueue}).\n`);
     }
-    return await runWorkersAndWatch({ ...config, temporal: { ...config.temporal, taskQueue } }, projectId, io, async (signal, footer) =>
-      watchProject({ project, out: io.stdout, tty: isInteractive(io.stdout, io.env), uiUrl: workflowUiUrl(target, projectId), footer, signal }),
-    target.address);
+    return await runWorkersAndWatch(
+      { ...config, temporal: { ...config.temporal, taskQueue } },
+      projectId,
+      io,
+      async (signal, footer) =>
+        watchProject({
+          project,
+          out: io.stdout,
+          tty: isInteractive(io.stdout, io.env),
+          uiUrl: workflowUiUrl(target, projectId),
+          footer,
+          signal,
+        }),
+      target.address,
+    );
   } finally {
     await close();
   }
@@ -88,14 +104,24 @@ async function runWorkersAndWatch(
   installRunRuntime(logFile);
   const { runWorkers } = await import('../../workers/runWorkers');
   const interrupts = detachOnInterrupt(io.stderr, () =>
-    io.stderr.write(`\nDetaching: stopping this process's workers. Project ${projectId} waits in Temporal; continue with \`longhaul run --id ${projectId}\`.\n`),
+    io.stderr.write(
+      `\nDetaching: stopping this process's workers. Project ${projectId} waits in Temporal; continue with \`longhaul run --id ${projectId}\`.\n`,
+    ),
   );
   let workerFailure: unknown;
   const stopWatching = new AbortController();
   interrupts.signal.addEventListener('abort', () => stopWatching.abort(), { once: true });
   try {
     const watching = watch(stopWatching.signal, [`${'workers'.padEnd(9)} running in this process · log ${logFile}`]);
-    const workers = runWorkers({ config, address, roles: [...workerRoles], until: watching.then(() => undefined, () => undefined) }).catch((err: unknown) => {
+    const workers = runWorkers({
+      config,
+      address,
+      roles: [...workerRoles],
+      until: watching.then(
+        () => undefined,
+        () => undefined,
+      ),
+    }).catch((err: unknown) => {
       workerFailure = err;
       stopWatching.abort();
     });
@@ -106,7 +132,8 @@ async function runWorkersAndWatch(
         `The workers stopped: ${(workerFailure as Error).message ?? String(workerFailure)}. Project ${projectId} waits in Temporal; see ${logFile}, then continue with \`longhaul run --id ${projectId}\`.`,
       );
     }
-    if (workerFailure !== undefined) io.stderr.write(`Workers stopped while detaching: ${(workerFailure as Error).message ?? String(workerFailure)}\n`);
+    if (workerFailure !== undefined)
+      io.stderr.write(`Workers stopped while detaching: ${(workerFailure as Error).message ?? String(workerFailure)}\n`);
     return exitCodeForWatch(end);
   } catch (err) {
     throw err instanceof CliError ? err : new CliError((err as Error).message ?? String(err));

@@ -55,9 +55,18 @@ export async function statusCommand(id: string, options: StatusOptions, globals:
       } else {
         const lines =
           report.status || execution.running
-            ? renderStatus(projectId, report.status, { uiUrl: workflowUiUrl(target, projectId), problem: report.statusError, textWidth: 100 })
-            : [`longhaul  ${projectId}`, ...(workflowUiUrl(target, projectId) ? [`${'web ui'.padEnd(9)} ${workflowUiUrl(target, projectId)}`] : [])];
-        lines.push(`${'run'.padEnd(9)} ${execution.status.toLowerCase()} since ${execution.startTime.toISOString()}${execution.closeTime ? `, closed ${execution.closeTime.toISOString()}` : ''} · task queue ${execution.taskQueue}`);
+            ? renderStatus(projectId, report.status, {
+                uiUrl: workflowUiUrl(target, projectId),
+                problem: report.statusError,
+                textWidth: 100,
+              })
+            : [
+                `longhaul  ${projectId}`,
+                ...(workflowUiUrl(target, projectId) ? [`${'web ui'.padEnd(9)} ${workflowUiUrl(target, projectId)}`] : []),
+              ];
+        lines.push(
+          `${'run'.padEnd(9)} ${execution.status.toLowerCase()} since ${execution.startTime.toISOString()}${execution.closeTime ? `, closed ${execution.closeTime.toISOString()}` : ''} · task queue ${execution.taskQueue}`,
+        );
         if (report.result) lines.push(...renderResult(projectId, report.result));
         if (report.failure) lines.push(`Project ${projectId} ${execution.status.toLowerCase()}: ${report.failure}`);
         io.stdout.write(`${lines.join('\n')}\n`);

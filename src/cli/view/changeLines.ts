@@ -21,7 +21,12 @@ export function changeLines(previous: ProjectStatus | undefined, next: ProjectSt
   }
   const verdict = next.lastVerdict;
   if (verdict && (previous?.lastVerdict?.cycle !== verdict.cycle || previous.lastVerdict.verdict !== verdict.verdict)) {
-    lines.push(oneLine(`${stamp} verdict on cycle ${verdict.cycle}: ${verdict.verdict} — ${verdict.reasons}${verdict.nextFocus ? ` → next: ${verdict.nextFocus}` : ''}`, 300));
+    lines.push(
+      oneLine(
+        `${stamp} verdict on cycle ${verdict.cycle}: ${verdict.verdict} — ${verdict.reasons}${verdict.nextFocus ? ` → next: ${verdict.nextFocus}` : ''}`,
+        300,
+      ),
+    );
   }
   if (next.limitReached && previous?.limitReached !== next.limitReached) lines.push(`${stamp} limit: ${next.limitReached}`);
   return lines;
@@ -29,5 +34,18 @@ export function changeLines(previous: ProjectStatus | undefined, next: ProjectSt
 
 function progressKey(s: ProjectStatus): string {
   const t = s.tasks;
-  return [s.phase, s.cycle, s.paused, s.stopRequested, t.queued, t.running, t.done, t.failed, s.totals.done, s.totals.failed, s.planners.length, s.outcome ?? ''].join('|');
+  return [
+    s.phase,
+    s.cycle,
+    s.paused,
+    s.stopRequested,
+    t.queued,
+    t.running,
+    t.done,
+    t.failed,
+    s.totals.done,
+    s.totals.failed,
+    s.planners.length,
+    s.outcome ?? '',
+  ].join('|');
 }

@@ -37,7 +37,10 @@ export function renderStatus(projectId: string, status: ProjectStatus | undefine
     const tokens = totalTokens(status.usage);
     const tokenLimit = status.limits.maxTokens !== undefined ? ` of ${formatCount(status.limits.maxTokens)}` : '';
     const costLimit = status.limits.maxCostUsd !== undefined ? ` of ${formatUsd(status.limits.maxCostUsd)}` : '';
-    label('usage', `${formatCount(tokens)} tokens${tokenLimit} · ${formatUsd(status.usage.costUsd)}${costLimit} · ${status.usage.calls} model calls`);
+    label(
+      'usage',
+      `${formatCount(tokens)} tokens${tokenLimit} · ${formatUsd(status.usage.costUsd)}${costLimit} · ${status.usage.calls} model calls`,
+    );
     const deadline = status.limits.deadline ? ` · deadline ${status.limits.deadline}` : '';
     label('limits', `${status.limits.maxParallelWorkers} parallel workers · planner depth ${status.limits.maxPlannerDepth}${deadline}`);
     if (status.sandbox) label('sandbox', describeSandbox(status.sandbox));
@@ -48,7 +51,13 @@ export function renderStatus(projectId: string, status: ProjectStatus | undefine
       label('verdict', oneLine(`cycle ${v.cycle}: ${v.verdict} — ${v.reasons}${next}`, width));
     }
     if (status.pendingSteering.length > 0) {
-      label('steering', oneLine(`${status.pendingSteering.length} instruction(s), latest: ${status.pendingSteering[status.pendingSteering.length - 1]}`, width));
+      label(
+        'steering',
+        oneLine(
+          `${status.pendingSteering.length} instruction(s), latest: ${status.pendingSteering[status.pendingSteering.length - 1]}`,
+          width,
+        ),
+      );
     }
     if (status.headCommit) label('head', status.headCommit);
     const rows = plannerTreeRows(status.planners);

@@ -14,7 +14,8 @@ export class TerminalScreen {
     const columns = Math.max(20, this.out.columns || 100);
     const rows = Math.max(5, this.out.rows || 40);
     let shown = lines.map((line) => (line.length >= columns ? `${line.slice(0, columns - 2)}…` : line));
-    if (shown.length > rows - 1) shown = [...shown.slice(0, rows - 2), `… ${shown.length - rows + 2} more line(s); widen or enlarge the terminal`];
+    if (shown.length > rows - 1)
+      shown = [...shown.slice(0, rows - 2), `… ${shown.length - rows + 2} more line(s); widen or enlarge the terminal`];
     const up = this.drawn > 0 ? `\x1b[${this.drawn}F` : '';
     this.out.write(`${up}\x1b[J${shown.join('\n')}\n`);
     this.drawn = shown.length;

@@ -22,9 +22,7 @@ export interface WatchOptions {
 }
 
 export type WatchEnd =
-  | { kind: 'finished'; result: ProjectResult }
-  | { kind: 'failed'; executionStatus: string; message: string }
-  | { kind: 'detached' };
+  { kind: 'finished'; result: ProjectResult } | { kind: 'failed'; executionStatus: string; message: string } | { kind: 'detached' };
 
 /**
  * The live view of a project until it ends or the caller detaches. State comes only from the project's
@@ -39,7 +37,14 @@ export async function watchProject(options: WatchOptions): Promise<WatchEnd> {
   let lastProblem: string | undefined;
   const show = (problem: string | undefined): void => {
     if (screen) {
-      screen.draw(renderStatus(project.projectId, last, { uiUrl: options.uiUrl, problem, footer: options.footer, textWidth: (out.columns || 100) - 12 }));
+      screen.draw(
+        renderStatus(project.projectId, last, {
+          uiUrl: options.uiUrl,
+          problem,
+          footer: options.footer,
+          textWidth: (out.columns || 100) - 12,
+        }),
+      );
     } else if (problem && problem !== lastProblem) {
       out.write(`${new Date().toISOString().slice(11, 19)} ${problem}\n`);
     }

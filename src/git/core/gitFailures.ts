@@ -47,4 +47,3 @@ export function gitFailure(type: GitFailureType, message: string, cause?: unknow
     cause: cause instanceof Error ? cause : undefined,
   });
 }
-

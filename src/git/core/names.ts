@@ -28,7 +28,10 @@ export function taskBranchName(projectId: string, cycle: number, taskId: string)
 
 /** Directory name of a task's worktree, unique per branch. */
 export function taskWorktreeName(branch: string): string {
-  const readable = branch.replace(/^longhaul\//, '').replace(/\//g, '-').slice(0, 100);
+  const readable = branch
+    .replace(/^longhaul\//, '')
+    .replace(/\//g, '-')
+    .slice(0, 100);
   return `${readable}-${shortHash(branch, 8)}`;
 }
 

@@ -48,7 +48,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-
 export async function revParse(git: Git, rev: string): Promise<string> {
   return requireSha((await git(['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`])).stdout, rev);
 }
@@ -58,10 +57,7 @@ function fetchTargetHead(ctx: IntegrationContext, signal?: AbortSignal): Promise
 }
 
 function rebaseInProgress(ctx: IntegrationContext): boolean {
-  return (
-    existsSync(path.join(ctx.worktreeGitDir, 'rebase-merge')) ||
-    existsSync(path.join(ctx.worktreeGitDir, 'rebase-apply'))
-  );
+  return existsSync(path.join(ctx.worktreeGitDir, 'rebase-merge')) || existsSync(path.join(ctx.worktreeGitDir, 'rebase-apply'));
 }
 
 /** A crashed attempt may have left a rebase half done; the branch before it holds the whole work. */
@@ -98,10 +94,7 @@ async function conflictedFiles(git: Git): Promise<string[]> {
   return stdout.split('\0').filter((file) => file.length > 0);
 }
 
-type RebaseOutcome =
-  | { kind: 'rebased'; commit: string }
-  | { kind: 'empty' }
-  | { kind: 'conflict'; files: string[]; output: string };
+type RebaseOutcome = { kind: 'rebased'; commit: string } | { kind: 'empty' } | { kind: 'conflict'; files: string[]; output: string };
 
 /** Replays the task's single commit onto `onto`. */
 export async function rebaseOnto(ctx: IntegrationContext, onto: string): Promise<RebaseOutcome> {
@@ -119,23 +112,8 @@ export async function rebaseOnto(ctx: IntegrationContext, onto: string): Promise
   );
 }
 
-async function describeConflict(
-  ctx: IntegrationContext,
-  base: string,
-  onto: string,
-  files: string[],
-  output: string,
-): Promise<string> {
-  const { stdout: upstream } = await ctx.git([
-    'log',
-    '--format=%h %s',
-    '-n',
-    '20',
-    '--end-of-options',
-    `${base}..${onto}`,
-    '--',
-    ...files,
-  ]);
+async function describeConflict(ctx: IntegrationContext, base: string, onto: string, files: string[], output: string): Promise<string> {
+  const { stdout: upstream } = await ctx.git(['log', '--format=%h %s', '-n', '20', '--end-of-options', `${base}..${onto}`, '--', ...files]);
   const text =
     `Your task's change conflicts with work that landed on ${ctx.targetBranch} meanwhile.\n` +
     `Conflicted files: ${files.join(', ')}\n` +
@@ -243,8 +221,7 @@ export async function integrateTask(ctx: IntegrationContext, options: IntegrateO
   const knownHead = (await readFetchHead(ctx.worktreeGitDir)) ?? (await fetchTargetHead(ctx, signal));
   const headNow = await revParse(ctx.git, 'HEAD');
   // Usually the task has not committed and HEAD is the head it opened at.
-  const base =
-    headNow === knownHead ? knownHead : requireSha((await ctx.git(['merge-base', 'HEAD', knownHead])).stdout, 'the merge base');
+  const base = headNow === knownHead ? knownHead : requireSha((await ctx.git(['merge-base', 'HEAD', knownHead])).stdout, 'the merge base');
 
   // Verbose: the listing is ignored, but a silent git costs simple-git an extra wait.
   await ctx.git(['add', '-A', '--verbose']);
@@ -275,7 +252,14 @@ export async function integrateTask(ctx: IntegrationContext, options: IntegrateO
     signal?.throwIfAborted();
     if (queue !== undefined) {
       const queued = await queue.submit(
-        { git: ctx.git, dir: ctx.dir, worktreeGitDir: ctx.worktreeGitDir, taskId: ctx.taskId, checkedOutAt: guard.checkedOutAt, hooks: ctx.hooks },
+        {
+          git: ctx.git,
+          dir: ctx.dir,
+          worktreeGitDir: ctx.worktreeGitDir,
+          taskId: ctx.taskId,
+          checkedOutAt: guard.checkedOutAt,
+          hooks: ctx.hooks,
+        },
         { taskId: ctx.taskId, commit, parent, message, identity: ctx.cache.settings.identity },
         signal,
       );

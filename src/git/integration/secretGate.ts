@@ -20,7 +20,11 @@ async function scan(git: Git, args: string[]): Promise<IntegrationResult | undef
  * (like a conflict does) with each file and line, and is scanned again once it says it is fixed;
  * a change still carrying one comes back as `secrets_found` and nothing is committed.
  */
-export async function keepSecretsOut(git: Git, base: string, options: Pick<IntegrateOptions, 'removeSecrets'>): Promise<IntegrationResult | undefined> {
+export async function keepSecretsOut(
+  git: Git,
+  base: string,
+  options: Pick<IntegrateOptions, 'removeSecrets'>,
+): Promise<IntegrationResult | undefined> {
   for (let round = 1; ; round++) {
     const found = await scan(git, ['--cached', '--end-of-options', base, '--']);
     if (found?.status !== 'secrets_found') return undefined;

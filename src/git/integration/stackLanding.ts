@@ -19,7 +19,10 @@ async function isAncestor(cache: RepoCache, ancestor: string, descendant: string
 export async function landStack(cache: RepoCache, request: LandStackRequest, signal?: AbortSignal): Promise<LandStackResult> {
   const guard = await guardTargetCheckout(cache.source, request.targetBranch, cache.settings.identity);
   if ((await cache.resolveCommit(request.tip)) === undefined) {
-    const fetched = await cache.git(['fetch', '--no-tags', '--no-write-fetch-head', 'origin', request.stackRef], { allowFailure: true, signal });
+    const fetched = await cache.git(['fetch', '--no-tags', '--no-write-fetch-head', 'origin', request.stackRef], {
+      allowFailure: true,
+      signal,
+    });
     if (fetched.exitCode !== 0) throw sourceFailure(cache.source, new Error(fetched.stderr));
     if ((await cache.resolveCommit(request.tip)) === undefined) {
       throw gitFailure(GitFailureType.gitFailed, `stack ${request.tip} is not on ${request.stackRef} any more; the queue tests again`);
@@ -43,10 +46,13 @@ export async function landStack(cache: RepoCache, request: LandStackRequest, sig
     if (now === undefined || !(await isAncestor(cache, request.tip, now))) return { kind: 'moved' };
   }
   if (request.taskRefs.length > 0) {
-    const deleted = await cache.git(['push', '--porcelain', '--no-verify', '--', cache.source.url, ...request.taskRefs.map((ref) => `:${ref}`)], {
-      allowFailure: true,
-      signal,
-    });
+    const deleted = await cache.git(
+      ['push', '--porcelain', '--no-verify', '--', cache.source.url, ...request.taskRefs.map((ref) => `:${ref}`)],
+      {
+        allowFailure: true,
+        signal,
+      },
+    );
     // Refs an earlier attempt already deleted are fine; anything else is worth a retry.
     const failed = deleted.stdout.split('\n').filter((line) => line.startsWith('!') && !/remote ref does not exist/i.test(line));
     if (failed.length > 0 || (deleted.exitCode !== 0 && !/remote ref does not exist/i.test(deleted.stderr + deleted.stdout))) {

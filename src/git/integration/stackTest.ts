@@ -7,7 +7,13 @@ import { FileLock, LockTimeoutError } from '../locks/fileLock';
 import type { RepoCache } from '../source/repoCache';
 import { sourceFailure } from '../source/sourceErrors';
 import { fetchTargetHead } from '../source/targetFetch';
-import { maxBounceOutputChars, type QueueEntry, type StackedTask, type TestStackRequest, type TestStackResult } from '../../schemas/mergeQueue';
+import {
+  maxBounceOutputChars,
+  type QueueEntry,
+  type StackedTask,
+  type TestStackRequest,
+  type TestStackResult,
+} from '../../schemas/mergeQueue';
 import { stackRef } from './queueRefs';
 import { replayCommit } from './replayCommit';
 import { listRange, type RangeCommit } from './taskTrailer';
@@ -77,7 +83,11 @@ async function fetchTaskCommits(git: Git, cache: RepoCache, tasks: readonly Queu
 async function conflictDescription(git: Git, targetBranch: string, head: string, commit: string): Promise<string> {
   const merged = await git(['merge-tree', '--write-tree', '--name-only', '--no-messages', head, commit], { allowFailure: true });
   // The merged tree's id, then one conflicted path per line.
-  const files = merged.stdout.split('\n').slice(1).map((line) => line.trim()).filter((line) => line.length > 0);
+  const files = merged.stdout
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
   return `The change conflicts with ${targetBranch} at ${head.slice(0, 12)} in: ${[...new Set(files)].join(', ') || '(files not listed)'}`;
 }
 
@@ -140,7 +150,12 @@ export async function testStack(
       const alone = tip === head ? replay : await replayCommit(git, task.commit, head, headTree, messageFile);
       if (alone.kind === 'empty') results.push({ taskId: task.taskId, state: 'no_changes' });
       else if (alone.kind === 'replayed') results.push({ taskId: task.taskId, state: 'deferred' });
-      else results.push({ taskId: task.taskId, state: 'conflict', output: await conflictDescription(git, request.targetBranch, head, task.commit) });
+      else
+        results.push({
+          taskId: task.taskId,
+          state: 'conflict',
+          output: await conflictDescription(git, request.targetBranch, head, task.commit),
+        });
     }
     if (tip === head) return { head, tip, tasks: results };
 
@@ -153,12 +168,22 @@ export async function testStack(
         {
           store: settings.environments,
           setupCommand: request.setupCommand,
-          transcriptRef: TranscriptStore.setupLogRefFor({ projectId: 'merge-queue', cycle: 0, agentId: shortHash(request.targetBranch, 16) }),
+          transcriptRef: TranscriptStore.setupLogRefFor({
+            projectId: 'merge-queue',
+            cycle: 0,
+            agentId: shortHash(request.targetBranch, 16),
+          }),
           signal,
         },
       );
       if (!environment.ok) {
-        return { head, tip, tasks: results, passed: false, output: tail(describeSetupFailure(`on the stack ${tip.slice(0, 12)}`, environment.run), maxBounceOutputChars) };
+        return {
+          head,
+          tip,
+          tasks: results,
+          passed: false,
+          output: tail(describeSetupFailure(`on the stack ${tip.slice(0, 12)}`, environment.run), maxBounceOutputChars),
+        };
       }
     }
     const tests = await runTestCommand(request.testCommand, {
@@ -174,7 +199,10 @@ export async function testStack(
     const output = tail(tests.output, maxBounceOutputChars);
     if (!tests.passed) return { head, tip, tasks: results, passed: false, output };
     const ref = stackRef(request.targetBranch);
-    const pushed = await git(['push', '--porcelain', '--no-verify', '--', cache.source.url, `+${tip}:${ref}`], { allowFailure: true, signal });
+    const pushed = await git(['push', '--porcelain', '--no-verify', '--', cache.source.url, `+${tip}:${ref}`], {
+      allowFailure: true,
+      signal,
+    });
     if (pushed.exitCode !== 0) throw sourceFailure(cache.source, new Error(pushed.stderr || pushed.stdout));
     return { head, tip, stackRef: ref, tasks: results, passed: true, output };
   } finally {

@@ -23,10 +23,11 @@ import type { RebaseOptions, RebaseResult, SubmitOptions, Submission } from '../
 export async function submitTask(ctx: IntegrationContext, options: SubmitOptions): Promise<Submission> {
   await abortUnfinishedRebase(ctx);
   options.signal?.throwIfAborted();
-  const knownHead = (await readFetchHead(ctx.worktreeGitDir)) ?? (await fetchTargetHead(ctx.git, ctx.worktreeGitDir, ctx.cache.source, ctx.targetBranch, options.signal));
+  const knownHead =
+    (await readFetchHead(ctx.worktreeGitDir)) ??
+    (await fetchTargetHead(ctx.git, ctx.worktreeGitDir, ctx.cache.source, ctx.targetBranch, options.signal));
   const headNow = await revParse(ctx.git, 'HEAD');
-  const base =
-    headNow === knownHead ? knownHead : requireSha((await ctx.git(['merge-base', 'HEAD', knownHead])).stdout, 'the merge base');
+  const base = headNow === knownHead ? knownHead : requireSha((await ctx.git(['merge-base', 'HEAD', knownHead])).stdout, 'the merge base');
   await ctx.git(['add', '-A', '--verbose']);
   if (!(await hasStagedChangesSince(ctx.git, base))) {
     await ctx.git(['reset', '--soft', base]);

@@ -13,7 +13,13 @@ export function buildCommitMessage(subject: string, body: string | undefined, ta
   const first = lines.findIndex((line) => line.trim().length > 0);
   const cleanSubject = first >= 0 ? lines[first].trim().slice(0, maxSubjectLength) : `longhaul task ${taskId}`;
   // Extra subject lines become the first body paragraph rather than being dropped.
-  const rest = first >= 0 ? lines.slice(first + 1).join('\n').trim() : '';
+  const rest =
+    first >= 0
+      ? lines
+          .slice(first + 1)
+          .join('\n')
+          .trim()
+      : '';
   const paragraphs = [cleanSubject];
   if (rest) paragraphs.push(rest);
   if (body?.trim()) paragraphs.push(body.trim().slice(0, maxBodyLength));
@@ -133,7 +139,13 @@ export async function listTaskCommits(
     // The grep also matches a body that merely mentions the key; only a real trailer counts.
     if (taskIds.length === 0) continue;
     const files = (fileList ?? '').split('\n').filter((line) => line.trim().length > 0);
-    commits.push({ sha: sha.trim(), subject, taskIds, files: files.slice(0, limits.maxFiles), moreFiles: Math.max(0, files.length - limits.maxFiles) });
+    commits.push({
+      sha: sha.trim(),
+      subject,
+      taskIds,
+      files: files.slice(0, limits.maxFiles),
+      moreFiles: Math.max(0, files.length - limits.maxFiles),
+    });
   }
   return commits.reverse();
 }

@@ -17,10 +17,7 @@ export class LockTimeoutError extends Error {
     readonly waitedMs: number,
     readonly holder: OwnerRecord | undefined,
   ) {
-    super(
-      `timed out after ${waitedMs} ms waiting for lock ${lockDir}` +
-        (holder ? ` held by pid ${holder.pid} on ${holder.host}` : ''),
-    );
+    super(`timed out after ${waitedMs} ms waiting for lock ${lockDir}` + (holder ? ` held by pid ${holder.pid} on ${holder.host}` : ''));
     this.name = 'LockTimeoutError';
   }
 }

@@ -19,11 +19,7 @@ export interface CheckoutGuard {
 const maxListedChanges = 8;
 
 /** Where `branch` is checked out in a local source repository, if anywhere. */
-export async function findCheckout(
-  source: RepoSource,
-  branch: string,
-  identity: GitIdentity,
-): Promise<string | undefined> {
+export async function findCheckout(source: RepoSource, branch: string, identity: GitIdentity): Promise<string | undefined> {
   if (source.localPath === undefined) return undefined;
   const git = gitIn(source.localPath, identity);
   let stdout: string;
@@ -58,11 +54,7 @@ export async function localChanges(worktreePath: string, identity: GitIdentity):
 }
 
 /** Refuses (non-retryable) when the target is checked out with local changes. */
-export async function guardTargetCheckout(
-  source: RepoSource,
-  targetBranch: string,
-  identity: GitIdentity,
-): Promise<CheckoutGuard> {
+export async function guardTargetCheckout(source: RepoSource, targetBranch: string, identity: GitIdentity): Promise<CheckoutGuard> {
   const checkedOutAt = await findCheckout(source, targetBranch, identity);
   if (checkedOutAt === undefined) return {};
   const changes = await localChanges(checkedOutAt, identity);

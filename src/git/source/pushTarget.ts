@@ -34,12 +34,7 @@ const checkoutPattern =
  */
 export async function pushWithLease(request: PushRequest): Promise<PushOutcome> {
   const ref = `refs/heads/${request.targetBranch}`;
-  const args = [
-    'push',
-    '--porcelain',
-    '--no-verify',
-    `--force-with-lease=${ref}:${request.expected ?? ''}`,
-  ];
+  const args = ['push', '--porcelain', '--no-verify', `--force-with-lease=${ref}:${request.expected ?? ''}`];
   if (request.updateCheckout) {
     // A local transport runs this command in the source repository: only a clean tree gets updated.
     args.push('--receive-pack=git -c receive.denyCurrentBranch=updateInstead receive-pack');

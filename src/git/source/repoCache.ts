@@ -160,10 +160,7 @@ export class RepoCache {
    * Mirrors `branches` into refs/remotes/origin/. Hold the lock. A branch missing on the source raises
    * `missingType` (the caller knows whether that is the base or the target).
    */
-  async fetchBranchesLocked(
-    branches: readonly string[],
-    missingType: GitFailureType = GitFailureType.missingTargetBranch,
-  ): Promise<void> {
+  async fetchBranchesLocked(branches: readonly string[], missingType: GitFailureType = GitFailureType.missingTargetBranch): Promise<void> {
     if (branches.length === 0) return;
     try {
       await this.git([

@@ -39,10 +39,7 @@ export function parseRepoSource(repo: string): RepoSource {
     return { original, url: localPath, localPath, key: cacheKey(localPath) };
   }
   if (scpLike.test(original)) return { original, url: original, key: cacheKey(original) };
-  throw gitFailure(
-    GitFailureType.badRepository,
-    `repository "${repo}" does not exist on this machine and is not a git URL`,
-  );
+  throw gitFailure(GitFailureType.badRepository, `repository "${repo}" does not exist on this machine and is not a git URL`);
 }
 
 function requireExisting(localPath: string, original: string): void {
@@ -52,6 +49,11 @@ function requireExisting(localPath: string, original: string): void {
 }
 
 function cacheKey(location: string): string {
-  const base = location.replace(/\/+$/, '').replace(/\.git$/, '').split(/[/:]/).pop() ?? 'repo';
+  const base =
+    location
+      .replace(/\/+$/, '')
+      .replace(/\.git$/, '')
+      .split(/[/:]/)
+      .pop() ?? 'repo';
   return `${safeSegment(base || 'repo', 40)}-${shortHash(location, 16)}`;
 }

@@ -23,15 +23,7 @@ export function sourceFailure(source: RepoSource, error: unknown): ApplicationFa
   const text = error instanceof GitCommandError ? error.stderr || error.stdout : String(error);
   const detail = text.trim().split('\n').slice(-3).join(' ').slice(0, 500);
   if (permanentPatterns.some((pattern) => pattern.test(text))) {
-    return gitFailure(
-      GitFailureType.badRepository,
-      `cannot use repository "${source.original}" as a git repository: ${detail}`,
-      error,
-    );
+    return gitFailure(GitFailureType.badRepository, `cannot use repository "${source.original}" as a git repository: ${detail}`, error);
   }
-  return gitFailure(
-    GitFailureType.repositoryUnavailable,
-    `repository "${source.original}" is unreachable right now: ${detail}`,
-    error,
-  );
+  return gitFailure(GitFailureType.repositoryUnavailable, `repository "${source.original}" is unreachable right now: ${detail}`, error);
 }

@@ -39,10 +39,7 @@ export async function fetchTargetHead(
   }
   if (result.exitCode !== 0) {
     if (/couldn't find remote ref/i.test(result.stderr)) {
-      throw gitFailure(
-        GitFailureType.missingTargetBranch,
-        `target branch "${targetBranch}" does not exist in "${source.original}"`,
-      );
+      throw gitFailure(GitFailureType.missingTargetBranch, `target branch "${targetBranch}" does not exist in "${source.original}"`);
     }
     throw sourceFailure(source, new GitCommandError(['fetch'], result.exitCode, result.stdout, result.stderr));
   }

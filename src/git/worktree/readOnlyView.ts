@@ -49,9 +49,7 @@ export class ReadOnlyViews {
     try {
       await this.cache.withLock(async () => {
         const shared = path.join(this.cache.viewsDir, sha);
-        const registered = (await this.cache.listWorktrees()).find(
-          (entry) => path.resolve(entry.path) === shared && !entry.prunable,
-        );
+        const registered = (await this.cache.listWorktrees()).find((entry) => path.resolve(entry.path) === shared && !entry.prunable);
         if (registered && existsSync(shared)) {
           const git = gitIn(shared, this.cache.settings.identity);
           const { stdout } = await git(['status', '--porcelain', '--untracked-files=all']);
@@ -102,9 +100,7 @@ export class ReadOnlyViews {
 
   /** Removes views nobody uses: private ones at once, shared ones after the idle period. Hold the lock. */
   async pruneLocked(): Promise<void> {
-    const registered = (await this.cache.listWorktrees()).filter(
-      (entry) => path.dirname(path.resolve(entry.path)) === this.cache.viewsDir,
-    );
+    const registered = (await this.cache.listWorktrees()).filter((entry) => path.dirname(path.resolve(entry.path)) === this.cache.viewsDir);
     const known = new Set(registered.map((entry) => path.basename(entry.path)));
     for (const entry of registered) {
       const viewDir = path.resolve(entry.path);
@@ -131,10 +127,7 @@ export class ReadOnlyViews {
     await this.cache.withLock(() => this.cache.fetchAllLocked());
     const fetched = await this.cache.resolveCommit(commit);
     if (fetched === undefined) {
-      throw gitFailure(
-        GitFailureType.unknownCommit,
-        `commit ${commit} is not in any branch of "${this.cache.source.original}"`,
-      );
+      throw gitFailure(GitFailureType.unknownCommit, `commit ${commit} is not in any branch of "${this.cache.source.original}"`);
     }
     return fetched;
   }

@@ -68,11 +68,7 @@ export async function cleanStale(
     await environments.pruneLocked(settings.environmentIdleMs);
 
     const checkedOut = new Set((await cache.listWorktrees()).map((entry) => entry.branch));
-    const { stdout } = await cache.git([
-      'for-each-ref',
-      '--format=%(refname)%09%(committerdate:unix)',
-      'refs/heads/longhaul/',
-    ]);
+    const { stdout } = await cache.git(['for-each-ref', '--format=%(refname)%09%(committerdate:unix)', 'refs/heads/longhaul/']);
     const expired = stdout
       .split('\n')
       .map((line) => line.split('\t'))

@@ -101,10 +101,9 @@ export class GitTaskWorktree implements TaskWorktree {
         // Only the registration is serialised; the checkout happens after the lock is released.
         if (!existsSync(dir)) {
           // The usual case: nothing of this task on this machine yet.
-          const created = await cache.git(
-            ['worktree', 'add', '--no-checkout', '--no-track', '-b', branch, '--', dir, start],
-            { allowFailure: true },
-          );
+          const created = await cache.git(['worktree', 'add', '--no-checkout', '--no-track', '-b', branch, '--', dir, start], {
+            allowFailure: true,
+          });
           if (created.exitCode === 0) {
             await writeOwner(ownerFileOf(dir), owner);
             return;
@@ -132,10 +131,7 @@ export class GitTaskWorktree implements TaskWorktree {
         if (entry && !entry.prunable && existsSync(entry.path)) {
           const current = await readOwner(ownerFileOf(entry.path));
           if (current && isOwnerAlive(current)) {
-            throw gitFailure(
-              GitFailureType.taskBusy,
-              `task ${request.taskId} is being worked on by pid ${current.pid} on ${current.host}`,
-            );
+            throw gitFailure(GitFailureType.taskBusy, `task ${request.taskId} is being worked on by pid ${current.pid} on ${current.host}`);
           }
           dir = entry.path;
           mode = 'adopted';
@@ -199,7 +195,11 @@ export class GitTaskWorktree implements TaskWorktree {
       {
         store: this.settings.environments,
         setupCommand,
-        transcriptRef: TranscriptStore.setupLogRefFor({ projectId: this.request.projectId, cycle: this.request.cycle, agentId: this.request.taskId }),
+        transcriptRef: TranscriptStore.setupLogRefFor({
+          projectId: this.request.projectId,
+          cycle: this.request.cycle,
+          agentId: this.request.taskId,
+        }),
         signal,
       },
     );
