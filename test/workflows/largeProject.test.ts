@@ -61,21 +61,24 @@ function describeRun(label: string, run: Run): string {
 describe('a large project', () => {
   let base: Run | undefined;
 
-  test('3 cycles, recursive planners to depth 3 and 200 worker tasks end done', async () => {
-    // 2 x 2 x 2 = 8 leaf planners; 8 + 8 + 9 tasks per leaf over three cycles = 200 tasks.
-    const shape: TreeShape = { branching: [2, 2, 2], tasksPerLeaf: (cycle) => (cycle === 3 ? 9 : 8), cycles: 3 };
+  // Tasks per leaf planner over three cycles: 4 + 4 + 5 = 13.
+  const tasksPerLeaf = (cycle: number): number => (cycle === 3 ? 5 : 4);
+
+  test('3 cycles, recursive planners to depth 3 and 104 worker tasks end done', async () => {
+    // 2 x 2 x 2 = 8 leaf planners, 13 tasks each.
+    const shape: TreeShape = { branching: [2, 2, 2], tasksPerLeaf, cycles: 3 };
     base = await runTreeProject(shape, 12);
-    expect(base.tasks).toBe(200);
-    console.log(describeRun('200-task project', base));
+    expect(base.tasks).toBe(104);
+    console.log(describeRun('104-task project', base));
   }, 300_000);
 
   test('the largest workflow history stays bounded when the task count grows tenfold', async () => {
     expect(base).toBeDefined();
-    // 4 x 4 x 5 = 80 leaf planners, same tasks per leaf: 2,000 tasks.
-    const shape: TreeShape = { branching: [4, 4, 5], tasksPerLeaf: (cycle) => (cycle === 3 ? 9 : 8), cycles: 3 };
+    // 4 x 4 x 5 = 80 leaf planners, same tasks per leaf: 1,040 tasks.
+    const shape: TreeShape = { branching: [4, 4, 5], tasksPerLeaf, cycles: 3 };
     const big = await runTreeProject(shape, 32);
-    expect(big.tasks).toBe(2_000);
-    console.log(describeRun('2,000-task project', big));
+    expect(big.tasks).toBe(1_040);
+    console.log(describeRun('1,040-task project', big));
     const baseRun = base as Run;
     // Work spreads over more planners and more continued-as-new project runs, not into one history:
     // ten times the tasks, about the same largest event count. Bytes grow a little with the number of
