@@ -1,6 +1,6 @@
 import { ApplicationFailure, log } from '@temporalio/workflow';
 import { cycleWorkflowId, rootPlannerWorkflowId } from '../contract/workflowIds';
-import type { CycleFinished } from '../schemas/cycle';
+import type { CycleFinished, CycleInput } from '../schemas/cycle';
 import { defaultLimits, Limits, LimitsPatch } from '../schemas/limits';
 import type { PlannerReport } from '../schemas/plannerReport';
 import type { ProjectCarry } from '../schemas/projectCarry';
@@ -180,6 +180,22 @@ export class ProjectState {
     if (this.verdicts.length > keptVerdicts) this.verdicts.splice(0, this.verdicts.length - keptVerdicts);
     if (summary.verdict.verdict === 'done') [this.outcome, this.outcomeReason] = ['done', summary.verdict.reasons];
     if (summary.verdict.verdict === 'abandon') [this.outcome, this.outcomeReason] = ['abandoned', summary.verdict.reasons];
+  }
+
+  /** What cycle `n` starts from: the settings with today's limits, the steering and the latest verdicts. */
+  cycleInput(settings: ProjectSettings, n: number): CycleInput {
+    const last = this.lastVerdict();
+    return {
+      settings: { ...settings, limits: this.limits },
+      cycle: n,
+      projectWorkflowId: this.projectId,
+      steering: [...this.relay.steering],
+      previousVerdict: last ? { verdict: last.verdict, reasons: last.reasons, nextFocus: last.nextFocus } : undefined,
+      earlierVerdicts: this.verdicts
+        .slice(-5)
+        .map((v) => ({ cycle: v.cycle, verdict: v.verdict, reasons: v.reasons, nextFocus: v.nextFocus })),
+      paused: this.paused,
+    };
   }
 
   lastVerdict(): Verdict | undefined {
