@@ -2,7 +2,8 @@ import { Context } from '@temporalio/activity';
 import type { AgentResult, Agents, WorkerAgentRequest, WorkOutcome } from '../agents/agentContracts';
 import type { ConflictInfo, IntegrationResult, TaskWorktree, Workspace } from '../git/workspaceContract';
 import { parseInput } from '../schemas/parseInput';
-import { clip, type TaskResult } from '../schemas/task';
+import { outsideClaims, registryClaims } from '../schemas/claimPaths';
+import { clip, type OutsideClaims, type PlannedTask, type TaskResult } from '../schemas/task';
 import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
 import { WorkerTaskInput } from '../schemas/workerTask';
 import { startAgentRun, transcriptRefFor } from './agentRunContext';
@@ -61,9 +62,11 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
       };
       const worked = await agents.worker.work(request, run.ctx);
       let usage: Usage = worked.usage;
+      const outside = await changesOutsideClaims(worktree, input.task);
       const finish = (result: Omit<TaskResult, 'usage' | 'taskId' | 'title' | 'transcriptRef'>): TaskResult => ({
         ...base,
         ...result,
+        ...(outside ? { outsideClaims: outside } : {}),
         summary: clip(result.summary, 4_000),
         usage,
         promptVersion: worked.promptVersion,
@@ -127,4 +130,12 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
       });
     }
   };
+}
+
+/** Files the worker's change touched beyond the paths its task declared (none declared: nothing to compare). */
+async function changesOutsideClaims(worktree: TaskWorktree, task: PlannedTask): Promise<OutsideClaims | undefined> {
+  const files = task.files ?? [];
+  if (files.length === 0) return undefined;
+  const outside = outsideClaims(await worktree.changedFiles(), registryClaims(files, files.length));
+  return outside.length === 0 ? undefined : { files: outside.slice(0, 20).map((f) => clip(f, 500)), total: outside.length };
 }

@@ -7,7 +7,7 @@ import { describeUnfinished, toAgentResult } from './agentResult';
 import { modelSettingsFor } from './modelSettings';
 import { gatherJudgeEvidence, type JudgeEvidence } from './judgeEvidence';
 import { loadEvidenceRecord, saveEvidenceRecord, type JudgeEvidenceRecord } from './judgeEvidenceRecord';
-import { bulletList, formatSteering, oneLine } from './promptInputs';
+import { bulletList, formatOutsideClaims, formatSteering, oneLine } from './promptInputs';
 import { PromptLibrary } from './promptTemplate';
 import { createSandboxes } from '../sandbox/createSandboxes';
 import type { Sandboxes } from '../sandbox/sandboxes';
@@ -67,7 +67,7 @@ function judgeVars(req: JudgeAgentRequest, evidence: JudgeEvidence): Record<Judg
     task_summaries: bulletList(
       req.tasks.map(
         (t) =>
-          `[${t.status}] ${oneLine(t.title, 200)} (${t.taskId}${t.commit ? `, commit ${t.commit.slice(0, 12)}` : ''}) — claimed: ${oneLine(t.summary, 500)}`,
+          `[${t.status}] ${oneLine(t.title, 200)} (${t.taskId}${t.commit ? `, commit ${t.commit.slice(0, 12)}` : ''}) — claimed: ${oneLine(t.summary, 500)}${formatOutsideClaims(t.outsideClaims)}`,
       ),
       '(no task reported anything)',
       150,

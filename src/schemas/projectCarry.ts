@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HeldTask, WaitingSince } from './claims';
 import { PlannerReport } from './plannerReport';
 import { CycleFinished } from './cycle';
 import { ProjectSettings } from './projectSettings';
@@ -14,6 +15,9 @@ export const LedgerEntry = z.object({
   /** Place in the queue for slots; lower waits longer. */
   queuedAt: z.number().int().nonnegative(),
   closedNotified: z.boolean(),
+  /** Granting by claims: its tasks holding a slot and their claims, and since when its queued ones wait. */
+  held: z.array(HeldTask).optional(),
+  waiting: z.array(WaitingSince).optional(),
 });
 export type LedgerEntry = z.infer<typeof LedgerEntry>;
 

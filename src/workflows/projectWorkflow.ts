@@ -6,6 +6,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -15,7 +16,13 @@ import {
 import type { createActivities } from '../activities/createActivities';
 import { controlActivityOptions, roleActivityOptions } from '../contract/activityOptions';
 import { pauseSignal, resumeSignal, stopSignal, steerSignal } from '../contract/messages/operatorMessages';
-import { cycleFinishedSignal, plannerReportSignal, projectStatusQuery, setLimitsUpdate } from '../contract/messages/projectMessages';
+import {
+  cycleFinishedSignal,
+  plannerReportSignal,
+  projectClaimsQuery,
+  projectStatusQuery,
+  setLimitsUpdate,
+} from '../contract/messages/projectMessages';
 import { roles } from '../contract/roles';
 import { longhaulProjectKey, longhaulRoleKey } from '../contract/searchAttributes';
 import { isValidProjectId } from '../contract/workflowIds';
@@ -27,6 +34,7 @@ import { ProjectCarry } from '../schemas/projectCarry';
 import { ProjectInput } from '../schemas/projectInput';
 import type { ProjectSettings } from '../schemas/projectSettings';
 import type { ProjectResult } from '../schemas/status';
+import { taskClaimsPatch } from './claimRegistry';
 import { cancelRunningCycle, startCycle } from './cycleChild';
 import { parseSignal } from './parseSignal';
 import { ProjectState } from './projectState';
@@ -61,6 +69,8 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
   const state = new ProjectState(projectId, input, carry, (send, cycleId) =>
     courier.track(send, (err) => log.warn('Could not forward a signal to the running cycle', { cycleId, error: String(err) })),
   );
+  // Grants slots to named tasks by their claims, so overlapping tasks never run at once.
+  state.ledger.byClaims = patched(taskClaimsPatch);
   const slots = new SlotDispatcher(state, courier);
   const distributeSlots = (): void => slots.distribute();
   let recordPhase: (phase: string, cycle?: number) => void = () => undefined;
@@ -101,6 +111,7 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
   setHandler(steerSignal, (raw) => void state.relay.steer(raw));
   setHandler(stopSignal, () => ((state.stopRequested = true), updateDetails()));
   setHandler(projectStatusQuery, () => state.status());
+  setHandler(projectClaimsQuery, () => ({ tasks: state.ledger.claims() }));
   setHandler(setLimitsUpdate, onSetLimits, {
     validator: (patch: LimitsPatch): void => {
       const parsed = parseInput(LimitsPatch, patch, 'limits');

@@ -27,7 +27,8 @@ export class SlotDispatcher {
     if (state.paused) return;
     const free = state.freeSlots();
     if (free <= 0) return;
-    for (const { plannerId, count } of state.ledger.grant(free)) this.send(plannerId, { count, closed: false });
+    for (const { plannerId, count, taskIds } of state.ledger.grant(free))
+      this.send(plannerId, { count, closed: false, ...(taskIds ? { taskIds } : {}) });
   }
 
   private send(plannerId: string, grant: SlotGrant): void {

@@ -1,4 +1,6 @@
-import type { PlannerAgentRequest } from '../../src/agents/agentContracts';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { JudgeAgentRequest, PlannerAgentRequest, WorkerAgentRequest, WorkOutcome } from '../../src/agents/agentContracts';
 import { plannerStatusQuery } from '../../src/contract/messages/plannerMessages';
 import { projectWorkflow } from '../../src/workflows/projectWorkflow';
 import { Gate } from '../support/gate';
@@ -144,4 +146,104 @@ test('a task whose agent looped comes back stalled: counted in status and planne
     status: 'stalled',
     summary: expect.stringContaining('the same call 8 times'),
   });
+});
+
+/** Writes `file` in the task's working copy, inside its claims. */
+function writeClaimed(req: WorkerAgentRequest, file: string): WorkOutcome {
+  fs.mkdirSync(path.dirname(path.join(req.dir, file)), { recursive: true });
+  fs.writeFileSync(path.join(req.dir, file), `${req.task.title}\n`);
+  return { outcome: 'done', summary: `wrote ${file}` };
+}
+
+test('tasks of sibling planners whose claims overlap (a folder and a file in it) never run at once; a disjoint one runs meanwhile', async () => {
+  const taskQueue = uniqueName('claims');
+  const events: string[] = [];
+  let plansDone = 0;
+  const bothPlanned = new Gate();
+  const docsStarted = new Gate();
+  const agents = scriptedAgents({
+    plan(req) {
+      plansDone++;
+      if (plansDone === 3) bothPlanned.open();
+      if (req.depth === 0) {
+        return {
+          summary: 'two areas',
+          tasks: [],
+          subplanners: [
+            { area: 'left', goal: 'the folder' },
+            { area: 'right', goal: 'a file in it' },
+          ],
+          done: true,
+        };
+      }
+      const tasks =
+        req.area === 'left'
+          ? [{ ...task('folder'), files: ['src/'] }]
+          : [
+              { ...task('file'), files: ['./src//a.ts'] },
+              { ...task('docs'), files: ['docs/'] },
+            ];
+      return { summary: req.area, tasks, subplanners: [], done: true };
+    },
+    async work(req, ctx) {
+      events.push(`start ${req.task.title}`);
+      if (req.task.title === 'docs') docsStarted.open();
+      if (req.task.title !== 'docs' && !events.some((e) => e.startsWith('end '))) {
+        // The first of the two holds its claim until both are queued and the other had every chance to start.
+        await bothPlanned.pass(ctx.signal);
+        await Promise.race([docsStarted.pass(ctx.signal), new Promise((r) => setTimeout(r, 10_000))]);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      events.push(`end ${req.task.title}`);
+      return writeClaimed(req, req.task.title === 'folder' ? 'src/folder.ts' : req.task.title === 'file' ? 'src/a.ts' : 'docs/x.md');
+    },
+    judge: () => ({ verdict: 'done', reasons: 'enough' }),
+  });
+
+  const outcome = await withLonghaulWorkers({ taskQueue, deps: testDeps(agents, new RecordingWorkspace()) }, (client) =>
+    client.workflow.execute(projectWorkflow, {
+      taskQueue,
+      workflowId: taskQueue,
+      args: [{ goal: 'claims', repo: '/unused', limits: { maxParallelWorkers: 3, maxCycles: 1 } }],
+    }),
+  );
+
+  expect(outcome.tasksDone).toBe(3);
+  const src = events.filter((e) => !e.endsWith(' docs'));
+  const [first] = src[0].split(' ').slice(1);
+  const second = first === 'folder' ? 'file' : 'folder';
+  expect(src).toEqual([`start ${first}`, `end ${first}`, `start ${second}`, `end ${second}`]);
+  // The disjoint task did not wait for either.
+  expect(events.indexOf('start docs')).toBeLessThan(events.indexOf(`end ${first}`));
+});
+
+test("a change that leaves its task's claims is noted in its result, for its planner and the judge", async () => {
+  const taskQueue = uniqueName('outside');
+  const plans: PlannerAgentRequest[] = [];
+  let judged: JudgeAgentRequest | undefined;
+  const agents = scriptedAgents({
+    plan(req) {
+      plans.push(req);
+      return req.round === 0
+        ? { summary: 'one task', tasks: [{ ...task('strays'), files: ['src/'] }], subplanners: [], done: false }
+        : { summary: 'seen', tasks: [], subplanners: [], done: true };
+    },
+    // Writes work/<task id>.txt, outside `src/`.
+    work: (req) => writeTaskFile(req),
+    judge(req) {
+      judged = req;
+      return { verdict: 'done', reasons: 'enough' };
+    },
+  });
+  await withLonghaulWorkers({ taskQueue, deps: testDeps(agents, new RecordingWorkspace()) }, (client) =>
+    client.workflow.execute(projectWorkflow, {
+      taskQueue,
+      workflowId: taskQueue,
+      args: [{ goal: 'outside', repo: '/unused', limits: { maxCycles: 1 } }],
+    }),
+  );
+  const [result] = plans[1].results;
+  const note = { files: [expect.stringMatching(/^work\/c1\..*\.txt$/)], total: 1 };
+  expect(result).toMatchObject({ title: 'strays', status: 'done', outsideClaims: note });
+  expect(judged?.tasks.find((t) => t.title === 'strays')).toMatchObject({ outsideClaims: note });
 });

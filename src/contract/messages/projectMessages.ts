@@ -1,10 +1,13 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ClaimSnapshot } from '../../schemas/claims';
 import type { CycleFinished } from '../../schemas/cycle';
 import type { Limits, LimitsPatch } from '../../schemas/limits';
 import type { PlannerReport } from '../../schemas/plannerReport';
 import type { ProjectStatus } from '../../schemas/status';
 
 export const projectStatusQuery = defineQuery<ProjectStatus>('status');
+/** The running cycle's claim registry: tasks holding claims and tasks waiting with theirs; planning steps check new tasks against it. */
+export const projectClaimsQuery = defineQuery<ClaimSnapshot>('claims');
 export const setLimitsUpdate = defineUpdate<Limits, [LimitsPatch]>('setLimits');
 
 /** Sent by every planner of the running cycle; drives the project's slot ledger and live tree. */
