@@ -23,7 +23,12 @@ const agents = scriptedAgents({
     if (req.depth === 0 && req.round === 0) {
       return {
         summary: 'split',
-        tasks: [1, 2, 3].map((n) => ({ title: `core ${n}`, instructions: 'implement' })),
+        // Claims that overlap, within the plan and with the sub-planner's, so tasks wait for each other.
+        tasks: [
+          { title: 'core 1', instructions: 'implement', files: ['src/'] },
+          { title: 'core 2', instructions: 'implement', files: ['src/core2.ts'] },
+          { title: 'core 3', instructions: 'implement', files: ['lib/', 'docs/index.md'] },
+        ],
         subplanners: [{ area: 'docs', goal: 'document it' }],
         done: false,
       };
@@ -32,8 +37,8 @@ const agents = scriptedAgents({
       return {
         summary: 'docs',
         tasks: [
-          { title: 'write docs', instructions: 'write' },
-          { title: 'broken', instructions: 'fails' },
+          { title: 'write docs', instructions: 'write', files: ['docs/'] },
+          { title: 'broken', instructions: 'fails', files: ['docs/broken.md'] },
         ],
         subplanners: [],
         done: true,
