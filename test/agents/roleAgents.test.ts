@@ -104,7 +104,30 @@ describe('the planner agent', () => {
     expect(kickoff).toContain('- Prefer small modules.');
     expect(lastToolResults(server.requests[1])[0]?.content).toMatch(/src\/greet.js:1: exports.greet/);
     expect(lastToolResults(server.requests[2])[0]).toMatchObject({ isError: true });
-    expect(lastToolResults(server.requests[2])[0]?.content).toMatch(/disjoint files.*"src\/greet.js" is listed by both/);
+    expect(lastToolResults(server.requests[2])[0]?.content).toMatch(
+      /"Also greet" claims `src\/greet.js`, which overlaps `src\/greet.js` of "Greet by name"/,
+    );
+  });
+
+  test("is shown the tree's claims and told which task holds one it overlaps", async () => {
+    const claims = [{ taskId: 'c2.0.0.r1.1', plannerId: 'proj/planner/cli', area: 'cli', state: 'running' as const, claims: ['src/cli/'] }];
+    const overlapping = task('CLI help', ['src/cli/help.js']);
+    server.setResponder(
+      scripted([
+        call('submit_plan', { summary: 's', tasks: [overlapping], subplanners: [], done: false }),
+        call('submit_plan', { summary: 's', tasks: [{ ...overlapping, waitForClaims: true }], subplanners: [], done: false }),
+      ]),
+    );
+    const result = await new ModelPlannerAgent({ models: fakeModels(server), transcripts: store }).plan(
+      planRequest({ claims, pending: [{ taskId: 'p0.r1.2', title: 'Docs', state: 'queued', claims: ['docs/'] }] }),
+      testRun('transcripts/proj/cycle-2/p0-round-1.jsonl').ctx,
+    );
+    const kickoff = kickoffOf(server.requests[0]);
+    expect(kickoff).toContain('- [running] c2.0.0.r1.1 (area "cli"), claims `src/cli/`');
+    expect(kickoff).toContain('- [queued] Docs (p0.r1.2, claims `docs/`)');
+    expect(lastToolResults(server.requests[1])[0]).toMatchObject({ isError: true });
+    expect(lastToolResults(server.requests[1])[0]?.content).toMatch(/held by task c2.0.0.r1.1 \(running, area "cli"\)/);
+    expect(result.result.tasks).toEqual([{ ...overlapping, waitForClaims: true }]);
   });
 
   test('at the deepest level it may not spawn sub-planners', async () => {
