@@ -3,7 +3,7 @@ import type { AgentResult, Agents, WorkerAgentRequest, WorkOutcome } from '../ag
 import type { ConflictInfo, IntegrationResult, TaskWorktree, Workspace } from '../git/workspaceContract';
 import { parseInput } from '../schemas/parseInput';
 import { outsideClaims, registryClaims } from '../schemas/claimPaths';
-import { clip, type OutsideClaims, type PlannedTask, type TaskResult } from '../schemas/task';
+import { clip, outsideClaimsNote, type OutsideClaims, type PlannedTask, type TaskResult } from '../schemas/task';
 import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
 import { WorkerTaskInput } from '../schemas/workerTask';
 import { startAgentRun, transcriptRefFor } from './agentRunContext';
@@ -137,5 +137,5 @@ async function changesOutsideClaims(worktree: TaskWorktree, task: PlannedTask): 
   const files = task.files ?? [];
   if (files.length === 0) return undefined;
   const outside = outsideClaims(await worktree.changedFiles(), registryClaims(files, files.length));
-  return outside.length === 0 ? undefined : { files: outside.slice(0, 20).map((f) => clip(f, 500)), total: outside.length };
+  return outside.length === 0 ? undefined : outsideClaimsNote(outside, outside.length);
 }

@@ -13,8 +13,13 @@ export const PlannedTask = z.object({
 export type PlannedTask = z.infer<typeof PlannedTask>;
 
 /** Files a worker's change touched that none of its task's claims covers (the first ones, and how many in all). */
-export const OutsideClaims = z.object({ files: z.array(z.string().max(500)).max(20), total: z.number().int().positive() });
+export const OutsideClaims = z.object({ files: z.array(z.string().max(300)).max(10), total: z.number().int().positive() });
 export type OutsideClaims = z.infer<typeof OutsideClaims>;
+
+/** The note bounded for history: a task's result lists at most 10 such files, a summary passed up the tree 5. */
+export function outsideClaimsNote(files: readonly string[], total: number, shown = 10): OutsideClaims {
+  return { files: files.slice(0, shown).map((f) => clip(f, 300)), total };
+}
 
 /** `stalled`: the worker kept repeating itself and was stopped; its summary names the pattern, for re-planning. */
 export const taskStatuses = ['done', 'failed', 'blocked', 'conflict', 'skipped', 'stalled'] as const;

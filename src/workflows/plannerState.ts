@@ -6,7 +6,7 @@ import type { PlannerState as PlannerPhase, TaskCounts } from '../schemas/status
 import { maxRegistryClaims } from '../schemas/claims';
 import { registryClaims } from '../schemas/claimPaths';
 import { addSubtreeTotals, subtreeTotalsOf } from '../schemas/subtreeTotals';
-import { clip, type TaskOutcome, type TaskResult, type TaskStatus } from '../schemas/task';
+import { clip, outsideClaimsNote, type TaskOutcome, type TaskResult, type TaskStatus } from '../schemas/task';
 import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
 import { OperatorRelay } from './operatorRelay';
 import { SlotClaim, type QueuedTask } from './slotClaim';
@@ -124,7 +124,7 @@ export class PlannerState {
       status: result.status,
       summary: clip(result.summary, 500),
       commit: result.commit,
-      ...(result.outsideClaims ? { outsideClaims: result.outsideClaims } : {}),
+      ...(result.outsideClaims ? { outsideClaims: outsideClaimsNote(result.outsideClaims.files, result.outsideClaims.total, 5) } : {}),
     });
     if (this.outcomes.length > keptOutcomes) this.outcomes.splice(0, this.outcomes.length - keptOutcomes);
     if (result.status !== 'done') {

@@ -119,12 +119,27 @@ describe('the planner agent', () => {
       ]),
     );
     const result = await new ModelPlannerAgent({ models: fakeModels(server), transcripts: store }).plan(
-      planRequest({ claims, pending: [{ taskId: 'p0.r1.2', title: 'Docs', state: 'queued', claims: ['docs/'] }] }),
+      planRequest({
+        claims,
+        pending: [{ taskId: 'p0.r1.2', title: 'Docs', state: 'queued', claims: ['docs/'] }],
+        results: [
+          {
+            taskId: 'p0.r1.1',
+            title: 'Parse argv',
+            status: 'done',
+            summary: 'Done.',
+            outsideClaims: { files: ['package.json'], total: 3 },
+          },
+        ],
+      }),
       testRun('transcripts/proj/cycle-2/p0-round-1.jsonl').ctx,
     );
     const kickoff = kickoffOf(server.requests[0]);
     expect(kickoff).toContain('- [running] c2.0.0.r1.1 (area "cli"), claims `src/cli/`');
     expect(kickoff).toContain('- [queued] Docs (p0.r1.2, claims `docs/`)');
+    expect(kickoff).toContain(
+      '- [done] Parse argv (p0.r1.1): Done. [its change left the paths its task declared: `package.json` and 2 more]',
+    );
     expect(lastToolResults(server.requests[1])[0]).toMatchObject({ isError: true });
     expect(lastToolResults(server.requests[1])[0]?.content).toMatch(/held by task c2.0.0.r1.1 \(running, area "cli"\)/);
     expect(result.result.tasks).toEqual([{ ...overlapping, waitForClaims: true }]);
@@ -305,7 +320,14 @@ describe('the judge agent', () => {
       steering: [],
       plannerReport: { summary: 'Greeting and CLI are in.', tasksDone: 1, tasksFailed: 0 },
       tasks: [
-        { taskId: 'c3.p0.r1.1', title: 'CLI', status: 'done', summary: 'Implemented the CLI with full test coverage.', commit: head },
+        {
+          taskId: 'c3.p0.r1.1',
+          title: 'CLI',
+          status: 'done',
+          summary: 'Implemented the CLI with full test coverage.',
+          commit: head,
+          outsideClaims: { files: ['README.md'], total: 1 },
+        },
       ],
       earlierVerdicts: [],
       ...overrides,
@@ -343,6 +365,7 @@ describe('the judge agent', () => {
     expect(kickoff).toContain('1 failing: cli greets by name');
     expect(kickoff).toMatch(/src\/cli\.js\s+\|\s+1 \+/);
     expect(kickoff).toMatch(/2 files changed/);
+    expect(kickoff).toContain('[its change left the paths its task declared: `README.md`]');
     expect(kickoff).toContain(`${head.slice(0, 7)}`);
     expect(kickoff).toContain('Greet by name');
     expect(kickoff).toContain('unverified claims, not evidence');

@@ -158,44 +158,50 @@ function writeClaimed(req: WorkerAgentRequest, file: string): WorkOutcome {
 test('tasks of sibling planners whose claims overlap (a folder and a file in it) never run at once; a disjoint one runs meanwhile', async () => {
   const taskQueue = uniqueName('claims');
   const events: string[] = [];
-  let plansDone = 0;
-  const bothPlanned = new Gate();
+  const folderStarted = new Gate();
+  const rightPlanned = new Gate();
   const docsStarted = new Gate();
+  let seenByRight: PlannerAgentRequest['claims'];
   const agents = scriptedAgents({
     plan(req) {
-      plansDone++;
-      if (plansDone === 3) bothPlanned.open();
-      if (req.depth === 0) {
+      // The root starts the right area only once the folder task of the left one runs (when its
+      // first task comes back), so the right area's step is told who holds `src/`.
+      if (req.depth === 0 && req.round === 0) {
         return {
-          summary: 'two areas',
-          tasks: [],
-          subplanners: [
-            { area: 'left', goal: 'the folder' },
-            { area: 'right', goal: 'a file in it' },
-          ],
-          done: true,
+          summary: 'left first',
+          tasks: [{ ...task('kick'), files: ['kick.txt'] }],
+          subplanners: [{ area: 'left', goal: 'the folder' }],
+          done: false,
         };
       }
-      const tasks =
-        req.area === 'left'
-          ? [{ ...task('folder'), files: ['src/'] }]
-          : [
-              { ...task('file'), files: ['./src//a.ts'] },
-              { ...task('docs'), files: ['docs/'] },
-            ];
-      return { summary: req.area, tasks, subplanners: [], done: true };
+      if (req.depth === 0) return { summary: 'now right', tasks: [], subplanners: [{ area: 'right', goal: 'a file in it' }], done: true };
+      if (req.area === 'left') return { summary: 'left', tasks: [{ ...task('folder'), files: ['src/'] }], subplanners: [], done: true };
+      seenByRight = req.claims;
+      rightPlanned.open();
+      return {
+        summary: 'right',
+        tasks: [
+          { ...task('file'), files: ['./src//a.ts'] },
+          { ...task('docs'), files: ['docs/'] },
+        ],
+        subplanners: [],
+        done: true,
+      };
     },
     async work(req, ctx) {
-      events.push(`start ${req.task.title}`);
-      if (req.task.title === 'docs') docsStarted.open();
-      if (req.task.title !== 'docs' && !events.some((e) => e.startsWith('end '))) {
-        // The first of the two holds its claim until both are queued and the other had every chance to start.
-        await bothPlanned.pass(ctx.signal);
+      const { title } = req.task;
+      events.push(`start ${title}`);
+      if (title === 'kick') await folderStarted.pass(ctx.signal);
+      if (title === 'docs') docsStarted.open();
+      if (title === 'folder') {
+        folderStarted.open();
+        // Holds its claim until the file task is queued and has had every chance to start.
+        await rightPlanned.pass(ctx.signal);
         await Promise.race([docsStarted.pass(ctx.signal), new Promise((r) => setTimeout(r, 10_000))]);
         await new Promise((r) => setTimeout(r, 500));
       }
-      events.push(`end ${req.task.title}`);
-      return writeClaimed(req, req.task.title === 'folder' ? 'src/folder.ts' : req.task.title === 'file' ? 'src/a.ts' : 'docs/x.md');
+      events.push(`end ${title}`);
+      return writeClaimed(req, { kick: 'kick.txt', folder: 'src/folder.ts', file: 'src/a.ts' }[title] ?? 'docs/x.md');
     },
     judge: () => ({ verdict: 'done', reasons: 'enough' }),
   });
@@ -208,13 +214,13 @@ test('tasks of sibling planners whose claims overlap (a folder and a file in it)
     }),
   );
 
-  expect(outcome.tasksDone).toBe(3);
-  const src = events.filter((e) => !e.endsWith(' docs'));
-  const [first] = src[0].split(' ').slice(1);
-  const second = first === 'folder' ? 'file' : 'folder';
-  expect(src).toEqual([`start ${first}`, `end ${first}`, `start ${second}`, `end ${second}`]);
+  expect(outcome.tasksDone).toBe(4);
+  expect(seenByRight).toContainEqual(expect.objectContaining({ area: 'left', state: 'running', claims: ['src/'] }));
+  // The file task was queued while the folder task ran, and started only once it had ended.
+  const src = events.filter((e) => / (folder|file)$/.test(e));
+  expect(src).toEqual(['start folder', 'end folder', 'start file', 'end file']);
   // The disjoint task did not wait for either.
-  expect(events.indexOf('start docs')).toBeLessThan(events.indexOf(`end ${first}`));
+  expect(events.indexOf('start docs')).toBeLessThan(events.indexOf('end folder'));
 });
 
 test("a change that leaves its task's claims is noted in its result, for its planner and the judge", async () => {
