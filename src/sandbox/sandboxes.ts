@@ -44,9 +44,9 @@ export class Sandboxes {
   /**
    * For commands that must leave the checkout exactly as it is (the judge's checks on the shared view
    * of the head), or undefined when the project runs commands unconfined: then nothing can keep a
-   * command from writing, and a throw-away copy would not be the checkout under review (installed
-   * dependencies are hardlinked to a shared store, and a virtualenv names the original checkout), so
-   * such commands are not offered at all.
+   * command from writing, and a throw-away copy would either cost a full copy of the installed
+   * dependencies or share their files with the environment store (hardlinks), and a copied virtualenv
+   * still runs the checkout it was made in; so such commands are not offered at all.
    */
   readOnly(settings: SandboxSettings | undefined): CommandSandboxing | undefined {
     const chosen = settings ?? this.defaults;
