@@ -108,7 +108,7 @@ export interface JudgeAgentRequest {
   headCommit: string;
   testCommand?: string;
   steering: string[];
-  /** The project's sandbox settings for the judge's own test run; the worker's defaults when absent. */
+  /** The project's sandbox settings for the judge's test run and its own commands; the worker's defaults when absent. */
   sandbox?: SandboxSettings;
   /** Overrides the judge role's configured effort for this project. */
   reasoningEffort?: ReasoningEffort;
