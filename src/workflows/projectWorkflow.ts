@@ -8,6 +8,7 @@ import {
   isCancellation,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -19,12 +20,19 @@ import type { createActivities } from '../activities/createActivities';
 import { controlActivityOptions, roleActivityOptions } from '../contract/activityOptions';
 import { grantSlotsSignal, type SlotGrant } from '../contract/messages/plannerMessages';
 import { pauseSignal, resumeSignal, stopSignal, steerSignal } from '../contract/messages/operatorMessages';
-import { cycleFinishedSignal, plannerReportSignal, projectStatusQuery, setLimitsUpdate } from '../contract/messages/projectMessages';
+import {
+  cycleFinishedSignal,
+  modelOutageSignal,
+  plannerReportSignal,
+  projectStatusQuery,
+  setLimitsUpdate,
+} from '../contract/messages/projectMessages';
 import { roles } from '../contract/roles';
 import { longhaulProjectKey, longhaulRoleKey } from '../contract/searchAttributes';
 import { isValidProjectId } from '../contract/workflowIds';
 import { CycleFinished, type CycleInput } from '../schemas/cycle';
 import { Limits, LimitsPatch } from '../schemas/limits';
+import { ModelOutageReport } from '../schemas/modelOutage';
 import { parseInput } from '../schemas/parseInput';
 import { PlannerReport } from '../schemas/plannerReport';
 import { ProjectCarry } from '../schemas/projectCarry';
@@ -38,6 +46,9 @@ import { ProjectState } from './projectState';
 import { phaseRecorder, startAttributes } from './visibility';
 
 type Activities = ReturnType<typeof createActivities>;
+
+/** Projects that pause themselves when a model outage outlasts the outage budget carry this patch. */
+export const projectPausesOnOutagePatch = 'project-pauses-on-model-outage';
 
 /** Even when the server does not ask for it, hand over to a fresh run this often (in cycles). */
 const cyclesPerRun = 5;
@@ -118,6 +129,14 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
     if (message) state.cycleFinished(message);
   }
 
+  function onModelOutage(raw: ModelOutageReport): void {
+    const report = parseSignal(ModelOutageReport, raw, 'model outage report');
+    if (!report || !patched(projectPausesOnOutagePatch)) return;
+    if (report.state === 'down') log.warn('A model outage outlasted the outage budget', { reason: report.reason, since: report.since });
+    if (state.modelOutage(report)) distributeSlots();
+    updateDetails();
+  }
+
   function onSetLimits(patch: LimitsPatch): Limits {
     const limits = state.setLimits(patch);
     distributeSlots();
@@ -127,8 +146,9 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
 
   setHandler(plannerReportSignal, onPlannerReport);
   setHandler(cycleFinishedSignal, onCycleFinished);
-  setHandler(pauseSignal, () => (state.relay.pause(), updateDetails()));
-  setHandler(resumeSignal, () => (state.relay.resume(), distributeSlots(), updateDetails()));
+  setHandler(pauseSignal, () => (state.pause(), updateDetails()));
+  setHandler(resumeSignal, () => (state.resume(), distributeSlots(), updateDetails()));
+  setHandler(modelOutageSignal, onModelOutage);
   setHandler(steerSignal, (raw) => void state.relay.steer(raw));
   setHandler(stopSignal, () => ((state.stopRequested = true), updateDetails()));
   setHandler(projectStatusQuery, () => state.status());
