@@ -39,10 +39,18 @@ export interface ChaosOutcome {
   billedCalls: number;
   /** Every request, faults included. */
   requests: number;
-  /** What a run without faults or crashes calls: two planning steps, two turns per task, one verdict. */
+  /** What a run without faults or crashes calls: two planning steps per planner, two turns per task, one verdict. */
   faultFreeCalls: number;
   result: ProjectResult;
   ms: number;
+}
+
+const perArea = 25;
+
+/** Two planning steps per planner, two turns per task, one verdict. */
+function faultFreeCalls(tasks: number): number {
+  const areas = tasks <= perArea ? 0 : Math.ceil(tasks / perArea);
+  return 2 * (1 + areas) + 2 * tasks + 1;
 }
 
 const faults: FakeFault[] = [{ fault: 'rate_limit' }, { fault: 'overloaded' }, { fault: 'server_error' }];
@@ -58,21 +66,37 @@ function seeded(seed: number): () => number {
 
 function chaosResponder(tasks: number, faultRate: number): Responder {
   const random = seeded(13);
-  let firstPlan: string | undefined;
+  // A plan holds at most 30 tasks: a larger project is split into areas of `perArea` tasks.
+  const firstPlans = new Map<string, string>();
   let faultIndex = 0;
   const reply = (name: string, args: unknown): FakeReply => ({ toolCalls: [{ name, arguments: args }] });
+  const taskSpecs = (from: number, to: number) =>
+    Array.from({ length: to - from }, (_, i) => ({
+      title: `Write file ${from + i + 1}`,
+      instructions: `Create chaos/file-${from + i + 1}.txt`,
+      files: [`chaos/file-${from + i + 1}.txt`],
+    }));
   return (req) => {
     if (random() < faultRate) return faults[faultIndex++ % faults.length] as FakeFault;
     const kickoff = req.messages[0]?.text ?? '';
     if (req.toolNames.includes('submit_plan')) {
-      firstPlan ??= kickoff;
-      if (kickoff !== firstPlan) return reply('submit_plan', { summary: 'all written', tasks: [], subplanners: [], done: true });
-      const planned = Array.from({ length: tasks }, (_, i) => ({
-        title: `Write file ${i + 1}`,
-        instructions: `Create chaos/file-${i + 1}.txt`,
-        files: [`chaos/file-${i + 1}.txt`],
-      }));
-      return reply('submit_plan', { summary: 'one file per task', tasks: planned, subplanners: [], done: false });
+      const area = /chunk-(\d+)/.exec(/area: (.*)/.exec(kickoff)?.[1] ?? '')?.[1];
+      const key = area ?? 'root';
+      if (!firstPlans.has(key)) firstPlans.set(key, kickoff);
+      if (kickoff !== firstPlans.get(key)) return reply('submit_plan', { summary: 'all written', tasks: [], subplanners: [], done: true });
+      if (area !== undefined) {
+        const start = Number(area) * perArea;
+        return reply('submit_plan', {
+          summary: 'files',
+          tasks: taskSpecs(start, Math.min(tasks, start + perArea)),
+          subplanners: [],
+          done: false,
+        });
+      }
+      if (tasks <= perArea)
+        return reply('submit_plan', { summary: 'one file per task', tasks: taskSpecs(0, tasks), subplanners: [], done: false });
+      const subplanners = Array.from({ length: Math.ceil(tasks / perArea) }, (_, k) => ({ area: `chunk-${k}`, goal: 'write these files' }));
+      return reply('submit_plan', { summary: 'split into areas', tasks: [], subplanners, done: false });
     }
     if (req.toolNames.includes('finish_task')) {
       const wrote = req.messages.some((m) => m.role === 'tool' || (m.toolResults?.length ?? 0) > 0);
@@ -180,7 +204,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosOutcome> {
       duplicated: trailers.length - unique,
       billedCalls: fake.billed.length,
       requests: fake.requests.length,
-      faultFreeCalls: 2 + 2 * options.tasks + 1,
+      faultFreeCalls: faultFreeCalls(options.tasks),
       result,
       ms: Date.now() - started,
     };
