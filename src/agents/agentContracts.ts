@@ -1,4 +1,5 @@
 import type { LandedTaskCommits } from '../git/workspaceContract';
+import type { OutageGuard } from '../models/outageGuard';
 import type { EarlierVerdict } from '../schemas/cycle';
 import type { JudgeEvidenceSummary } from '../schemas/judge';
 import type { Limits } from '../schemas/limits';
@@ -30,6 +31,8 @@ export interface AgentRunContext {
   resumeFrom?: AgentCheckpoint;
   /** Where the full transcript of this agent run is written (one file per task). */
   transcriptRef: string;
+  /** Waits out the model provider's outages inside each call; without it a failed call fails the run. */
+  outage?: OutageGuard;
 }
 
 export interface AgentResult<T> {

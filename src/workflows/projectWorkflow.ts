@@ -6,6 +6,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -15,12 +16,19 @@ import {
 import type { createActivities } from '../activities/createActivities';
 import { controlActivityOptions, roleActivityOptions } from '../contract/activityOptions';
 import { pauseSignal, resumeSignal, stopSignal, steerSignal } from '../contract/messages/operatorMessages';
-import { cycleFinishedSignal, plannerReportSignal, projectStatusQuery, setLimitsUpdate } from '../contract/messages/projectMessages';
+import {
+  cycleFinishedSignal,
+  modelOutageSignal,
+  plannerReportSignal,
+  projectStatusQuery,
+  setLimitsUpdate,
+} from '../contract/messages/projectMessages';
 import { roles } from '../contract/roles';
 import { longhaulProjectKey, longhaulRoleKey } from '../contract/searchAttributes';
 import { isValidProjectId } from '../contract/workflowIds';
 import { CycleFinished } from '../schemas/cycle';
 import { Limits, LimitsPatch } from '../schemas/limits';
+import { ModelOutageReport } from '../schemas/modelOutage';
 import { parseInput } from '../schemas/parseInput';
 import { PlannerReport } from '../schemas/plannerReport';
 import { ProjectCarry } from '../schemas/projectCarry';
@@ -35,6 +43,9 @@ import { SlotDispatcher } from './slotDispatcher';
 import { phaseRecorder } from './visibility';
 
 type Activities = ReturnType<typeof createActivities>;
+
+/** Projects that pause themselves when a model outage outlasts the outage budget carry this patch. */
+export const projectPausesOnOutagePatch = 'project-pauses-on-model-outage';
 
 /** Even when the server does not ask for it, hand over to a fresh run this often (in cycles). */
 const cyclesPerRun = 5;
@@ -87,6 +98,14 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
     if (message) state.cycleFinished(message);
   }
 
+  function onModelOutage(raw: ModelOutageReport): void {
+    const report = parseSignal(ModelOutageReport, raw, 'model outage report');
+    if (!report || !patched(projectPausesOnOutagePatch)) return;
+    if (report.state === 'down') log.warn('A model outage outlasted the outage budget', { reason: report.reason, since: report.since });
+    if (state.modelOutage(report)) distributeSlots();
+    updateDetails();
+  }
+
   function onSetLimits(patch: LimitsPatch): Limits {
     const limits = state.setLimits(patch);
     distributeSlots();
@@ -96,8 +115,9 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
 
   setHandler(plannerReportSignal, onPlannerReport);
   setHandler(cycleFinishedSignal, onCycleFinished);
-  setHandler(pauseSignal, () => (state.relay.pause(), updateDetails()));
-  setHandler(resumeSignal, () => (state.relay.resume(), distributeSlots(), updateDetails()));
+  setHandler(pauseSignal, () => (state.pause(), updateDetails()));
+  setHandler(resumeSignal, () => (state.resume(), distributeSlots(), updateDetails()));
+  setHandler(modelOutageSignal, onModelOutage);
   setHandler(steerSignal, (raw) => void state.relay.steer(raw));
   setHandler(stopSignal, () => ((state.stopRequested = true), updateDetails()));
   setHandler(projectStatusQuery, () => state.status());
