@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { projectStatusQuery, setLimitsUpdate } from '../src/contract/messages/projectMessages';
+import { modelOutageSignal, projectStatusQuery, setLimitsUpdate } from '../src/contract/messages/projectMessages';
 import { pauseSignal, resumeSignal, steerSignal } from '../src/contract/messages/operatorMessages';
 import { projectWorkflow } from '../src/workflows/projectWorkflow';
 import { scriptedAgents, writeTaskFile } from '../test/support/scriptedAgents';
@@ -73,6 +73,11 @@ async function main(): Promise<void> {
     await handle.query(projectStatusQuery);
     await handle.executeUpdate(setLimitsUpdate, { args: [{ maxParallelWorkers: 3 }] });
     await handle.signal(resumeSignal);
+    // A model outage past the budget pauses the project, and the provider's recovery resumes it.
+    const since = new Date().toISOString();
+    await handle.signal(modelOutageSignal, { state: 'down', reason: 'OpenAI failed to answer (500).', since });
+    await handle.query(projectStatusQuery);
+    await handle.signal(modelOutageSignal, { state: 'up', reason: 'the model provider answers again', since });
     await handle.result();
 
     fs.mkdirSync(outDir, { recursive: true });

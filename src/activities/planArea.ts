@@ -21,7 +21,7 @@ export function createPlanArea(agents: Agents, workspace: Workspace) {
     const plannerName = step.plannerId.slice(settings.projectId.length + 1);
     const transcriptRef = transcriptRefFor(settings.projectId, scope.cycle, `${plannerName}-round-${step.round}`);
     // Heartbeats start before the checkout, which may wait for a clone or a lock.
-    const run = startAgentRun(transcriptRef);
+    const run = startAgentRun(transcriptRef, settings);
     let view: ReadOnlyView | undefined;
     try {
       // The target as it stands now, so the planner sees what landed since the cycle began.

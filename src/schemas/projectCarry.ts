@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HeldTask, WaitingSince } from './claims';
 import { PlannerReport } from './plannerReport';
 import { CycleFinished } from './cycle';
+import { ModelOutage } from './modelOutage';
 import { ProjectSettings } from './projectSettings';
 import { TaskCounts } from './status';
 import { Usage } from './usage';
@@ -47,5 +48,7 @@ export const ProjectCarry = z.object({
   ledgerFinished: FinishedPlanners.optional(),
   /** A cycle that finished while the previous run was handing over. */
   finishedCycle: CycleFinished.optional(),
+  /** A model outage the project paused for (absent from runs before outages paused projects). */
+  outage: ModelOutage.optional(),
 });
 export type ProjectCarry = z.infer<typeof ProjectCarry>;

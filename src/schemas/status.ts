@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Limits } from './limits';
+import { ModelOutage } from './modelOutage';
 import { SandboxSettings } from './sandbox';
 import { Usage } from './usage';
 import { Verdict } from './verdict';
@@ -57,6 +58,8 @@ export const ProjectStatus = z.object({
   /** How the project's commands are confined (absent from workflows started before sandboxes). */
   sandbox: SandboxSettings.optional(),
   limitReached: z.string().optional(),
+  /** The model provider has been failing for longer than the outage budget; no new work starts meanwhile. */
+  outage: ModelOutage.optional(),
   pendingSteering: z.array(z.string()),
   outcome: ProjectOutcome.optional(),
   headCommit: z.string().optional(),

@@ -18,6 +18,7 @@ import { controlActivityOptions, roleActivityOptions } from '../contract/activit
 import { pauseSignal, resumeSignal, stopSignal, steerSignal } from '../contract/messages/operatorMessages';
 import {
   cycleFinishedSignal,
+  modelOutageSignal,
   plannerReportSignal,
   projectClaimsQuery,
   projectStatusQuery,
@@ -28,6 +29,7 @@ import { longhaulProjectKey, longhaulRoleKey } from '../contract/searchAttribute
 import { isValidProjectId } from '../contract/workflowIds';
 import { CycleFinished } from '../schemas/cycle';
 import { Limits, LimitsPatch } from '../schemas/limits';
+import { ModelOutageReport } from '../schemas/modelOutage';
 import { parseInput } from '../schemas/parseInput';
 import { PlannerReport } from '../schemas/plannerReport';
 import { ProjectCarry } from '../schemas/projectCarry';
@@ -43,6 +45,9 @@ import { SlotDispatcher } from './slotDispatcher';
 import { phaseRecorder } from './visibility';
 
 type Activities = ReturnType<typeof createActivities>;
+
+/** Projects that pause themselves when a model outage outlasts the outage budget carry this patch. */
+export const projectPausesOnOutagePatch = 'project-pauses-on-model-outage';
 
 /** Even when the server does not ask for it, hand over to a fresh run this often (in cycles). */
 const cyclesPerRun = 5;
@@ -97,6 +102,14 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
     if (message) state.cycleFinished(message);
   }
 
+  function onModelOutage(raw: ModelOutageReport): void {
+    const report = parseSignal(ModelOutageReport, raw, 'model outage report');
+    if (!report || !patched(projectPausesOnOutagePatch)) return;
+    if (report.state === 'down') log.warn('A model outage outlasted the outage budget', { reason: report.reason, since: report.since });
+    if (state.modelOutage(report)) distributeSlots();
+    updateDetails();
+  }
+
   function onSetLimits(patch: LimitsPatch): Limits {
     const limits = state.setLimits(patch);
     distributeSlots();
@@ -106,8 +119,9 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
 
   setHandler(plannerReportSignal, onPlannerReport);
   setHandler(cycleFinishedSignal, onCycleFinished);
-  setHandler(pauseSignal, () => (state.relay.pause(), updateDetails()));
-  setHandler(resumeSignal, () => (state.relay.resume(), distributeSlots(), updateDetails()));
+  setHandler(pauseSignal, () => (state.pause(), updateDetails()));
+  setHandler(resumeSignal, () => (state.resume(), distributeSlots(), updateDetails()));
+  setHandler(modelOutageSignal, onModelOutage);
   setHandler(steerSignal, (raw) => void state.relay.steer(raw));
   setHandler(stopSignal, () => ((state.stopRequested = true), updateDetails()));
   setHandler(projectStatusQuery, () => state.status());

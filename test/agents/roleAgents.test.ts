@@ -6,6 +6,7 @@ import { createAgents } from '../../src/agents/createAgents';
 import { ModelJudgeAgent } from '../../src/agents/judgeAgent';
 import { ModelPlannerAgent } from '../../src/agents/plannerAgent';
 import { ModelWorkerAgent } from '../../src/agents/workerAgent';
+import { defaultSandboxSettings } from '../../src/schemas/sandbox';
 import { TranscriptStore } from '../../src/state/transcriptStore';
 import { startFakeModelServer, type FakeModelServer, type FakeRequest } from '../support/fakeModelServer';
 import { ANTHROPIC_MODEL, call, fakeModels, lastToolResults, OPENAI_MODEL, scripted, testRun } from './agentHarness';
@@ -357,7 +358,7 @@ describe('the judge agent', () => {
     expect(result.promptVersion).toMatch(/^judge-\d{4}-\d{2}-\d{2}\.\d+$/);
     expect((await fs.readFile(counter, 'utf8')).trim().split('\n')).toHaveLength(1);
     const first = server.requests[0];
-    expect(first?.toolNames).toEqual(['list_files', 'read_file', 'search', 'submit_verdict']);
+    expect(first?.toolNames).toEqual(['list_files', 'read_file', 'search', 'run_command', 'submit_verdict']);
     expect(first?.system).toContain('unverified claims');
     const kickoff = kickoffOf(first);
     expect(kickoff).toMatch(/— FAILED, exit code 1 \(/);
@@ -374,6 +375,34 @@ describe('the judge agent', () => {
     );
     expect(kickoff).toContain('1 tasks reported done, 0 failed. Greeting and CLI are in.');
     expect(lastToolResults(server.requests[2])[0]?.content).toMatch(/next_focus/);
+  });
+
+  test('checks things with commands of its own, which cannot change the checkout, and has none when commands run unconfined', async () => {
+    server.setResponder(
+      scripted([
+        call('run_command', {
+          command: 'node src/cli.js Ada; echo broken > src/cli.js; echo "write: $?"; git commit -qam x; echo "commit: $?"',
+        }),
+        call('submit_verdict', { verdict: 'done', reasons: 'node src/cli.js Ada prints hi Ada.' }),
+      ]),
+    );
+    const agent = new ModelJudgeAgent({ models: fakeModels(server), transcripts: store });
+    const result = await agent.judge(judgeRequest({ testCommand: 'true' }), testRun('transcripts/proj/cycle-3/judge.jsonl').ctx);
+    const output = lastToolResults(server.requests[1])[0]?.content ?? '';
+    expect(output).toContain('hi Ada');
+    expect(output).toMatch(/write: [1-9]/);
+    expect(output).toMatch(/commit: [1-9]/);
+    expect(result.result.verdict).toBe('done');
+    expect(git(dir, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
+
+    server.requests.length = 0;
+    server.setResponder(scripted([call('submit_verdict', { verdict: 'continue', reasons: 'Unchecked.', next_focus: 'Check the CLI.' })]));
+    await agent.judge(
+      judgeRequest({ testCommand: 'true', sandbox: { ...defaultSandboxSettings, enabled: false } }),
+      testRun('transcripts/proj/cycle-4/judge.jsonl').ctx,
+    );
+    expect(server.requests[0]?.toolNames).toEqual(['list_files', 'read_file', 'search', 'submit_verdict']);
   });
 
   test('does not rerun the tests when it resumes, and says when there is no test command', async () => {
