@@ -1,12 +1,11 @@
-import { Context } from '@temporalio/activity';
 import type { Agents } from '../agents/agentContracts';
-import { projectClaimsQuery } from '../contract/messages/projectMessages';
-import { ClaimSnapshot, type ClaimedTask } from '../schemas/claims';
+import type { ClaimedTask } from '../schemas/claims';
 import type { LandedTaskCommits, ReadOnlyView, Workspace } from '../git/workspaceContract';
 import { parseInput } from '../schemas/parseInput';
 import { PlanProposal, PlanStepInput, type PendingTask, type PlanRequest, type PlanResult } from '../schemas/plan';
 import type { PreviousVerdict } from '../schemas/cycle';
 import { startAgentRun, transcriptRefFor } from './agentRunContext';
+import { readClaimRegistry } from './claimRegistryReader';
 
 /**
  * One planning step: the planner agent explores the target branch as it stands now (read-only), is
@@ -78,8 +77,7 @@ export function createPlanArea(agents: Agents, workspace: Workspace) {
  * the registry sees only the head of each planner's queue.
  */
 async function claimHolders(step: PlanStepInput): Promise<ClaimedTask[]> {
-  const answer = await Context.current().client.workflow.getHandle(step.scope.projectWorkflowId).query(projectClaimsQuery);
-  const tree = parseInput(ClaimSnapshot, answer, 'claim registry').tasks;
+  const tree = (await readClaimRegistry(step.scope.projectWorkflowId)) ?? [];
   const known = new Set(tree.map((t) => t.taskId));
   const own = (step.pending ?? [])
     .filter((p): p is PendingTask & { claims: string[] } => p.claims !== undefined && !known.has(p.taskId))
