@@ -20,5 +20,7 @@ export const PlannerReport = PlannerNode.extend({
   offered: z.array(OfferedTask).max(50).optional(),
   /** With `offered`: the tasks started on a named grant that have not ended (their claims are held). */
   running: z.array(z.string()).max(1_000).optional(),
+  /** Planners that take lined-up tasks (`next` in a grant): how many of those it started or gave back. */
+  lineUpSettled: z.number().int().nonnegative().optional(),
 });
 export type PlannerReport = z.infer<typeof PlannerReport>;

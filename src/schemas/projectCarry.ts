@@ -19,6 +19,8 @@ export const LedgerEntry = z.object({
   /** Granting by claims: its tasks holding a slot and their claims, and since when its queued ones wait. */
   held: z.array(HeldTask).optional(),
   waiting: z.array(WaitingSince).optional(),
+  /** Tasks lined up for it behind its grants so far (cumulative). */
+  linedUp: z.number().int().nonnegative().optional(),
 });
 export type LedgerEntry = z.infer<typeof LedgerEntry>;
 

@@ -12,6 +12,14 @@ import type { LedgerEntry } from '../schemas/projectCarry';
 /** Planners and projects that grant worker slots to named tasks by their claims carry this patch. */
 export const taskClaimsPatch = 'task-claims';
 
+/**
+ * Planners and projects that line tasks up behind a grant carry this patch: a slot then serves up
+ * to `lineUpPerSlot` more tasks of its planner in a row before it goes back, one grant for several
+ * tasks, and planners report what is not urgent at most once a second.
+ */
+export const lineUpGrantsPatch = 'line-up-grants';
+export const lineUpPerSlot = 3;
+
 /** Whether the entry's planner is granted task by task (it offers its queued tasks with their claims). */
 export function grantsByClaims(entry: LedgerEntry): boolean {
   return entry.report.offered !== undefined;

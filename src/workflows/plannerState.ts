@@ -176,10 +176,11 @@ export class PlannerState {
   }
 
   /** After `taskFinished` (or a failure with no result): the slot goes back. */
-  taskEnded(): void {
+  taskEnded(): QueuedTask | undefined {
     this.running--;
-    this.slots.taskEnded();
+    const next = this.slots.taskEnded(this.paused);
     this.changed();
+    return next;
   }
 
   skipQueued(): void {
@@ -188,6 +189,15 @@ export class PlannerState {
       this.skipped++;
       this.updateView(item.taskId, { state: 'skipped', summary: reason });
     }
+  }
+
+  /**
+   * What the project must hear at once: the phase, the slots wanted, given back or seen. Other
+   * changes (counts, usage, which task runs on a slot) may wait a moment and travel together.
+   */
+  urgentReportKey(): string {
+    const { slots } = this;
+    return `${this.displayedPhase()}|${slots.wantSlots(this.paused)}|${slots.releasedTotal}|${slots.grantedSeen}|${slots.closed}`;
   }
 
   report(): PlannerReport {
@@ -205,7 +215,10 @@ export class PlannerState {
       releasedTotal: this.slots.releasedTotal,
       tasksStarted: this.slots.tasksStarted,
       usage: this.usage,
-      ...(this.slots.byClaims ? { offered: this.slots.offered(this.paused), running: [...this.runningClaims.keys()] } : {}),
+      ...(this.slots.byClaims
+        ? { offered: this.slots.offered(this.paused), running: [...this.runningClaims.keys(), ...this.slots.lineUp] }
+        : {}),
+      ...(this.slots.takesLineUps ? { lineUpSettled: this.slots.lineUpSettled } : {}),
     };
   }
 

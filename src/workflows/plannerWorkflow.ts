@@ -26,7 +26,7 @@ import { clip } from '../schemas/task';
 import { zeroUsage } from '../schemas/usage';
 import { describeFailure } from './describeFailure';
 import { parseSignal } from './parseSignal';
-import { taskClaimsPatch } from './claimRegistry';
+import { lineUpGrantsPatch, taskClaimsPatch } from './claimRegistry';
 import { PlannerState, type ChildPlanner } from './plannerState';
 import type { QueuedTask } from './slotClaim';
 import { phaseRecorder, startAttributes } from './visibility';
@@ -37,6 +37,8 @@ type Activities = ReturnType<typeof createActivities>;
 export const plannerWakesOnResultsPatch = 'planner-wakes-on-results';
 /** Results arriving this close together are planned on in one step. */
 const resultDebounce = '1 second';
+/** How long a report of nothing urgent may wait for more news (planners that take lined-up tasks). */
+const reportDebounce = '1 second';
 
 /**
  * Owns one area of the goal: plans it, splits it into tasks for workers and into sub-areas for
@@ -58,6 +60,8 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
   const { slots, relay } = state;
   // Offers its queued tasks with their claims, and starts the ones the project names in a grant.
   slots.byClaims = patched(taskClaimsPatch);
+  // Takes tasks lined up behind its grants on the slots it holds, and reports what is not urgent at most once a second.
+  slots.takesLineUps = slots.byClaims && patched(lineUpGrantsPatch);
 
   setHandler(grantSlotsSignal, (raw: SlotGrant) => onGrant(raw));
   setHandler(pauseSignal, () => (relay.pause(), state.changed()));
@@ -83,9 +87,14 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
   // Sends the latest state to the project; changes that happen while a signal is in flight are
   // coalesced into the next one, so the project's history grows with activity, not with polling.
   let reportedVersion = -1;
+  let lastUrgent: string | undefined;
   async function reportLoop(): Promise<void> {
     for (;;) {
       await condition(() => state.version !== reportedVersion);
+      if (slots.takesLineUps && lastUrgent === state.urgentReportKey()) {
+        await condition(() => lastUrgent !== state.urgentReportKey(), reportDebounce);
+      }
+      lastUrgent = state.urgentReportKey();
       reportedVersion = state.version;
       const snapshot = state.report();
       await project.signal(plannerReportSignal, snapshot);
@@ -125,7 +134,8 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
           ),
       )
       .finally(() => {
-        state.taskEnded();
+        const next = state.taskEnded();
+        if (next) startTask(next);
         updateDetails();
       });
   }

@@ -1,4 +1,5 @@
-import { ApplicationFailure, log } from '@temporalio/workflow';
+import { ApplicationFailure, getExternalWorkflowHandle, log } from '@temporalio/workflow';
+import { pauseSignal } from '../contract/messages/operatorMessages';
 import { cycleWorkflowId, rootPlannerWorkflowId } from '../contract/workflowIds';
 import type { CycleFinished, CycleInput } from '../schemas/cycle';
 import { outageAction, type ModelOutage, type ModelOutageReport } from '../schemas/modelOutage';
@@ -47,7 +48,7 @@ export class ProjectState {
     readonly projectId: string,
     readonly input: ProjectInput,
     carry: ProjectCarry | undefined,
-    sendSignal: SignalSender,
+    private readonly sendSignal: SignalSender,
   ) {
     this.settings = carry?.settings;
     this.limits = this.settings?.limits ?? Limits.parse({ ...defaultLimits, ...input.limits });
@@ -75,7 +76,18 @@ export class ProjectState {
   pause(): void {
     // The operator's own pause outlives the outage.
     if (this.outage) this.outage = { ...this.outage, pausedByOutage: false };
+    this.pauseAll();
+  }
+
+  /**
+   * Pauses the cycle, which relays it down the tree. Planners that start tasks lined up on their
+   * slots by themselves are also told at once, each directly, so none starts after the pause.
+   */
+  private pauseAll(): void {
     this.relay.pause();
+    if (!this.ledger.lineUps) return;
+    for (const plannerId of this.ledger.livePlanners())
+      this.sendSignal(getExternalWorkflowHandle(plannerId).signal(pauseSignal), plannerId);
   }
 
   resume(): void {
@@ -91,7 +103,7 @@ export class ProjectState {
     if (report.state === 'down') {
       if (this.outage) return false;
       this.outage = { reason: report.reason, since: report.since, pausedByOutage: !this.paused };
-      if (this.outage.pausedByOutage) this.relay.pause();
+      if (this.outage.pausedByOutage) this.pauseAll();
       return this.outage.pausedByOutage;
     }
     const outage = this.outage;
@@ -133,9 +145,14 @@ export class ProjectState {
     return undefined;
   }
 
+  /** Tasks that may still start before `maxTasks` is reached. */
+  startBudget(): number {
+    return this.limits.maxTasks - this.tasksStarted() - this.ledger.linedUpComing();
+  }
+
   /** Worker slots that may be granted now. */
   freeSlots(): number {
-    const taskBudget = this.limits.maxTasks - this.tasksStarted();
+    const taskBudget = this.startBudget();
     return Math.min(this.limits.maxParallelWorkers - this.ledger.held(), taskBudget);
   }
 

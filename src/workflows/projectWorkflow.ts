@@ -36,7 +36,7 @@ import { ProjectCarry } from '../schemas/projectCarry';
 import { ProjectInput } from '../schemas/projectInput';
 import type { ProjectSettings } from '../schemas/projectSettings';
 import type { ProjectResult } from '../schemas/status';
-import { taskClaimsPatch } from './claimRegistry';
+import { lineUpGrantsPatch, taskClaimsPatch } from './claimRegistry';
 import { cancelRunningCycle, startCycle } from './cycleChild';
 import { parseSignal } from './parseSignal';
 import { ProjectState } from './projectState';
@@ -76,6 +76,7 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
   );
   // Grants slots to named tasks by their claims, so overlapping tasks never run at once.
   state.ledger.byClaims = patched(taskClaimsPatch);
+  state.ledger.lineUps = state.ledger.byClaims && patched(lineUpGrantsPatch);
   const slots = new SlotDispatcher(state, courier);
   const distributeSlots = (): void => slots.distribute();
   let recordPhase: (phase: string, cycle?: number) => void = () => undefined;

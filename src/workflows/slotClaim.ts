@@ -27,6 +27,12 @@ export class SlotClaim {
 
   /** Set when the project grants slots to named tasks by their claims (see `claimRegistry`). */
   byClaims = false;
+  /** Set when grants may line up tasks for the slots this planner holds (see `next`). */
+  takesLineUps = false;
+  /** Tasks the project lined up for this planner's next freed slots, in order; still in `queue`. */
+  readonly lineUp: string[] = [];
+  /** Lined-up tasks started or given back (cumulative), so the project can count those still coming. */
+  lineUpSettled = 0;
 
   grant(grant: SlotGrant): void {
     this.grantedSeen += grant.count;
@@ -54,13 +60,33 @@ export class SlotClaim {
       starting.push(...this.queue.splice(at, 1));
       this.tasksStarted++;
     }
+    for (const taskId of grant.next ?? []) {
+      if (this.queue.some((q) => q.taskId === taskId)) this.lineUp.push(taskId);
+      else this.lineUpSettled++;
+    }
     return starting;
+  }
+
+  /** The lined-up task to start on a slot that just freed; lined-up tasks that cannot start are given back. */
+  private takeLinedUp(paused: boolean): QueuedTask | undefined {
+    for (let taskId = this.lineUp.shift(); taskId !== undefined; taskId = this.lineUp.shift()) {
+      this.lineUpSettled++;
+      const at = this.queue.findIndex((q) => q.taskId === taskId);
+      if (at < 0 || paused || this.closed) continue;
+      this.tasksStarted++;
+      return this.queue.splice(at, 1)[0];
+    }
+    return undefined;
   }
 
   /** The head of the queue, offered to the project's claim registry for slots. */
   offered(paused: boolean): OfferedTask[] {
     if (paused || this.closed) return [];
-    return this.queue.slice(0, maxOfferedTasks).map((q) => ({ taskId: q.taskId, claims: q.claims }));
+    const linedUp = new Set(this.lineUp);
+    return this.queue
+      .filter((q) => !linedUp.has(q.taskId))
+      .slice(0, maxOfferedTasks)
+      .map((q) => ({ taskId: q.taskId, claims: q.claims }));
   }
 
   /** The next task a free slot can run, or undefined. */
@@ -79,14 +105,16 @@ export class SlotClaim {
     }
   }
 
-  /** A running task ended: its slot goes back to the project. */
-  taskEnded(): void {
-    this.releasedTotal++;
+  /** A running task ended: its slot runs the next lined-up task, or goes back to the project. */
+  taskEnded(paused = false): QueuedTask | undefined {
+    const next = this.takeLinedUp(paused);
+    if (!next) this.releasedTotal++;
+    return next;
   }
 
   /** Slots this planner could use now: queued tasks not yet covered by a grant. */
   wantSlots(paused: boolean): number {
-    return paused || this.closed ? 0 : Math.max(0, this.queue.length - this.available);
+    return paused || this.closed ? 0 : Math.max(0, this.queue.length - this.available - this.lineUp.length);
   }
 
   closedBecause(): string {

@@ -27,8 +27,8 @@ export class SlotDispatcher {
     if (state.paused) return;
     const free = state.freeSlots();
     if (free <= 0) return;
-    for (const { plannerId, count, taskIds } of state.ledger.grant(free))
-      this.send(plannerId, { count, closed: false, ...(taskIds ? { taskIds } : {}) });
+    for (const { plannerId, count, taskIds, next } of state.ledger.grant(free, state.startBudget()))
+      this.send(plannerId, { count, closed: false, ...(taskIds ? { taskIds } : {}), ...(next ? { next } : {}) });
   }
 
   private send(plannerId: string, grant: SlotGrant): void {

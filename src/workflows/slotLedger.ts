@@ -3,13 +3,15 @@ import type { PlannerReport } from '../schemas/plannerReport';
 import type { PlannerNode, TaskCounts } from '../schemas/status';
 import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
 import type { ClaimedTask } from '../schemas/claims';
-import { claimSnapshot, grantsByClaims, holdTask, noteReport, startableTasks, waitingTasks } from './claimRegistry';
+import { claimSnapshot, grantsByClaims, holdTask, lineUpPerSlot, noteReport, startableTasks, waitingTasks } from './claimRegistry';
 
 export interface SlotGrantOrder {
   plannerId: string;
   count: number;
   /** Granting by claims: the tasks to start. */
   taskIds?: string[];
+  /** Tasks lined up behind them, for the planner's next freed slots. */
+  next?: string[];
 }
 
 /**
@@ -23,6 +25,8 @@ export class SlotLedger {
    * runs recorded before, which granted counts only.
    */
   byClaims = false;
+  /** Lines tasks up behind grants (see `lineUpGrantsPatch`), for planners that take them. */
+  lineUps = false;
 
   constructor(
     private entries: LedgerEntry[],
@@ -88,11 +92,21 @@ export class SlotLedger {
   }
 
   /**
+   * Tasks lined up behind grants that have not started yet: they will, unless their planner pauses
+   * or a limit closes it first, so they count against what `maxTasks` leaves, not as started.
+   */
+  linedUpComing(): number {
+    const coming = (e: LedgerEntry): number =>
+      e.report.state === 'done' ? 0 : Math.max(0, (e.linedUp ?? 0) - (e.report.lineUpSettled ?? 0));
+    return this.entries.reduce((sum, e) => sum + coming(e), 0);
+  }
+
+  /**
    * Shares `free` slots one at a time, longest waiter first, so one busy planner cannot starve the
    * others. Records the grants; the caller delivers them.
    */
-  grant(free: number): SlotGrantOrder[] {
-    return this.byClaims ? this.grantByClaims(free) : this.grantByCount(free);
+  grant(free: number, startBudget = free): SlotGrantOrder[] {
+    return this.byClaims ? this.grantByClaims(free, startBudget) : this.grantByCount(free);
   }
 
   private grantByCount(free: number): SlotGrantOrder[] {
@@ -124,7 +138,7 @@ export class SlotLedger {
    * As by count, one slot at a time, longest-waiting planner first; a planner that offers its tasks
    * gets a slot for a named task whose claims are free (`startableTasks`), others for any task.
    */
-  private grantByClaims(free: number): SlotGrantOrder[] {
+  private grantByClaims(free: number, startBudget: number): SlotGrantOrder[] {
     const startable = startableTasks(this.entries);
     const waiting = this.entries
       .filter((e) => this.wants(e) > 0)
@@ -147,6 +161,9 @@ export class SlotLedger {
       }
       if (!progressed) break;
     }
+    // Startable tasks overlap neither each other nor any held claim, so the rest of a planner's may
+    // line up behind its new slots; each slot then serves a few tasks in a row before it goes back.
+    let lineUpBudget = startBudget - (free - left);
     const grants: SlotGrantOrder[] = [];
     for (const { entry, tasks, given } of waiting) {
       if (given === 0) continue;
@@ -162,7 +179,18 @@ export class SlotLedger {
         entry.granted++;
         holdTask(entry, task);
       }
-      grants.push({ plannerId, count: given, taskIds: named.map((t) => t.taskId) });
+      const linedUp = this.takesLineUps(entry)
+        ? tasks.slice(given, given + Math.max(0, Math.min(lineUpPerSlot * given, lineUpBudget)))
+        : [];
+      lineUpBudget -= linedUp.length;
+      for (const task of linedUp) holdTask(entry, task);
+      if (linedUp.length > 0) entry.linedUp = (entry.linedUp ?? 0) + linedUp.length;
+      grants.push({
+        plannerId,
+        count: given,
+        taskIds: named.map((t) => t.taskId),
+        ...(linedUp.length > 0 ? { next: linedUp.map((t) => t.taskId) } : {}),
+      });
     }
     return grants;
   }
@@ -170,6 +198,10 @@ export class SlotLedger {
   /** Tasks holding claims and tasks waiting with theirs, across the planner tree. */
   claims(): ClaimedTask[] {
     return this.byClaims ? claimSnapshot(this.entries) : [];
+  }
+
+  private takesLineUps(entry: LedgerEntry): boolean {
+    return this.lineUps && entry.report.lineUpSettled !== undefined;
   }
 
   private claimsOf(entry: LedgerEntry): boolean {
@@ -219,6 +251,11 @@ export class SlotLedger {
       round: report.round,
       tasks: report.tasks,
     }));
+  }
+
+  /** Planners of the cycle that have not finished. */
+  livePlanners(): string[] {
+    return this.entries.filter((e) => e.report.state !== 'done').map((e) => e.report.workflowId);
   }
 
   isDone(plannerId: string): boolean {

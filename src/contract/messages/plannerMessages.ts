@@ -9,6 +9,11 @@ export const SlotGrant = z.object({
   reason: z.string().optional(),
   /** The queued tasks to start, one slot each (`count` of them); without it, any `count` queued tasks. */
   taskIds: z.array(z.string()).optional(),
+  /**
+   * Queued tasks lined up behind the named ones: each starts on the next slot of this planner that
+   * frees, instead of the slot going back. So one grant serves several tasks in a row.
+   */
+  next: z.array(z.string()).max(100).optional(),
 });
 export type SlotGrant = z.infer<typeof SlotGrant>;
 
