@@ -1,16 +1,10 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { shortHash } from '../git/core/names';
 import { TaskState, type MergeQueueInput, type QueueEntry, type TaskOutcome } from '../schemas/mergeQueue';
 import { enqueueSignal, taskStateQuery } from '../contract/messages/mergeQueueMessages';
 
 /** How often a waiting task asks the queue about its submission. */
 const pollMs = 500;
-
-/** One queue per repository and target branch, whichever project or machine submits to it. */
-export function mergeQueueWorkflowId(repo: string, targetBranch: string): string {
-  return `merge-queue/${targetBranch}@${shortHash(repo.trim(), 12)}`;
-}
 
 /**
  * The project's workflow task queue, where its merge queue runs: worker tasks run on

@@ -11,6 +11,7 @@ import {
 import type { createActivities } from '../activities/createActivities';
 import {
   maxBounceOutputChars,
+  maxFailureReasonChars,
   MergeQueueInput as MergeQueueInputSchema,
   QueueEntry as QueueEntrySchema,
   TaskStateRequest,
@@ -19,6 +20,7 @@ import {
   type MergeQueueResult,
   type MergeQueueStatus,
   type QueueEntry,
+  type QueueFailure,
   type TaskOutcome,
   type TaskState,
 } from '../schemas/mergeQueue';
@@ -37,8 +39,8 @@ const maxGatherDelays = 4;
 /** Task ids listed per state in the Web UI's details. */
 const listedIds = 12;
 
-function tail(text: string): string {
-  return text.length <= maxBounceOutputChars ? text : `[…]\n${text.slice(-maxBounceOutputChars)}`;
+function tail(text: string, max = maxBounceOutputChars): string {
+  return text.length <= max ? text : `[…]\n${text.slice(-max)}`;
 }
 
 /**
@@ -71,6 +73,16 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
   let cap = input.carry?.cap ?? settings.maxBatch;
   let staleRefs: string[] = [...(input.carry?.staleRefs ?? [])];
   const totals = { ...(input.carry?.totals ?? { landed: 0, bounced: 0, batches: 0 }) };
+  /** The latest batch that did not land, for status and the Web UI (state only: no command depends on it). */
+  let lastFailure: QueueFailure | undefined = input.carry?.lastFailure;
+  const failed = (kind: QueueFailure['kind'], entries: readonly QueueEntry[], reason: string): void => {
+    lastFailure = {
+      kind,
+      taskIds: entries.map((entry) => entry.taskId),
+      reason: tail(reason.trim(), maxFailureReasonChars),
+      at: Date.now(),
+    };
+  };
   /** Workflow time each waiting submission arrived, for the batch delay. */
   const arrivedAt = new Map<string, number>(waiting.map((entry) => [entry.requestId, Date.now()]));
   let phase: MergeQueueStatus['phase'] = 'idle';
@@ -107,6 +119,10 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
       landed: recent.flatMap(([taskId, outcome]) => (outcome.state === 'landed' ? [{ taskId, commit: outcome.commit }] : [])),
       bounced: recent.flatMap(([taskId, outcome]) => (outcome.state === 'bounced' ? [{ taskId, kind: outcome.kind }] : [])),
       totals: { ...totals },
+      lastFailure,
+      bisecting: [...suspects],
+      batchSize: cap,
+      settings: { maxBatch: settings.maxBatch, batchDelayMs: settings.batchDelayMs },
     };
   };
   const render = (): void => {
@@ -122,6 +138,17 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
         `* landed: ${totals.landed}, bounced: ${totals.bounced}, batches: ${totals.batches}`,
         ...(suspects.size > 0 ? [`* bisecting a failed batch (${suspects.size} suspects, batches of ${cap})`] : []),
         `* recently bounced: ${ids(now.bounced.map((entry) => `${entry.taskId} (${entry.kind})`).reverse())}`,
+        ...(lastFailure
+          ? [
+              `* last failure (${lastFailure.kind}, ${ids(lastFailure.taskIds)}):`,
+              '',
+              '```',
+              lastFailure.reason.replace(/```/g, "'''"),
+              '```',
+            ]
+          : []),
+        '',
+        `batches of up to ${settings.maxBatch}, started ${settings.batchDelayMs} ms after the last arrival`,
       ].join('\n'),
     );
   };
@@ -179,10 +206,13 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
         targetBranch: input.targetBranch,
         testCommand: input.testCommand,
         setupCommand: input.setupCommand,
+        sandbox: input.sandbox,
         tasks: batch,
       });
     } catch (err) {
-      for (const entry of batch) bounce(entry, 'error', `The merge queue could not test this batch: ${describeFailure(err)}`);
+      const reason = `The merge queue could not test this batch: ${describeFailure(err)}`;
+      failed('error', batch, reason);
+      for (const entry of batch) bounce(entry, 'error', reason);
       return;
     }
     const byId = new Map(batch.map((entry) => [entry.taskId, entry]));
@@ -200,6 +230,7 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
           suspects.delete(entry.taskId);
           break;
         case 'conflict':
+          failed('conflict', [entry], task.output);
           bounce(entry, 'conflict', task.output);
           break;
         case 'missing':
@@ -233,7 +264,13 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
           taskRefs: landedRefs,
         });
       } catch (err) {
-        for (const { entry } of stacked) bounce(entry, 'error', `The merge queue could not land this batch: ${describeFailure(err)}`);
+        const reason = `The merge queue could not land this batch: ${describeFailure(err)}`;
+        failed(
+          'error',
+          stacked.map(({ entry }) => entry),
+          reason,
+        );
+        for (const { entry } of stacked) bounce(entry, 'error', reason);
         landed = undefined;
       }
       if (landed?.kind === 'moved') requeueFront(stacked.map(({ entry }) => entry));
@@ -242,10 +279,16 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
         staleRefs = staleRefs.filter((ref) => !landedRefs.includes(ref));
       }
     } else if (stacked.length === 1) {
+      failed('tests_failed', [stacked[0].entry], result.output ?? '');
       bounce(stacked[0].entry, 'tests_failed', result.output ?? '');
       // The culprit is out: the remaining suspects are tried together again.
       cap = settings.maxBatch;
     } else if (stacked.length > 1) {
+      failed(
+        'tests_failed',
+        stacked.map(({ entry }) => entry),
+        result.output ?? '',
+      );
       // Bisect: the failed tasks come back first, in halves, until each culprit is alone.
       for (const { entry } of stacked) suspects.add(entry.taskId);
       cap = Math.max(1, Math.ceil(stacked.length / 2));
@@ -304,6 +347,7 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
           cap,
           staleRefs,
           totals,
+          lastFailure,
         },
       });
     }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { mergeQueueWorkflowId } from '../../src/activities/mergeQueueClient';
+import { mergeQueueWorkflowId } from '../../src/contract/mergeQueueWorkflowId';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
 import type { MergeQueueStatus } from '../../src/schemas/mergeQueue';
 import { mergeQueueStatusQuery } from '../../src/contract/messages/mergeQueueMessages';
