@@ -56,7 +56,8 @@ test('the process running the merge queue is killed with SIGKILL mid-batch; anot
         const handle = await client.workflow.start(projectWorkflow, {
           taskQueue,
           workflowId: taskQueue,
-          args: [{ goal: 'write eight files', repo, testCommand, limits: { maxParallelWorkers: tasks } }],
+          // Unconfined, as the project says: the stack tests log outside the checkout.
+          args: [{ goal: 'write eight files', repo, testCommand, limits: { maxParallelWorkers: tasks }, sandbox: { enabled: false } }],
         });
         await eventually(async () => lines(log).some((line) => line === `${first.pid} test-start`), 60_000, 'a batch under test');
         first.kill('SIGKILL');
