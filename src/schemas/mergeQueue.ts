@@ -94,6 +94,9 @@ export type QueueFailure = z.infer<typeof QueueFailure>;
 export const TaskStateRequest = z.object({ taskId: TaskId, requestId: z.string().min(1) });
 export type TaskStateRequest = z.infer<typeof TaskStateRequest>;
 
+/** The submissions one machine waits on; a worker process runs at most a few hundred tasks at once. */
+export const TaskStatesRequest = z.array(TaskStateRequest).max(2_000);
+
 /** One task as its waiting worker sees it. `unknown`: the queue has no record, so submit again. */
 export const TaskState = z.discriminatedUnion('state', [
   z.object({ state: z.literal('waiting') }),

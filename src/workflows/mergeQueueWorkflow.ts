@@ -14,7 +14,8 @@ import {
   maxFailureReasonChars,
   MergeQueueInput as MergeQueueInputSchema,
   QueueEntry as QueueEntrySchema,
-  TaskStateRequest,
+  TaskStateRequest as TaskStateRequestSchema,
+  TaskStatesRequest,
   type BounceKind,
   type MergeQueueInput,
   type MergeQueueResult,
@@ -23,10 +24,11 @@ import {
   type QueueFailure,
   type TaskOutcome,
   type TaskState,
+  type TaskStateRequest,
 } from '../schemas/mergeQueue';
 import { parseInput } from '../schemas/parseInput';
 import { describeFailure } from './describeFailure';
-import { enqueueSignal, mergeQueueStatusQuery, taskStateQuery } from '../contract/messages/mergeQueueMessages';
+import { enqueueSignal, mergeQueueStatusQuery, taskStateQuery, taskStatesQuery } from '../contract/messages/mergeQueueMessages';
 import { mergeQueueTaskQueue } from '../contract/taskQueues';
 import { parseSignal } from './parseSignal';
 
@@ -173,15 +175,16 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
     render();
   });
   setHandler(mergeQueueStatusQuery, status);
-  setHandler(taskStateQuery, (rawRequest): TaskState => {
-    const request = parseInput(TaskStateRequest, rawRequest, 'taskState request');
+  const stateOf = (request: TaskStateRequest): TaskState => {
     if (testing.some((entry) => entry.requestId === request.requestId)) return { state: 'testing' };
     if (waiting.some((entry) => entry.requestId === request.requestId)) return { state: 'waiting' };
     const outcome = outcomes.get(request.taskId);
     // Landing settles a task whichever of its submissions landed; a bounce answers only its own.
     if (outcome && (outcome.state !== 'bounced' || outcome.requestId === request.requestId)) return outcome;
     return { state: 'unknown' };
-  });
+  };
+  setHandler(taskStateQuery, (raw) => stateOf(parseInput(TaskStateRequestSchema, raw, 'taskState request')));
+  setHandler(taskStatesQuery, (raw) => parseInput(TaskStatesRequest, raw, 'taskStates request').map(stateOf));
 
   /** The next batch: suspects of a failed batch first, in halves; otherwise whoever waits longest. */
   const drawBatch = (): QueueEntry[] => {
