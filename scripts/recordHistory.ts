@@ -15,7 +15,7 @@ import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { mergeQueueStatusQuery } from '../src/contract/messages/mergeQueueMessages';
-import { projectStatusQuery, setLimitsUpdate } from '../src/contract/messages/projectMessages';
+import { modelOutageSignal, projectStatusQuery, setLimitsUpdate } from '../src/contract/messages/projectMessages';
 import { mergeQueueWorkflowId } from '../src/contract/mergeQueueWorkflowId';
 import { GitWorkspace } from '../src/git/gitWorkspace';
 import { pauseSignal, resumeSignal, steerSignal } from '../src/contract/messages/operatorMessages';
@@ -30,7 +30,12 @@ const agents = scriptedAgents({
     if (req.depth === 0 && req.round === 0) {
       return {
         summary: 'split',
-        tasks: [1, 2, 3].map((n) => ({ title: `core ${n}`, instructions: 'implement' })),
+        // Claims that overlap, within the plan and with the sub-planner's, so tasks wait for each other.
+        tasks: [
+          { title: 'core 1', instructions: 'implement', files: ['src/'] },
+          { title: 'core 2', instructions: 'implement', files: ['src/core2.ts'] },
+          { title: 'core 3', instructions: 'implement', files: ['lib/', 'docs/index.md'] },
+        ],
         subplanners: [{ area: 'docs', goal: 'document it' }],
         done: false,
       };
@@ -39,8 +44,8 @@ const agents = scriptedAgents({
       return {
         summary: 'docs',
         tasks: [
-          { title: 'write docs', instructions: 'write' },
-          { title: 'broken', instructions: 'fails' },
+          { title: 'write docs', instructions: 'write', files: ['docs/'] },
+          { title: 'broken', instructions: 'fails', files: ['docs/broken.md'] },
         ],
         subplanners: [],
         done: true,
@@ -123,6 +128,11 @@ async function main(): Promise<void> {
       await handle.query(projectStatusQuery);
       await handle.executeUpdate(setLimitsUpdate, { args: [{ maxParallelWorkers: 3 }] });
       await handle.signal(resumeSignal);
+      // A model outage past the budget pauses the project, and the provider's recovery resumes it.
+      const since = new Date().toISOString();
+      await handle.signal(modelOutageSignal, { state: 'down', reason: 'OpenAI failed to answer (500).', since });
+      await handle.query(projectStatusQuery);
+      await handle.signal(modelOutageSignal, { state: 'up', reason: 'the model provider answers again', since });
       await handle.result();
       await saveHistories(client, taskQueue, outDir, index);
     });

@@ -4,6 +4,7 @@ import type { Limits } from '../schemas/limits';
 import type { Role } from '../contract/roles';
 import type { ResolvedModels } from '../schemas/modelRef';
 import type { SandboxSettings } from '../schemas/sandbox';
+import type { TranscriptStore } from '../state/transcriptStore';
 
 /** Defaults a worker fills into projects that do not set them (from its environment or config). */
 export interface ProjectDefaults {
@@ -26,6 +27,11 @@ export interface ActivityDeps {
   /** The merge queue's git steps (the real workspace implements both). */
   mergeQueue: MergeQueueGit;
   defaults: ProjectDefaults;
+  /**
+   * The agents' transcripts, which record every billed model call as it returns: a task that ends
+   * without its agents' own account (a failure, a result lost in a crash) reports its spend from them.
+   */
+  transcripts?: TranscriptStore;
   /** Throws a non-retryable error when a role's model cannot be used here (e.g. no API key). */
   checkModel(role: Role, model: string): Promise<void>;
 }

@@ -14,7 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     preflightModel: createPreflightModel(deps.checkModel),
     prepareCycle: createPrepareCycle(deps.workspace),
     planArea: createPlanArea(deps.agents, deps.workspace),
-    runWorkerTask: createRunWorkerTask(deps.agents, deps.workspace),
+    runWorkerTask: createRunWorkerTask(deps.agents, deps.workspace, deps.transcripts),
     judgeCycle: createJudgeCycle(deps.agents, deps.workspace),
     testStack: createTestStack(deps.mergeQueue),
     landStack: createLandStack(deps.mergeQueue),

@@ -14,7 +14,7 @@ export function createJudgeCycle(agents: Agents, workspace: Workspace) {
     const { settings } = scope;
     const transcriptRef = transcriptRefFor(settings.projectId, scope.cycle, 'judge');
     // Heartbeats start before the fetch and checkout, which may wait for a clone or a lock.
-    const run = startAgentRun(transcriptRef);
+    const run = startAgentRun(transcriptRef, settings);
     let view: ReadOnlyView | undefined;
     try {
       const headCommit = await workspace.targetHead({

@@ -1,7 +1,10 @@
+import { Context } from '@temporalio/activity';
 import type { Agents } from '../agents/agentContracts';
+import { projectClaimsQuery } from '../contract/messages/projectMessages';
+import { ClaimSnapshot, type ClaimedTask } from '../schemas/claims';
 import type { LandedTaskCommits, ReadOnlyView, Workspace } from '../git/workspaceContract';
 import { parseInput } from '../schemas/parseInput';
-import { PlanProposal, PlanStepInput, type PlanRequest, type PlanResult } from '../schemas/plan';
+import { PlanProposal, PlanStepInput, type PendingTask, type PlanRequest, type PlanResult } from '../schemas/plan';
 import type { PreviousVerdict } from '../schemas/cycle';
 import { startAgentRun, transcriptRefFor } from './agentRunContext';
 
@@ -18,7 +21,7 @@ export function createPlanArea(agents: Agents, workspace: Workspace) {
     const plannerName = step.plannerId.slice(settings.projectId.length + 1);
     const transcriptRef = transcriptRefFor(settings.projectId, scope.cycle, `${plannerName}-round-${step.round}`);
     // Heartbeats start before the checkout, which may wait for a clone or a lock.
-    const run = startAgentRun(transcriptRef);
+    const run = startAgentRun(transcriptRef, settings);
     let view: ReadOnlyView | undefined;
     try {
       // The target as it stands now, so the planner sees what landed since the cycle began.
@@ -57,6 +60,7 @@ export function createPlanArea(agents: Agents, workspace: Workspace) {
         subplannerOutcomes: step.subplannerOutcomes,
         pending: step.pending,
         failureRecord: step.failureRecord,
+        ...(step.checkClaims ? { claims: await claimHolders(step) } : {}),
       };
       const planned = await agents.planner.plan({ ...req, dir: view.dir, headCommit, landed }, run.ctx);
       const proposal = parseInput(PlanProposal, planned.result, 'plan from the planner agent');
@@ -66,6 +70,21 @@ export function createPlanArea(agents: Agents, workspace: Workspace) {
       await view?.release();
     }
   };
+}
+
+/**
+ * Everything holding or waiting for claims across the planner tree: the cycle's claim registry (asked
+ * of the project, which keeps it) and this planner's own queued and running tasks, all of them, since
+ * the registry sees only the head of each planner's queue.
+ */
+async function claimHolders(step: PlanStepInput): Promise<ClaimedTask[]> {
+  const answer = await Context.current().client.workflow.getHandle(step.scope.projectWorkflowId).query(projectClaimsQuery);
+  const tree = parseInput(ClaimSnapshot, answer, 'claim registry').tasks;
+  const known = new Set(tree.map((t) => t.taskId));
+  const own = (step.pending ?? [])
+    .filter((p): p is PendingTask & { claims: string[] } => p.claims !== undefined && !known.has(p.taskId))
+    .map((p) => ({ taskId: p.taskId, plannerId: step.plannerId, area: step.area, state: p.state, claims: p.claims }));
+  return [...tree, ...own];
 }
 
 function describeVerdict(verdict: PreviousVerdict): string {

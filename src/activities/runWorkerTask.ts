@@ -1,10 +1,15 @@
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { billedUsage } from '../agents/conversationReplay';
+import { workerTaskAttempts } from '../contract/activityOptions';
 import type { AgentResult, Agents, WorkerAgentRequest, WorkOutcome } from '../agents/agentContracts';
 import type { ConflictInfo, IntegrationResult, TaskWorktree, Workspace } from '../git/workspaceContract';
 import { parseInput } from '../schemas/parseInput';
-import { clip, type TaskResult } from '../schemas/task';
+import { outsideClaims, registryClaims } from '../schemas/claimPaths';
+import { clip, outsideClaimsNote, type OutsideClaims, type PlannedTask, type TaskResult } from '../schemas/task';
 import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
 import { WorkerTaskInput } from '../schemas/workerTask';
+import type { TranscriptStore } from '../state/transcriptStore';
 import { startAgentRun, transcriptRefFor } from './agentRunContext';
 import { landThroughMergeQueue } from './landThroughMergeQueue';
 
@@ -13,14 +18,20 @@ import { landThroughMergeQueue } from './landThroughMergeQueue';
  * integration onto the target branch. A conflict goes back to the same agent in the same worktree.
  * A retried attempt resumes from its branch and its last checkpoint instead of starting over.
  */
-export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
+export function createRunWorkerTask(agents: Agents, workspace: Workspace, transcripts?: TranscriptStore) {
+  /** What every attempt of the task was billed for, from its transcript (zero without one). */
+  async function spentOn(transcriptRef: string): Promise<Usage> {
+    if (!transcripts || !(await transcripts.exists(transcriptRef))) return zeroUsage;
+    return billedUsage((await transcripts.read(transcriptRef)).records);
+  }
+
   return async function runWorkerTask(raw: WorkerTaskInput): Promise<TaskResult> {
     const input = parseInput(WorkerTaskInput, raw, 'worker task');
     const { scope } = input;
     const { settings } = scope;
     const transcriptRef = transcriptRefFor(settings.projectId, scope.cycle, input.taskId);
     const base = { taskId: input.taskId, title: input.task.title, transcriptRef };
-    const run = startAgentRun(transcriptRef);
+    const run = startAgentRun(transcriptRef, settings);
     let worktree: TaskWorktree | undefined;
     try {
       worktree = await workspace.openTask(
@@ -42,7 +53,7 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
           status: 'done',
           summary: 'Integrated by an earlier attempt of this task.',
           commit: worktree.integratedCommit,
-          usage: zeroUsage,
+          usage: await spentOn(transcriptRef),
         };
       }
       const request: WorkerAgentRequest = {
@@ -61,9 +72,11 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
       };
       const worked = await agents.worker.work(request, run.ctx);
       let usage: Usage = worked.usage;
+      const outside = await changesOutsideClaims(worktree, input.task);
       const finish = (result: Omit<TaskResult, 'usage' | 'taskId' | 'title' | 'transcriptRef'>): TaskResult => ({
         ...base,
         ...result,
+        ...(outside ? { outsideClaims: outside } : {}),
         summary: clip(result.summary, 4_000),
         usage,
         promptVersion: worked.promptVersion,
@@ -118,6 +131,19 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
         case 'tests_failed':
           return finish({ status: 'failed', summary: `The test command failed after integration:\n${integration.output.slice(-2_000)}` });
       }
+    } catch (err) {
+      // A failure that ends the task goes back to its planner as a result, so that what its attempts
+      // were billed for is counted; one that will be retried (or a cancellation) is thrown.
+      const attempt = Context.current().info.attempt;
+      const final = (err instanceof ApplicationFailure && err.nonRetryable) || attempt >= workerTaskAttempts;
+      if (run.ctx.signal.aborted || !final || !(err instanceof Error)) throw err;
+      const after = attempt > 1 ? ` after ${attempt} attempts` : '';
+      return {
+        ...base,
+        status: 'failed',
+        summary: clip(`Task failed${after}: ${err.message}`, 4_000),
+        usage: await spentOn(transcriptRef),
+      };
     } finally {
       run.stop();
       // On every path, failures included: disposing keeps unfinished work on the task branch and
@@ -127,4 +153,12 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace) {
       });
     }
   };
+}
+
+/** Files the worker's change touched beyond the paths its task declared (none declared: nothing to compare). */
+async function changesOutsideClaims(worktree: TaskWorktree, task: PlannedTask): Promise<OutsideClaims | undefined> {
+  const files = task.files ?? [];
+  if (files.length === 0) return undefined;
+  const outside = outsideClaims(await worktree.changedFiles(), registryClaims(files, files.length));
+  return outside.length === 0 ? undefined : outsideClaimsNote(outside, outside.length);
 }

@@ -1,4 +1,5 @@
 import type { LandedTaskCommits } from '../git/workspaceContract';
+import type { OutageGuard } from '../models/outageGuard';
 import type { EarlierVerdict } from '../schemas/cycle';
 import type { JudgeEvidenceSummary } from '../schemas/judge';
 import type { Limits } from '../schemas/limits';
@@ -30,6 +31,8 @@ export interface AgentRunContext {
   resumeFrom?: AgentCheckpoint;
   /** Where the full transcript of this agent run is written (one file per task). */
   transcriptRef: string;
+  /** Waits out the model provider's outages inside each call; without it a failed call fails the run. */
+  outage?: OutageGuard;
 }
 
 export interface AgentResult<T> {
@@ -108,7 +111,7 @@ export interface JudgeAgentRequest {
   headCommit: string;
   testCommand?: string;
   steering: string[];
-  /** The project's sandbox settings for the judge's own test run; the worker's defaults when absent. */
+  /** The project's sandbox settings for the judge's test run and its own commands; the worker's defaults when absent. */
   sandbox?: SandboxSettings;
   /** Overrides the judge role's configured effort for this project. */
   reasoningEffort?: ReasoningEffort;

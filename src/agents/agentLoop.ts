@@ -9,7 +9,7 @@ import type { TranscriptRecord, TranscriptStore } from '../state/transcriptStore
 import type { AgentRunContext } from './agentContracts';
 import { compactConversation } from './compaction';
 import { ContextMeter } from './contextMeter';
-import { replayLatestRun, type RecordedEnd } from './conversationReplay';
+import { billedUsage, replayLatestRun, type RecordedEnd } from './conversationReplay';
 import { PromptLibrary } from './promptTemplate';
 import { RunFacts } from './runFacts';
 import { StuckDetector } from './stuckDetector';
@@ -168,6 +168,8 @@ export async function runAgentLoop<T>(req: AgentLoopRequest<T>): Promise<LoopOut
   const maxOutputTokens = limits.maxOutputTokens ?? profile.maxOutputTokens;
   const meter = ContextMeter.of({ ...profile, maxOutputTokens }, req.system, specs);
   const prompts = req.prompts ?? new PromptLibrary();
+  // Outages are waited out inside the call, so they cost neither turns already done nor attempts.
+  const client = ctx.outage ? ctx.outage.wrap(req.client) : req.client;
   ctx.signal.throwIfAborted();
 
   const start = (resumedFromTurn?: number): TranscriptRecord => ({
@@ -190,7 +192,9 @@ export async function runAgentLoop<T>(req: AgentLoopRequest<T>): Promise<LoopOut
   let turn = prepared.turn;
   let usage = prepared.usage;
   const attemptStarted = Date.now();
-  const elapsedMs = (): number => prepared.elapsedMs + (Date.now() - attemptStarted);
+  // Time spent waiting out an outage is not working time: the per-task time cap does not count it.
+  const waitedAtStart = ctx.outage?.waitedMs ?? 0;
+  const elapsedMs = (): number => prepared.elapsedMs + (Date.now() - attemptStarted) - ((ctx.outage?.waitedMs ?? 0) - waitedAtStart);
   const facts = prepared.facts;
   const stuck = new StuckDetector();
 
@@ -215,7 +219,7 @@ export async function runAgentLoop<T>(req: AgentLoopRequest<T>): Promise<LoopOut
 
   const compact = async (reason: string, keepShare: number): Promise<void> => {
     const compacted = await compactConversation({
-      client: req.client,
+      client,
       model: req.model,
       conversation,
       promptBudget: meter.promptBudget,
@@ -264,7 +268,7 @@ export async function runAgentLoop<T>(req: AgentLoopRequest<T>): Promise<LoopOut
 
     let answer: ModelTurn;
     try {
-      answer = await req.client.complete({
+      answer = await client.complete({
         model: req.model,
         system: req.system,
         tools: specs,
@@ -514,24 +518,34 @@ async function prepareConversation<T>(
   let usage: Usage = zeroUsage;
   const notes: TranscriptRecord[] = [];
   const from = ctx.resumeFrom;
-  const claim = from ? claimResume(ctx, req.role) : undefined;
-  if (from && claim?.first) {
-    const replay = (await transcripts.exists(from.transcriptRef))
-      ? replayLatestRun((await transcripts.read(from.transcriptRef)).records, req.role)
+  const claim = claimResume(ctx, req.role);
+  const readRecords = async (at: string): Promise<TranscriptRecord[] | undefined> =>
+    (await transcripts.exists(at)) ? (await transcripts.read(at)).records : undefined;
+  const stored = claim.first ? await readRecords(ref) : undefined;
+  // The calls earlier attempts of this run were billed for, whether or not a checkpoint closed them.
+  if (stored) usage = billedUsage(stored, req.role);
+  // Without the transcript the turns are lost, but not their cost.
+  else if (from && claim.carryUsage) usage = from.usage;
+  if (from && claim.first) {
+    const fromRecords = from.transcriptRef === ref ? stored : await readRecords(from.transcriptRef);
+    const replay = fromRecords
+      ? replayLatestRun(fromRecords, req.role)
       : { available: false as const, reason: `transcript ${from.transcriptRef} is not on this machine` };
     if (replay.available) {
+      // A conversation carried over from another file brings the usage its checkpoint recorded.
+      if (from.transcriptRef !== ref) usage = replay.usage;
       const records: TranscriptRecord[] = [start(replay.turn)];
       if (from.transcriptRef !== ref) {
         // A new file must stand on its own: carry the replayed conversation over.
         records.push(...replay.conversation.map((item): TranscriptRecord => ({ kind: 'item', turn: 0, item })));
-        records.push({ kind: 'checkpoint', turn: replay.turn, usage: replay.usage, elapsedMs: replay.elapsedMs });
+        records.push({ kind: 'checkpoint', turn: replay.turn, usage, elapsedMs: replay.elapsedMs });
       }
       const ended = replay.ended ? recordedStop(replay.ended, req.terminal) : undefined;
       if (ended) {
         records.push({
           kind: 'end',
           turn: replay.turn,
-          usage: replay.usage,
+          usage,
           stop: replay.ended?.stop ?? ended.kind,
           ...(replay.ended?.result !== undefined ? { result: replay.ended.result } : {}),
         });
@@ -540,14 +554,12 @@ async function prepareConversation<T>(
       return {
         conversation: replay.conversation,
         turn: replay.turn,
-        usage: replay.usage,
+        usage,
         elapsedMs: replay.elapsedMs,
         facts: RunFacts.fromConversation(replay.history),
         ...(ended ? { ended } : {}),
       };
     }
-    // Without the transcript the turns are lost, but not their cost.
-    if (claim.carryUsage) usage = from.usage;
     notes.push({ kind: 'note', turn: 0, text: `cannot resume from turn ${from.turn}: ${replay.reason}; starting over` });
   }
   const kickoff = typeof req.kickoff === 'string' ? req.kickoff : await req.kickoff();

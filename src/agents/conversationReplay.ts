@@ -1,5 +1,5 @@
 import type { ConversationItem } from '../models/modelClient';
-import type { Usage } from '../schemas/usage';
+import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
 import type { TranscriptRecord } from '../state/transcriptStore';
 
 /** How a run ended, as its `end` record says. */
@@ -95,4 +95,22 @@ export function replayLatestRun(records: TranscriptRecord[], role: string): Repl
   const ended = lineage.ends.get(turn);
   const replay = { available: true as const, conversation, history, turn, usage, elapsedMs };
   return ended ? { ...replay, ended } : replay;
+}
+
+/**
+ * Every model call a transcript records as billed (answers and compaction summaries), of every attempt,
+ * of the runs of `role` (all roles when absent). A call is recorded the moment it returns, so the calls
+ * of an attempt that failed or was killed after them are here too, once each, while a checkpoint's
+ * usage only covers the turns it closed.
+ */
+export function billedUsage(records: TranscriptRecord[], role?: string): Usage {
+  let usage = zeroUsage;
+  let current: string | undefined;
+  for (const record of records) {
+    if (record.kind === 'start') current = record.role;
+    else if ((record.kind === 'model_call' || record.kind === 'compaction') && (role === undefined || current === role)) {
+      usage = addUsage(usage, record.usage);
+    }
+  }
+  return usage;
 }

@@ -7,12 +7,12 @@ import { describeUnfinished, toAgentResult } from './agentResult';
 import { modelSettingsFor } from './modelSettings';
 import { gatherJudgeEvidence, type JudgeEvidence } from './judgeEvidence';
 import { loadEvidenceRecord, saveEvidenceRecord, type JudgeEvidenceRecord } from './judgeEvidenceRecord';
-import { bulletList, formatSteering, oneLine } from './promptInputs';
+import { bulletList, formatOutsideClaims, formatSteering, oneLine } from './promptInputs';
 import { PromptLibrary } from './promptTemplate';
 import { createSandboxes } from '../sandbox/createSandboxes';
 import type { Sandboxes } from '../sandbox/sandboxes';
 import { overruledDonePrefix, submitVerdictTool } from './tools/terminalTools';
-import { readOnlyTools } from './tools/toolSets';
+import { judgeTools } from './tools/toolSets';
 
 export const defaultJudgeLimits: LoopLimits = { maxTurns: 50, maxProseReminders: 3 };
 export const defaultJudgeTestTimeoutMs = 30 * 60_000;
@@ -67,7 +67,7 @@ function judgeVars(req: JudgeAgentRequest, evidence: JudgeEvidence): Record<Judg
     task_summaries: bulletList(
       req.tasks.map(
         (t) =>
-          `[${t.status}] ${oneLine(t.title, 200)} (${t.taskId}${t.commit ? `, commit ${t.commit.slice(0, 12)}` : ''}) — claimed: ${oneLine(t.summary, 500)}`,
+          `[${t.status}] ${oneLine(t.title, 200)} (${t.taskId}${t.commit ? `, commit ${t.commit.slice(0, 12)}` : ''}) — claimed: ${oneLine(t.summary, 500)}${formatOutsideClaims(t.outsideClaims)}`,
       ),
       '(no task reported anything)',
       150,
@@ -77,9 +77,9 @@ function judgeVars(req: JudgeAgentRequest, evidence: JudgeEvidence): Record<Judg
 
 /**
  * Ends a cycle with a verdict. It gathers its own evidence first — the test command's result, the
- * change itself, signs of test tampering — and then reviews the repository read-only; the workers'
- * summaries are passed on as claims to check, never as facts. `done` is held back in code while the
- * tests fail.
+ * change itself, signs of test tampering — and then reviews the repository read-only (its commands
+ * too, in a sandbox that mounts the view read-only); the workers' summaries are passed on as claims
+ * to check, never as facts. `done` is held back in code while the tests fail.
  */
 export class ModelJudgeAgent implements JudgeAgent {
   private readonly prompts: PromptLibrary;
@@ -95,6 +95,8 @@ export class ModelJudgeAgent implements JudgeAgent {
     const template = this.prompts.load('judge');
     // A resumed review does not gather evidence again; what the first attempt found is on disk.
     let record: JudgeEvidenceRecord | undefined = await loadEvidenceRecord(transcripts, ctx.resumeFrom?.transcriptRef ?? ctx.transcriptRef);
+    // Checks of its own only where they cannot change the view others read (none when commands run unconfined).
+    const commands = this.sandboxes.readOnly(req.sandbox);
     const outcome = await runAgentLoop({
       role: 'judge',
       ...modelSettingsFor(this.options, 'judge', req.model, req.reasoningEffort),
@@ -119,7 +121,8 @@ export class ModelJudgeAgent implements JudgeAgent {
         return this.prompts.render<JudgeVars>('judge', judgeVars(req, evidence)).kickoff;
       },
       promptVersion: template.version,
-      tools: readOnlyTools(),
+      tools: judgeTools(commands !== undefined),
+      ...(commands ? { sandboxing: commands } : {}),
       terminal: submitVerdictTool({ doneRefusal: () => record?.testFailure }),
       dir: req.dir,
       limits: { ...defaultJudgeLimits, ...this.options.limits },

@@ -1,12 +1,13 @@
 import type { LandedTaskCommits } from '../git/workspaceContract';
 import type { FailedTask, PendingTask, PlanProposal } from '../schemas/plan';
+import { describeClaim } from '../schemas/claimPaths';
 import { clip } from '../schemas/task';
 import type { AgentResult, AgentRunContext, PlannerAgent, PlannerAgentRequest } from './agentContracts';
 import type { AgentDependencies } from './agentDependencies';
 import { runAgentLoop, type LoopLimits } from './agentLoop';
 import { describeUnfinished, toAgentResult } from './agentResult';
 import { modelSettingsFor } from './modelSettings';
-import { bulletList, fence, formatSteering, oneLine } from './promptInputs';
+import { bulletList, fence, formatOutsideClaims, formatSteering, oneLine } from './promptInputs';
 import { PromptLibrary } from './promptTemplate';
 import { isFolderPath, repositoryInstructions } from './repositoryInstructions';
 import { submitPlanTool } from './tools/terminalTools';
@@ -42,7 +43,8 @@ type PlannerVars =
   | 'results'
   | 'subplanner_outcomes'
   | 'repository_instructions'
-  | 'pending_tasks';
+  | 'pending_tasks'
+  | 'claim_registry';
 
 const MAX_LANDED_SHOWN = 100;
 const MAX_FAILURES_SHOWN = 50;
@@ -72,10 +74,17 @@ function formatFailure(f: FailedTask): string {
   return rest.length === 0 ? line : `${line}\n${indent(fence(capMiddle(rest.join('\n'), 2_000)))}`;
 }
 
+const MAX_CLAIMS_SHOWN = 200;
+
+function formatClaims(claims: readonly string[] | undefined): string {
+  if (claims === undefined) return '';
+  return claims.length === 0 ? ', claims nothing' : `, claims ${claims.map((c) => describeClaim(oneLine(c, 300))).join(', ')}`;
+}
+
 /** What this planner still has queued or running while it plans again; queued ones may be cancelled. */
 function formatPending(pending: readonly PendingTask[]): string {
   return bulletList(
-    pending.map((p) => `[${p.state}] ${oneLine(p.title, 200)} (${p.taskId})`),
+    pending.map((p) => `[${p.state}] ${oneLine(p.title, 200)} (${p.taskId}${formatClaims(p.claims)})`),
     '(none: nothing of yours is queued or running)',
     200,
   );
@@ -108,7 +117,7 @@ function plannerVars(req: PlannerAgentRequest, instructions: string): Record<Pla
     results: bulletList(
       req.results.map(
         (r) =>
-          `[${r.status}] ${oneLine(r.title, 200)} (${r.taskId}${r.commit ? `, commit ${r.commit.slice(0, 12)}` : ''}): ${oneLine(r.summary, 1_500)}`,
+          `[${r.status}] ${oneLine(r.title, 200)} (${r.taskId}${r.commit ? `, commit ${r.commit.slice(0, 12)}` : ''}): ${oneLine(r.summary, 1_500)}${formatOutsideClaims(r.outsideClaims)}`,
       ),
       req.round === 0 ? '(none yet: this is your first step)' : '(none)',
     ),
@@ -120,6 +129,14 @@ function plannerVars(req: PlannerAgentRequest, instructions: string): Record<Pla
     ),
     repository_instructions: instructions,
     pending_tasks: formatPending(req.pending ?? []),
+    claim_registry:
+      req.claims === undefined
+        ? '(not checked in this step)'
+        : bulletList(
+            req.claims.map((c) => `[${c.state}] ${c.taskId} (area "${oneLine(c.area, 200)}")${formatClaims(c.claims)}`),
+            '(none: no task of the cycle is queued or running)',
+            MAX_CLAIMS_SHOWN,
+          ),
   };
 }
 
@@ -147,7 +164,7 @@ export class ModelPlannerAgent implements PlannerAgent {
       kickoff: prompt.kickoff,
       promptVersion: prompt.version,
       tools: readOnlyTools(),
-      terminal: submitPlanTool({ canSpawnSubplanners: req.canSpawnSubplanners }),
+      terminal: submitPlanTool({ canSpawnSubplanners: req.canSpawnSubplanners, claims: req.claims }),
       dir: req.dir,
       limits: { ...defaultPlannerLimits, ...this.deps.limits },
       transcripts: this.deps.transcripts,

@@ -1,4 +1,4 @@
-import { clip } from '../schemas/task';
+import { clip, type OutsideClaims } from '../schemas/task';
 
 /** Helpers that turn typed inputs into the text filled into prompt templates, always bounded. */
 
@@ -39,4 +39,12 @@ export function inlineCode(text: string): string {
   const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   const ticks = '`'.repeat(longest + 1);
   return longest === 0 ? `${ticks}${text}${ticks}` : `${ticks} ${text} ${ticks}`;
+}
+
+/** The note on a task whose change left its claims, for the planner and the judge; empty otherwise. */
+export function formatOutsideClaims(outside: OutsideClaims | undefined): string {
+  if (!outside) return '';
+  const more = outside.total - outside.files.length;
+  const files = outside.files.map((f) => inlineCode(oneLine(f, 300))).join(', ');
+  return ` [its change left the paths its task declared: ${files}${more > 0 ? ` and ${more} more` : ''}]`;
 }

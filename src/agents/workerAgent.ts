@@ -60,7 +60,7 @@ function workerVars(req: WorkerAgentRequest, instructions: string): Record<Worke
     task_instructions: req.task.instructions,
     task_files: bulletList(
       (req.task.files ?? []).map((f) => `\`${f}\``),
-      '(not specified: find them from the instructions)',
+      '(none declared: find what to change from the instructions, and keep the change small)',
       100,
     ),
     goal: clip(req.goal, 20_000),

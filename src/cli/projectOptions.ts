@@ -16,6 +16,7 @@ export interface LimitOptions {
   maxParallelWorkers?: number;
   maxPlannerDepth?: number;
   maxPlannerRounds?: number;
+  outageBudget?: number;
 }
 
 /** `run` and `start` options as commander parses them. */
@@ -43,7 +44,12 @@ export function addLimitOptions(command: Command): Command {
     )
     .option('--max-parallel-workers <n>', 'workers running at once across the project, 1-500 (default 8)', positiveInteger)
     .option('--max-planner-depth <n>', 'how deep sub-planners may nest, 0-6 (default 3)', nonNegativeInteger)
-    .option('--max-planner-rounds <n>', 'planning rounds per planner per cycle, 1-50 (default 6)', positiveInteger);
+    .option('--max-planner-rounds <n>', 'planning rounds per planner per cycle, 1-50 (default 6)', positiveInteger)
+    .option(
+      '--outage-budget <minutes>',
+      "how long a model provider's outage is waited out before the project pauses itself (default 180)",
+      positiveAmount,
+    );
 }
 
 export function addProjectOptions(command: Command): Command {
@@ -75,6 +81,7 @@ export function limitsPatch(options: LimitOptions): LimitsPatch {
     maxParallelWorkers: options.maxParallelWorkers,
     maxPlannerDepth: options.maxPlannerDepth,
     maxPlannerRounds: options.maxPlannerRounds,
+    outageBudgetMinutes: options.outageBudget,
   };
   const given = Object.fromEntries(Object.entries(candidate).filter(([, value]) => value !== undefined));
   const parsed = LimitsPatch.safeParse(given);
@@ -127,6 +134,7 @@ const limitFlags: Record<string, string> = {
   maxParallelWorkers: '--max-parallel-workers',
   maxPlannerDepth: '--max-planner-depth',
   maxPlannerRounds: '--max-planner-rounds',
+  outageBudgetMinutes: '--outage-budget',
 };
 
 const inputFlags: Record<string, string> = {

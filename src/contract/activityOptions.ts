@@ -10,12 +10,15 @@ import { roleTaskQueue } from './taskQueues';
  */
 export const defaultHeartbeatSeconds = 60;
 
+/** Attempts of a worker task; model outages are waited out inside an attempt and do not use them up. */
+export const workerTaskAttempts = 4;
+
 // How long one attempt may take, and how often it is tried, per role. Planning and judging are retried
-// for as long as the failure is retryable (an outage must not end a weeks-long project); a worker task
-// is retried a few times, then goes back to its planner as failed.
+// for as long as the failure is retryable; a worker task is retried a few times after its own failures
+// (a crash, an error of its own), then goes back to its planner as failed.
 const roleLimits: Record<Role, { startToCloseTimeout: Duration; initialInterval: Duration; maximumAttempts?: number }> = {
   planner: { startToCloseTimeout: '30 minutes', initialInterval: '2 seconds' },
-  worker: { startToCloseTimeout: '4 hours', initialInterval: '5 seconds', maximumAttempts: 4 },
+  worker: { startToCloseTimeout: '4 hours', initialInterval: '5 seconds', maximumAttempts: workerTaskAttempts },
   judge: { startToCloseTimeout: '1 hour', initialInterval: '2 seconds' },
 };
 

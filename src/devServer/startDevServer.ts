@@ -127,14 +127,27 @@ function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports are picked below Linux's default ephemeral range (32768 and up): a port the kernel handed
+ * out for `listen(0)` may be taken by any outgoing connection before the server binds it, which
+ * on a busy machine makes the dev server fail with "address already in use".
+ */
+const pickRange = { from: 20_000, to: 32_000 };
+
+/** A free port on 127.0.0.1 (and, with `alsoFree`, the port that far above it, e.g. the Web UI's). */
+export async function freePort(alsoFree?: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = pickRange.from + Math.floor(Math.random() * (pickRange.to - pickRange.from));
+    if ((await canListen(port)) && (alsoFree === undefined || (await canListen(port + alsoFree)))) return port;
+  }
+  throw new Error(`no free port found between ${pickRange.from} and ${pickRange.to}`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }

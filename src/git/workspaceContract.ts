@@ -129,6 +129,11 @@ export interface TaskWorktree {
   integratedCommit?: string;
   /** How the worktree got its dependencies, when the task has a setup command. */
   environment?: CheckoutEnvironment;
+  /**
+   * Paths the work here changes against the target head it started from, committed or not (new files
+   * included; what setup left and ignored files not), for comparing with the task's claims.
+   */
+  changedFiles(): Promise<string[]>;
   integrate(options: IntegrateOptions): Promise<IntegrationResult>;
   /** Commits the work as the task's single commit and publishes it for the merge queue. */
   submit(options: SubmitOptions): Promise<Submission>;

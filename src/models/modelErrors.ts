@@ -176,8 +176,8 @@ function classifyApiError(facts: ApiErrorFacts, provider: ProviderName, context:
 
   if (status === undefined) {
     const message = facts.isTimeout
-      ? `${label} did not answer within the request timeout; will retry.`
-      : `Could not reach ${label} (${facts.causeText ?? 'connection error'}); will retry. If this persists, check ${baseUrlVar} and the network.`;
+      ? `${label} did not answer within the request timeout.`
+      : `Could not reach ${label} (${facts.causeText ?? 'connection error'}). If this persists, check ${baseUrlVar} and the network.`;
     return { type: 'ModelUnavailable', retryable: true, message, ...common };
   }
 
@@ -208,7 +208,7 @@ function classifyApiError(facts: ApiErrorFacts, provider: ProviderName, context:
     return {
       type: 'ModelRateLimited',
       retryable: true,
-      message: `${label} rate limit reached (429); will retry.${wait}${said}`,
+      message: `${label} rate limit reached (429).${wait}${said}`,
       ...common,
       ...retryHint,
     };
@@ -217,7 +217,7 @@ function classifyApiError(facts: ApiErrorFacts, provider: ProviderName, context:
     return {
       type: 'ModelUnavailable',
       retryable: true,
-      message: `${label} is overloaded (${status}); will retry.${said}`,
+      message: `${label} is overloaded (${status}).${said}`,
       ...common,
       ...retryHint,
     };
@@ -226,7 +226,7 @@ function classifyApiError(facts: ApiErrorFacts, provider: ProviderName, context:
     return {
       type: 'ModelUnavailable',
       retryable: true,
-      message: `${label} failed to answer (${status}); will retry.${said}`,
+      message: `${label} failed to answer (${status}).${said}`,
       ...common,
       ...retryHint,
     };

@@ -65,9 +65,10 @@ const missingPackage =
 
 /**
  * Commands in a bubblewrap sandbox: the whole filesystem read-only, a private /tmp and home, the
- * checkout writable, and only the git metadata the checkout needs. longhaul's caches, state, other
- * tasks' worktrees and a local origin (the user's checkout) are covered by empty folders; the git
- * config and hooks stay read-only, so nothing written inside runs later in the harness's own git.
+ * checkout writable, and only the git metadata the checkout needs (or, when asked, the checkout and
+ * all its git metadata read-only). longhaul's caches, state, other tasks' worktrees and a local
+ * origin (the user's checkout) are covered by empty folders; the git config and hooks stay
+ * read-only, so nothing written inside runs later in the harness's own git.
  * Own pid, ipc and uts namespaces, no capabilities, and no network unless asked for.
  */
 export class BubblewrapSandbox implements CommandSandbox {
@@ -115,8 +116,10 @@ export class BubblewrapSandbox implements CommandSandbox {
       // Covering the root would hide the tools themselves; it is never what a setting meant.
       if (real !== undefined && real !== '/') mounts.push({ kind: 'tmpfs', dest: real });
     }
-    if (git) mounts.push(...gitMounts(git, dir));
-    mounts.push({ kind: 'bind', src: dir, dest: dir });
+    const readOnly = req.readOnly === true;
+    if (git) mounts.push(...(readOnly ? readOnlyGitMounts(git, dir) : gitMounts(git, dir)));
+    mounts.push({ kind: readOnly ? 'ro-bind' : 'bind', src: dir, dest: dir });
+    if (readOnly) mounts.push(...(await scratchMounts(dir)));
     // The checkout's `.git` names the git dir the harness's own git uses: nothing inside may redirect it.
     if (git?.linked) mounts.push({ kind: 'ro-bind', src: git.dotGit, dest: git.dotGit });
 
@@ -168,6 +171,34 @@ export class BubblewrapSandbox implements CommandSandbox {
 /** Limits are set inside, on the shell that then becomes the command. */
 function limitsScript(options: BubblewrapOptions): string {
   return `ulimit -c 0 -d ${options.memoryMb * 1024} -u ${options.maxProcesses} && exec /bin/bash -c "$1"`;
+}
+
+/**
+ * Caches test runners keep inside a checkout, given a private empty folder in a read-only one where
+ * they already exist (a mount point cannot be made in a read-only folder; the rest lands in /tmp and
+ * home by default). bubblewrap before 0.10 has no overlay mounts to make the whole checkout so.
+ */
+const checkoutCaches = ['node_modules/.cache', 'node_modules/.vite', '.pytest_cache', '.mypy_cache', '.ruff_cache'];
+
+async function scratchMounts(dir: string): Promise<Mount[]> {
+  const mounts: Mount[] = [];
+  for (const cache of checkoutCaches) {
+    const real = await realDir(path.join(dir, cache));
+    // A cache that is a link out of the checkout is not the checkout's to cover.
+    if (real !== undefined && real.startsWith(`${dir}/`)) mounts.push({ kind: 'tmpfs', dest: real });
+  }
+  return mounts;
+}
+
+/** A checkout that must not change: git can read everything it needs there, and write nothing. */
+function readOnlyGitMounts(git: CheckoutGit, dir: string): Mount[] {
+  const inside = (p: string): boolean => p === dir || p.startsWith(`${dir}/`);
+  if (inside(git.commonDir)) return [];
+  const mounts: Mount[] = [{ kind: 'ro-bind', src: git.commonDir, dest: git.commonDir }];
+  const others = path.join(git.commonDir, 'worktrees');
+  if (existsSync(others)) mounts.push({ kind: 'tmpfs', dest: others });
+  if (git.gitDir !== git.commonDir) mounts.push({ kind: 'ro-bind', src: git.gitDir, dest: git.gitDir });
+  return mounts;
 }
 
 /**

@@ -9,6 +9,11 @@ export interface SandboxRequest {
   network: boolean;
   /** The command's environment, already free of secrets. */
   env: Record<string, string>;
+  /**
+   * The checkout must stay exactly as it is (a view others read): it and its git metadata are mounted
+   * read-only, and writes go to the private /tmp and home. Only a confining backend can promise that.
+   */
+  readOnly?: boolean;
 }
 
 /** The process that runs a request, confined as the backend arranged it. */

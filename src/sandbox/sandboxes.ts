@@ -12,6 +12,8 @@ export type CommandPurpose = 'commands' | 'setup';
 export interface CommandSandboxing {
   sandbox: CommandSandbox;
   network: boolean;
+  /** The checkout is mounted read-only (see SandboxRequest.readOnly). */
+  readOnly?: boolean;
 }
 
 /** The worker's sandbox backend, chosen per command from a project's settings. */
@@ -37,5 +39,18 @@ export class Sandboxes {
     const chosen = settings ?? this.defaults;
     if (!chosen.enabled) return { sandbox: unsandboxed, network: true };
     return { sandbox: this.confined, network: chosen.network[purpose] };
+  }
+
+  /**
+   * For commands that must leave the checkout exactly as it is (the judge's checks on the shared view
+   * of the head), or undefined when the project runs commands unconfined: then nothing can keep a
+   * command from writing, and a throw-away copy would either cost a full copy of the installed
+   * dependencies or share their files with the environment store (hardlinks), and a copied virtualenv
+   * still runs the checkout it was made in; so such commands are not offered at all.
+   */
+  readOnly(settings: SandboxSettings | undefined): CommandSandboxing | undefined {
+    const chosen = settings ?? this.defaults;
+    if (!chosen.enabled) return undefined;
+    return { sandbox: this.confined, network: chosen.network.commands, readOnly: true };
   }
 }

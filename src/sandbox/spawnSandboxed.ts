@@ -12,6 +12,12 @@ export async function spawnSandboxed(
   command: string,
   dir: string,
 ): Promise<ChildProcessByStdio<null, Readable, Readable>> {
-  const plan = await sandboxing.sandbox.prepare({ command, dir, network: sandboxing.network, env: commandEnvironment() });
+  const plan = await sandboxing.sandbox.prepare({
+    command,
+    dir,
+    network: sandboxing.network,
+    env: commandEnvironment(),
+    ...(sandboxing.readOnly ? { readOnly: true } : {}),
+  });
   return spawn(plan.file, plan.args, { cwd: plan.cwd, env: plan.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { CommandSandbox, SandboxedProcess, SandboxRequest } from './commandSandbox';
+import { SandboxUnavailableError, type CommandSandbox, type SandboxedProcess, type SandboxRequest } from './commandSandbox';
 
 const SHELL = existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
 
@@ -11,6 +11,8 @@ export const unsandboxed: CommandSandbox = {
   kind: 'off',
   async check(): Promise<void> {},
   async prepare(req: SandboxRequest): Promise<SandboxedProcess> {
+    // Unconfined, a command can write anywhere: a promise to leave the checkout alone cannot be kept.
+    if (req.readOnly) throw new SandboxUnavailableError('commands that must leave the checkout unchanged need the sandbox, which is off');
     return { file: SHELL, args: ['-c', req.command], cwd: req.dir, env: req.env };
   },
 };

@@ -15,6 +15,11 @@ export const Limits = z.object({
   maxTaskTokens: z.number().int().positive().optional(),
   maxTaskCostUsd: z.number().positive().optional(),
   maxTaskMinutes: z.number().positive().optional(),
+  /**
+   * How long a model provider's outage (429, 5xx, overloaded, unreachable) is waited out before the
+   * project pauses itself; agents keep waiting either way. Defaults where enforced.
+   */
+  outageBudgetMinutes: z.number().positive().optional(),
 });
 export type Limits = z.infer<typeof Limits>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ClaimedTask } from './claims';
 import { ReasoningEffort } from './reasoning';
 import { PlannedTask, TaskResult } from './task';
 import { CycleScope } from './cycleScope';
@@ -22,6 +23,30 @@ export const PlanProposal = z.object({
 });
 export type PlanProposal = z.infer<typeof PlanProposal>;
 
+/**
+ * A task as the planner agent's tool takes it: every task declares the paths it will change. (Tasks
+ * planned before that was required claim nothing, so `PlannedTask` keeps `files` optional.)
+ */
+export const ClaimingTask = PlannedTask.extend({
+  files: z
+    .array(z.string().max(500))
+    .min(1)
+    .max(100)
+    .describe(
+      'The files it will create or change, and folders (ending in "/") it may change anything under: its claims. ' +
+        'Relative to the repository root.',
+    ),
+  waitForClaims: z
+    .boolean()
+    .optional()
+    .describe(
+      'true: when a claim overlaps one of a task queued or running elsewhere in the tree, wait for that task instead of being refused.',
+    ),
+});
+
+/** What `submit_plan` takes: a plan whose every task declares its claims. */
+export const SubmittedPlan = PlanProposal.extend({ tasks: z.array(ClaimingTask).max(30) });
+
 /** Compact record of a finished sub-planner, fed back to its parent's next planning step. */
 export const SubplannerOutcome = z.object({
   area: z.string(),
@@ -33,7 +58,13 @@ export const SubplannerOutcome = z.object({
 export type SubplannerOutcome = z.infer<typeof SubplannerOutcome>;
 
 /** A task of this planner that is waiting for a slot or running while it plans again. */
-export const PendingTask = z.object({ taskId: z.string(), title: z.string(), state: z.enum(['queued', 'running']) });
+export const PendingTask = z.object({
+  taskId: z.string(),
+  title: z.string(),
+  state: z.enum(['queued', 'running']),
+  /** The paths it claims, as the claim registry holds them. */
+  claims: z.array(z.string()).optional(),
+});
 export type PendingTask = z.infer<typeof PendingTask>;
 
 /** A task of this area that did not land, kept across planning steps so the same obstacle is seen. */
@@ -69,6 +100,8 @@ export const PlanRequest = z.object({
   subplannerOutcomes: z.array(SubplannerOutcome),
   pending: z.array(PendingTask).optional(),
   failureRecord: z.array(FailedTask).optional(),
+  /** Tasks of the whole planner tree holding or waiting for claims; absent when not checked. */
+  claims: z.array(ClaimedTask).optional(),
 });
 export type PlanRequest = z.infer<typeof PlanRequest>;
 
@@ -88,6 +121,8 @@ const PlanStepInputV2 = z.object({
   pending: z.array(PendingTask).max(200).optional(),
   /** Every task of this planner that failed, stalled, bounced or conflicted so far this cycle. */
   failureRecord: z.array(FailedTask).max(50).optional(),
+  /** Set by planners whose tasks get slots by their claims: new tasks are checked against the cycle's claim registry. */
+  checkClaims: z.boolean().optional(),
 });
 export const PlanStepInput = z.preprocess(upgradePlanStepInput, PlanStepInputV2);
 export type PlanStepInput = z.infer<typeof PlanStepInputV2>;

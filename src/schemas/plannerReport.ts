@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OfferedTask } from './claims';
 import { PlannerNode } from './status';
 import { Usage } from './usage';
 
@@ -15,5 +16,9 @@ export const PlannerReport = PlannerNode.extend({
   tasksStarted: z.number().int().nonnegative(),
   /** This planner's own plan calls and tasks, not its children's. */
   usage: Usage,
+  /** Planners that grant by claims: the head of the queue, offered for slots task by task. */
+  offered: z.array(OfferedTask).max(50).optional(),
+  /** With `offered`: the tasks started on a named grant that have not ended (their claims are held). */
+  running: z.array(z.string()).max(1_000).optional(),
 });
 export type PlannerReport = z.infer<typeof PlannerReport>;

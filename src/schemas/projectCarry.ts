@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { HeldTask, WaitingSince } from './claims';
 import { PlannerReport } from './plannerReport';
 import { CycleFinished } from './cycle';
+import { ModelOutage } from './modelOutage';
 import { ProjectSettings } from './projectSettings';
 import { TaskCounts } from './status';
 import { Usage } from './usage';
@@ -14,6 +16,9 @@ export const LedgerEntry = z.object({
   /** Place in the queue for slots; lower waits longer. */
   queuedAt: z.number().int().nonnegative(),
   closedNotified: z.boolean(),
+  /** Granting by claims: its tasks holding a slot and their claims, and since when its queued ones wait. */
+  held: z.array(HeldTask).optional(),
+  waiting: z.array(WaitingSince).optional(),
 });
 export type LedgerEntry = z.infer<typeof LedgerEntry>;
 
@@ -43,5 +48,7 @@ export const ProjectCarry = z.object({
   ledgerFinished: FinishedPlanners.optional(),
   /** A cycle that finished while the previous run was handing over. */
   finishedCycle: CycleFinished.optional(),
+  /** A model outage the project paused for (absent from runs before outages paused projects). */
+  outage: ModelOutage.optional(),
 });
 export type ProjectCarry = z.infer<typeof ProjectCarry>;

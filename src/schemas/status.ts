@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Limits } from './limits';
 import { MergeQueueStatus } from './mergeQueue';
+import { ModelOutage } from './modelOutage';
 import { SandboxSettings } from './sandbox';
 import { Usage } from './usage';
 import { Verdict } from './verdict';
@@ -79,6 +80,8 @@ export const ProjectStatus = z.object({
   /** How the project's commands are confined (absent from workflows started before sandboxes). */
   sandbox: SandboxSettings.optional(),
   limitReached: z.string().optional(),
+  /** The model provider has been failing for longer than the outage budget; no new work starts meanwhile. */
+  outage: ModelOutage.optional(),
   pendingSteering: z.array(z.string()),
   outcome: ProjectOutcome.optional(),
   headCommit: z.string().optional(),

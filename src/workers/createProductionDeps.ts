@@ -33,6 +33,7 @@ export function createProductionDeps(
     agents,
     workspace,
     mergeQueue: workspace,
+    transcripts,
     defaults: {
       models: config.models,
       limits: config.limits,

@@ -3,11 +3,13 @@ import type { PlannerStatus } from '../schemas/plannerStatus';
 import type { PlannerInput, PlannerSummary } from '../schemas/planner';
 import type { FailedTask, PendingTask, PlanResult, SubplannerOutcome } from '../schemas/plan';
 import type { PlannerState as PlannerPhase, TaskCounts } from '../schemas/status';
+import { maxRegistryClaims } from '../schemas/claims';
+import { registryClaims } from '../schemas/claimPaths';
 import { addSubtreeTotals, subtreeTotalsOf } from '../schemas/subtreeTotals';
-import { clip, type TaskOutcome, type TaskResult, type TaskStatus } from '../schemas/task';
+import { clip, outsideClaimsNote, type TaskOutcome, type TaskResult, type TaskStatus } from '../schemas/task';
 import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
 import { OperatorRelay } from './operatorRelay';
-import { SlotClaim } from './slotClaim';
+import { SlotClaim, type QueuedTask } from './slotClaim';
 
 interface TaskView {
   taskId: string;
@@ -57,6 +59,8 @@ export class PlannerState {
   wakesOnResults = false;
   outcomesSincePlan: SubplannerOutcome[] = [];
   private readonly views: TaskView[] = [];
+  /** Running tasks and their claims. */
+  private readonly runningClaims = new Map<string, string[]>();
   private taskSeq = 0;
   /** Bumped by every event the workflow may be waiting on. */
   version = 0;
@@ -93,19 +97,22 @@ export class PlannerState {
     this.round++;
     for (const task of plan.tasks) {
       const taskId = `c${this.input.scope.cycle}.${this.input.path}.r${this.round}.${++this.taskSeq}`;
-      this.slots.queue.push({ taskId, task });
+      this.slots.queue.push({ taskId, task, claims: registryClaims(task.files ?? [], maxRegistryClaims) });
       this.views.push({ taskId, title: task.title, state: 'queued' });
       if (this.views.length > recentTaskViews * 2) this.views.splice(0, this.views.length - recentTaskViews);
     }
   }
 
-  taskStarted(taskId: string, at: string): void {
+  taskStarted(item: QueuedTask, at: string): void {
+    const { taskId } = item;
     this.running++;
+    this.runningClaims.set(taskId, item.claims);
     this.updateView(taskId, { state: 'running', startedAt: at });
   }
 
   taskFinished(result: Omit<TaskResult, 'usage'>, taskUsage: Usage): void {
     this.usage = addUsage(this.usage, taskUsage);
+    this.runningClaims.delete(result.taskId);
     if (result.status === 'done') this.done++;
     else this.failed++;
     if (result.status === 'stalled') this.stalled++;
@@ -117,6 +124,7 @@ export class PlannerState {
       status: result.status,
       summary: clip(result.summary, 500),
       commit: result.commit,
+      ...(result.outsideClaims ? { outsideClaims: outsideClaimsNote(result.outsideClaims.files, result.outsideClaims.total, 5) } : {}),
     });
     if (this.outcomes.length > keptOutcomes) this.outcomes.splice(0, this.outcomes.length - keptOutcomes);
     if (result.status !== 'done') {
@@ -155,10 +163,15 @@ export class PlannerState {
 
   /** What is still queued or running, as a planning step sees it. */
   pending(): PendingTask[] {
-    const queued = this.slots.queue.map((q) => ({ taskId: q.taskId, title: q.task.title, state: 'queued' as const }));
+    const queued = this.slots.queue.map((q) => ({
+      taskId: q.taskId,
+      title: q.task.title,
+      state: 'queued' as const,
+      ...this.claimsShown(q.claims),
+    }));
     const running = this.views
       .filter((v) => v.state === 'running')
-      .map((v) => ({ taskId: v.taskId, title: v.title, state: 'running' as const }));
+      .map((v) => ({ taskId: v.taskId, title: v.title, state: 'running' as const, ...this.claimsShown(this.runningClaims.get(v.taskId)) }));
     return [...running, ...queued].slice(0, 200);
   }
 
@@ -192,7 +205,13 @@ export class PlannerState {
       releasedTotal: this.slots.releasedTotal,
       tasksStarted: this.slots.tasksStarted,
       usage: this.usage,
+      ...(this.slots.byClaims ? { offered: this.slots.offered(this.paused), running: [...this.runningClaims.keys()] } : {}),
     };
+  }
+
+  /** Planners that grant by claims tell each planning step what their own tasks claim. */
+  private claimsShown(claims: string[] | undefined): { claims?: string[] } {
+    return this.slots.byClaims && claims ? { claims } : {};
   }
 
   status(): PlannerStatus {

@@ -26,6 +26,7 @@ import { clip } from '../schemas/task';
 import { zeroUsage } from '../schemas/usage';
 import { describeFailure } from './describeFailure';
 import { parseSignal } from './parseSignal';
+import { taskClaimsPatch } from './claimRegistry';
 import { PlannerState, type ChildPlanner } from './plannerState';
 import type { QueuedTask } from './slotClaim';
 import { phaseRecorder, startAttributes } from './visibility';
@@ -55,6 +56,8 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
   const project = getExternalWorkflowHandle(scope.projectWorkflowId);
   const state = new PlannerState(self, input);
   const { slots, relay } = state;
+  // Offers its queued tasks with their claims, and starts the ones the project names in a grant.
+  slots.byClaims = patched(taskClaimsPatch);
 
   setHandler(grantSlotsSignal, (raw: SlotGrant) => onGrant(raw));
   setHandler(pauseSignal, () => (relay.pause(), state.changed()));
@@ -65,7 +68,9 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
   function onGrant(raw: SlotGrant): void {
     const grant = parseSignal(SlotGrant, raw, 'slot grant');
     if (!grant) return;
-    slots.grant(grant);
+    const { taskIds } = grant;
+    if (taskIds) for (const item of slots.grantNamed({ ...grant, taskIds }, state.paused)) startTask(item);
+    else slots.grant(grant);
     state.changed();
   }
 
@@ -105,7 +110,7 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
   }
 
   function startTask(item: QueuedTask): void {
-    state.taskStarted(item.taskId, new Date().toISOString());
+    state.taskStarted(item, new Date().toISOString());
     runWorkerTask
       .executeWithOptions({ ...workOptions, summary: `Task ${item.taskId}: ${item.task.title}` }, [
         { scope, taskId: item.taskId, plannerId: self, task: item.task, steering: [...relay.steering] },
@@ -197,6 +202,7 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
         subplannerOutcomes: state.outcomesSincePlan.map((o) => ({ ...o, summary: clip(o.summary, 1_000) })),
         pending: state.pending(),
         failureRecord: state.failureRecord,
+        ...(slots.byClaims ? { checkClaims: true } : {}),
       },
     ]);
   }

@@ -1,6 +1,7 @@
 import { ApplicationFailure, log } from '@temporalio/workflow';
 import { cycleWorkflowId, rootPlannerWorkflowId } from '../contract/workflowIds';
-import type { CycleFinished } from '../schemas/cycle';
+import type { CycleFinished, CycleInput } from '../schemas/cycle';
+import { outageAction, type ModelOutage, type ModelOutageReport } from '../schemas/modelOutage';
 import { defaultLimits, Limits, LimitsPatch } from '../schemas/limits';
 import type { PlannerReport } from '../schemas/plannerReport';
 import type { ProjectCarry } from '../schemas/projectCarry';
@@ -38,6 +39,8 @@ export class ProjectState {
   readonly relay: OperatorRelay;
   outcome?: ProjectOutcome;
   outcomeReason?: string;
+  /** A model outage that outlasted the outage budget, until the provider answers or the operator resumes. */
+  outage?: ModelOutage;
   cyclesThisRun = 0;
 
   constructor(
@@ -56,6 +59,7 @@ export class ProjectState {
     this.verdicts = carry?.verdicts ?? [];
     this.headCommit = carry?.headCommit;
     this.finishedCycle = carry?.finishedCycle;
+    this.outage = carry?.outage;
     this.ledger = new SlotLedger(carry?.ledger ?? [], carry?.ledgerSeq ?? 0, carry?.ledgerFinished);
     this.relay = new OperatorRelay(
       { paused: carry?.paused ?? false, steering: carry?.steering ?? [] },
@@ -66,6 +70,35 @@ export class ProjectState {
 
   get paused(): boolean {
     return this.relay.paused;
+  }
+
+  pause(): void {
+    // The operator's own pause outlives the outage.
+    if (this.outage) this.outage = { ...this.outage, pausedByOutage: false };
+    this.relay.pause();
+  }
+
+  resume(): void {
+    this.outage = undefined;
+    this.relay.resume();
+  }
+
+  /**
+   * An agent's report on the model provider: the first `down` pauses the project (unless it is paused
+   * already) with the reason; `up` lifts the pause the outage caused. True when the pause changed.
+   */
+  modelOutage(report: ModelOutageReport): boolean {
+    if (report.state === 'down') {
+      if (this.outage) return false;
+      this.outage = { reason: report.reason, since: report.since, pausedByOutage: !this.paused };
+      if (this.outage.pausedByOutage) this.relay.pause();
+      return this.outage.pausedByOutage;
+    }
+    const outage = this.outage;
+    if (!outage) return false;
+    this.outage = undefined;
+    if (outage.pausedByOutage) this.relay.resume();
+    return outage.pausedByOutage;
   }
 
   /** The settings resolved at the first start; limits changed before that still apply. */
@@ -182,6 +215,22 @@ export class ProjectState {
     if (summary.verdict.verdict === 'abandon') [this.outcome, this.outcomeReason] = ['abandoned', summary.verdict.reasons];
   }
 
+  /** What cycle `n` starts from: the settings with today's limits, the steering and the latest verdicts. */
+  cycleInput(settings: ProjectSettings, n: number): CycleInput {
+    const last = this.lastVerdict();
+    return {
+      settings: { ...settings, limits: this.limits },
+      cycle: n,
+      projectWorkflowId: this.projectId,
+      steering: [...this.relay.steering],
+      previousVerdict: last ? { verdict: last.verdict, reasons: last.reasons, nextFocus: last.nextFocus } : undefined,
+      earlierVerdicts: this.verdicts
+        .slice(-5)
+        .map((v) => ({ cycle: v.cycle, verdict: v.verdict, reasons: v.reasons, nextFocus: v.nextFocus })),
+      paused: this.paused,
+    };
+  }
+
   lastVerdict(): Verdict | undefined {
     return this.verdicts[this.verdicts.length - 1];
   }
@@ -204,6 +253,7 @@ export class ProjectState {
       lastVerdict: this.lastVerdict(),
       limits: this.limits,
       limitReached: this.limitReason(),
+      outage: this.outage,
       pendingSteering: this.relay.steering,
       outcome: this.outcome,
       headCommit: this.headCommit,
@@ -220,6 +270,7 @@ export class ProjectState {
   details(s: ProjectStatus): string {
     return [
       `**${s.phase}** — cycle ${s.cycle}${s.stopRequested ? ' (stop requested)' : ''}`,
+      s.outage ? `**model outage** since ${s.outage.since}: ${s.outage.reason.slice(0, 300)} — ${outageAction(s.outage)}` : '',
       `tasks this cycle: ${s.tasks.queued} queued, ${s.tasks.running} running, ${s.tasks.done} done, ${s.tasks.failed} failed`,
       `usage: ${totalTokens(s.usage)} tokens, $${s.usage.costUsd.toFixed(4)}`,
       s.lastVerdict ? `last verdict: ${s.lastVerdict.verdict} — ${s.lastVerdict.reasons.slice(0, 300)}` : '',
@@ -247,6 +298,7 @@ export class ProjectState {
       headCommit: this.headCommit,
       ...this.ledger.state,
       finishedCycle: this.finishedCycle,
+      ...(this.outage ? { outage: this.outage } : {}),
     };
   }
 

@@ -4,40 +4,50 @@ import {
   CancellationScope,
   condition,
   continueAsNew,
-  getExternalWorkflowHandle,
   isCancellation,
   log,
-  ParentClosePolicy,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
-  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/createActivities';
 import { controlActivityOptions, roleActivityOptions } from '../contract/activityOptions';
-import { grantSlotsSignal, type SlotGrant } from '../contract/messages/plannerMessages';
 import { pauseSignal, resumeSignal, stopSignal, steerSignal } from '../contract/messages/operatorMessages';
-import { cycleFinishedSignal, plannerReportSignal, projectStatusQuery, setLimitsUpdate } from '../contract/messages/projectMessages';
+import {
+  cycleFinishedSignal,
+  modelOutageSignal,
+  plannerReportSignal,
+  projectClaimsQuery,
+  projectStatusQuery,
+  setLimitsUpdate,
+} from '../contract/messages/projectMessages';
 import { roles } from '../contract/roles';
 import { longhaulProjectKey, longhaulRoleKey } from '../contract/searchAttributes';
 import { isValidProjectId } from '../contract/workflowIds';
-import { CycleFinished, type CycleInput } from '../schemas/cycle';
+import { CycleFinished } from '../schemas/cycle';
 import { Limits, LimitsPatch } from '../schemas/limits';
+import { ModelOutageReport } from '../schemas/modelOutage';
 import { parseInput } from '../schemas/parseInput';
 import { PlannerReport } from '../schemas/plannerReport';
 import { ProjectCarry } from '../schemas/projectCarry';
 import { ProjectInput } from '../schemas/projectInput';
 import type { ProjectSettings } from '../schemas/projectSettings';
 import type { ProjectResult } from '../schemas/status';
-import { cycleWorkflow } from './cycleWorkflow';
-import { describeFailure } from './describeFailure';
+import { taskClaimsPatch } from './claimRegistry';
+import { cancelRunningCycle, startCycle } from './cycleChild';
 import { parseSignal } from './parseSignal';
 import { ProjectState } from './projectState';
-import { phaseRecorder, startAttributes } from './visibility';
+import { SignalCourier } from './signalCourier';
+import { SlotDispatcher } from './slotDispatcher';
+import { phaseRecorder } from './visibility';
 
 type Activities = ReturnType<typeof createActivities>;
+
+/** Projects that pause themselves when a model outage outlasts the outage budget carry this patch. */
+export const projectPausesOnOutagePatch = 'project-pauses-on-model-outage';
 
 /** Even when the server does not ask for it, hand over to a fresh run this often (in cycles). */
 const cyclesPerRun = 5;
@@ -60,41 +70,15 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
       message: `Invalid workflow id "${projectId}": a project id is used in branch names, so use letters, digits, ".", "_" and "-" only.`,
     });
   }
-  // Signals in flight are delivered before the run hands over or ends.
-  const pendingSignals = new Set<Promise<void>>();
-  function track(send: Promise<void>, onFailure: (err: unknown) => void): void {
-    const tracked = send.catch(onFailure).finally(() => pendingSignals.delete(tracked));
-    pendingSignals.add(tracked);
-  }
+  const courier = new SignalCourier();
   const state = new ProjectState(projectId, input, carry, (send, cycleId) =>
-    track(send, (err) => log.warn('Could not forward a signal to the running cycle', { cycleId, error: String(err) })),
+    courier.track(send, (err) => log.warn('Could not forward a signal to the running cycle', { cycleId, error: String(err) })),
   );
+  // Grants slots to named tasks by their claims, so overlapping tasks never run at once.
+  state.ledger.byClaims = patched(taskClaimsPatch);
+  const slots = new SlotDispatcher(state, courier);
+  const distributeSlots = (): void => slots.distribute();
   let recordPhase: (phase: string, cycle?: number) => void = () => undefined;
-  let handingOver = false;
-
-  function sendGrant(plannerId: string, grant: SlotGrant): void {
-    track(getExternalWorkflowHandle(plannerId).signal(grantSlotsSignal, grant), (err) => {
-      // The planner is gone (finished or cancelled): whatever it held is free again.
-      log.warn('Slot grant not delivered', { plannerId, error: String(err) });
-      state.ledger.forget(plannerId);
-      distributeSlots();
-    });
-  }
-
-  /** Gives free worker slots to waiting planners, or tells them no more will come. */
-  function distributeSlots(): void {
-    // While handing over, grants wait for the next run; otherwise a busy project never drains.
-    if (!state.activeCycleId || handingOver) return;
-    const closedBecause = state.limitReason();
-    if (closedBecause) {
-      for (const plannerId of state.ledger.takeUnnotified()) sendGrant(plannerId, { count: 0, closed: true, reason: closedBecause });
-      return;
-    }
-    if (state.paused) return;
-    const free = state.freeSlots();
-    if (free <= 0) return;
-    for (const { plannerId, count } of state.ledger.grant(free)) sendGrant(plannerId, { count, closed: false });
-  }
 
   function updateDetails(): void {
     const s = state.status();
@@ -118,6 +102,14 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
     if (message) state.cycleFinished(message);
   }
 
+  function onModelOutage(raw: ModelOutageReport): void {
+    const report = parseSignal(ModelOutageReport, raw, 'model outage report');
+    if (!report || !patched(projectPausesOnOutagePatch)) return;
+    if (report.state === 'down') log.warn('A model outage outlasted the outage budget', { reason: report.reason, since: report.since });
+    if (state.modelOutage(report)) distributeSlots();
+    updateDetails();
+  }
+
   function onSetLimits(patch: LimitsPatch): Limits {
     const limits = state.setLimits(patch);
     distributeSlots();
@@ -127,11 +119,13 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
 
   setHandler(plannerReportSignal, onPlannerReport);
   setHandler(cycleFinishedSignal, onCycleFinished);
-  setHandler(pauseSignal, () => (state.relay.pause(), updateDetails()));
-  setHandler(resumeSignal, () => (state.relay.resume(), distributeSlots(), updateDetails()));
+  setHandler(pauseSignal, () => (state.pause(), updateDetails()));
+  setHandler(resumeSignal, () => (state.resume(), distributeSlots(), updateDetails()));
+  setHandler(modelOutageSignal, onModelOutage);
   setHandler(steerSignal, (raw) => void state.relay.steer(raw));
   setHandler(stopSignal, () => ((state.stopRequested = true), updateDetails()));
   setHandler(projectStatusQuery, () => state.status());
+  setHandler(projectClaimsQuery, () => ({ tasks: state.ledger.claims() }));
   setHandler(setLimitsUpdate, onSetLimits, {
     validator: (patch: LimitsPatch): void => {
       const parsed = parseInput(LimitsPatch, patch, 'limits');
@@ -142,8 +136,8 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
 
   async function handOver(settings: ProjectSettings): Promise<never> {
     // Deliver what is in flight first; anything that arrives meanwhile is in the state we carry.
-    handingOver = true;
-    await condition(() => pendingSignals.size === 0 && allHandlersFinished());
+    slots.handingOver = true;
+    await condition(() => courier.idle && allHandlersFinished());
     return continueAsNew<typeof projectWorkflow>(input, state.carry(settings));
   }
 
@@ -159,41 +153,6 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
     if (untilDeadline === undefined || untilDeadline <= 0) await condition(wake);
     else await condition(wake, untilDeadline);
     distributeSlots();
-  }
-
-  async function startCycle(settings: ProjectSettings): Promise<void> {
-    const { n, workflowId } = state.startingCycle();
-    const last = state.lastVerdict();
-    const cycleInput: CycleInput = {
-      settings: { ...settings, limits: state.limits },
-      cycle: n,
-      projectWorkflowId: projectId,
-      steering: [...state.relay.steering],
-      previousVerdict: last ? { verdict: last.verdict, reasons: last.reasons, nextFocus: last.nextFocus } : undefined,
-      earlierVerdicts: state.verdicts
-        .slice(-5)
-        .map((v) => ({ cycle: v.cycle, verdict: v.verdict, reasons: v.reasons, nextFocus: v.nextFocus })),
-      paused: state.paused,
-    };
-    const handle = await startChild(cycleWorkflow, {
-      workflowId,
-      args: [cycleInput],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      staticSummary: `Cycle ${n}: ${settings.goal.slice(0, 150)}`,
-      typedSearchAttributes: startAttributes(settings.searchAttributes, projectId, 'cycle', n),
-    });
-    state.activeCycleId = workflowId;
-    // In this run the child's own result is also watched, in case it ended without signalling.
-    handle.result().then(
-      (summary) => {
-        if (state.activeCycleId === workflowId && !state.finishedCycle) state.finishedCycle = { cycle: n, summary };
-      },
-      (err: unknown) => {
-        if (state.activeCycleId === workflowId && !state.finishedCycle && !isCancellation(err)) {
-          state.finishedCycle = { cycle: n, error: describeFailure(err) };
-        }
-      },
-    );
   }
 
   if (!state.settings) {
@@ -223,7 +182,7 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
           continue;
         }
         if (state.cyclesThisRun >= cyclesPerRun || workflowInfo().continueAsNewSuggested) await handOver(settings);
-        await startCycle(settings);
+        await startCycle(state, settings);
         updateDetails();
       }
       await waitFor(() => state.finishedCycle !== undefined || workflowInfo().continueAsNewSuggested);
@@ -236,22 +195,12 @@ export async function projectWorkflow(rawInput: ProjectInput, carried?: ProjectC
     if (isCancellation(err) && cycleId) {
       // Cycles are abandoned by the parent-close policy (so the project may continue-as-new), so
       // cancellation is passed on by hand, and the project ends once the cycle's tree has wound down.
-      await CancellationScope.nonCancellable(async () => {
-        if (state.finishedCycle) return; // It ended already.
-        try {
-          await getExternalWorkflowHandle(cycleId).cancel();
-        } catch (cancelError) {
-          log.warn('Could not cancel the running cycle; it may have ended meanwhile', { cycleId, error: String(cancelError) });
-          return;
-        }
-        // Bounded: a cycle terminated by hand would never report, and the project must still end.
-        await condition(() => state.finishedCycle !== undefined, '1 hour');
-      });
+      await CancellationScope.nonCancellable(() => cancelRunningCycle(state, cycleId));
     }
     throw err;
   }
 
-  await condition(() => pendingSignals.size === 0 && allHandlersFinished());
+  await condition(() => courier.idle && allHandlersFinished());
   updateDetails();
   return state.result();
 }

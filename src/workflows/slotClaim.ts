@@ -1,9 +1,12 @@
 import type { SlotGrant } from '../contract/messages/plannerMessages';
+import { maxOfferedTasks, type OfferedTask } from '../schemas/claims';
 import type { PlannedTask } from '../schemas/task';
 
 export interface QueuedTask {
   taskId: string;
   task: PlannedTask;
+  /** The task's paths as the claim registry holds them. */
+  claims: string[];
 }
 
 /**
@@ -22,6 +25,9 @@ export class SlotClaim {
   closed = false;
   closedReason?: string;
 
+  /** Set when the project grants slots to named tasks by their claims (see `claimRegistry`). */
+  byClaims = false;
+
   grant(grant: SlotGrant): void {
     this.grantedSeen += grant.count;
     this.available += grant.count;
@@ -29,6 +35,32 @@ export class SlotClaim {
       this.closed = true;
       this.closedReason = grant.reason;
     }
+  }
+
+  /**
+   * A grant for named tasks: returns those to start now. A slot for a task that is gone (cancelled)
+   * or cannot start (paused, closed) goes straight back; the task stays queued and is offered again.
+   */
+  grantNamed(grant: SlotGrant & { taskIds: string[] }, paused: boolean): QueuedTask[] {
+    this.grant({ ...grant, count: 0 });
+    this.grantedSeen += grant.count;
+    const starting: QueuedTask[] = [];
+    for (const taskId of grant.taskIds) {
+      const at = this.queue.findIndex((q) => q.taskId === taskId);
+      if (at < 0 || paused || this.closed) {
+        this.releasedTotal++;
+        continue;
+      }
+      starting.push(...this.queue.splice(at, 1));
+      this.tasksStarted++;
+    }
+    return starting;
+  }
+
+  /** The head of the queue, offered to the project's claim registry for slots. */
+  offered(paused: boolean): OfferedTask[] {
+    if (paused || this.closed) return [];
+    return this.queue.slice(0, maxOfferedTasks).map((q) => ({ taskId: q.taskId, claims: q.claims }));
   }
 
   /** The next task a free slot can run, or undefined. */

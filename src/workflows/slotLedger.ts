@@ -2,6 +2,15 @@ import type { FinishedPlanners, LedgerEntry } from '../schemas/projectCarry';
 import type { PlannerReport } from '../schemas/plannerReport';
 import type { PlannerNode, TaskCounts } from '../schemas/status';
 import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
+import type { ClaimedTask } from '../schemas/claims';
+import { claimSnapshot, grantsByClaims, holdTask, noteReport, startableTasks, waitingTasks } from './claimRegistry';
+
+export interface SlotGrantOrder {
+  plannerId: string;
+  count: number;
+  /** Granting by claims: the tasks to start. */
+  taskIds?: string[];
+}
 
 /**
  * The project's count of worker slots: which planner holds how many, who waits, and in what order.
@@ -9,6 +18,12 @@ import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
  * continue-as-new.
  */
 export class SlotLedger {
+  /**
+   * Grants slots to tasks by their claims (see `claimRegistry`) to planners that offer them; off for
+   * runs recorded before, which granted counts only.
+   */
+  byClaims = false;
+
   constructor(
     private entries: LedgerEntry[],
     private seq: number,
@@ -41,14 +56,17 @@ export class SlotLedger {
     if (report.cycle !== cycle) return false;
     const entry = this.entries.find((e) => e.report.workflowId === report.workflowId);
     if (!entry) {
-      this.entries.push({ report, granted: 0, queuedAt: ++this.seq, closedNotified: false });
+      const added: LedgerEntry = { report, granted: 0, queuedAt: ++this.seq, closedNotified: false };
+      this.entries.push(added);
+      if (this.claimsOf(added)) noteReport(added, () => ++this.seq);
       return true;
     }
     // A finished planner sends nothing after its final report; anything later is a stale one.
     if (entry.report.state === 'done') return true;
-    const wasWaiting = wants(entry) > 0;
+    const wasWaiting = this.wants(entry) > 0;
     entry.report = report;
-    if (!wasWaiting && wants(entry) > 0) entry.queuedAt = ++this.seq;
+    if (this.claimsOf(entry)) noteReport(entry, () => ++this.seq);
+    if (!wasWaiting && this.wants(entry) > 0) entry.queuedAt = ++this.seq;
     return true;
   }
 
@@ -73,7 +91,11 @@ export class SlotLedger {
    * Shares `free` slots one at a time, longest waiter first, so one busy planner cannot starve the
    * others. Records the grants; the caller delivers them.
    */
-  grant(free: number): { plannerId: string; count: number }[] {
+  grant(free: number): SlotGrantOrder[] {
+    return this.byClaims ? this.grantByClaims(free) : this.grantByCount(free);
+  }
+
+  private grantByCount(free: number): SlotGrantOrder[] {
     const waiting = this.entries.filter((e) => wants(e) > 0).sort((a, b) => a.queuedAt - b.queuedAt);
     const given = new Map<LedgerEntry, number>();
     let left = free;
@@ -96,6 +118,67 @@ export class SlotLedger {
       grants.push({ plannerId: entry.report.workflowId, count });
     }
     return grants;
+  }
+
+  /**
+   * As by count, one slot at a time, longest-waiting planner first; a planner that offers its tasks
+   * gets a slot for a named task whose claims are free (`startableTasks`), others for any task.
+   */
+  private grantByClaims(free: number): SlotGrantOrder[] {
+    const startable = startableTasks(this.entries);
+    const waiting = this.entries
+      .filter((e) => this.wants(e) > 0)
+      .sort((a, b) => a.queuedAt - b.queuedAt)
+      .map((entry) => ({
+        entry,
+        tasks: this.claimsOf(entry) ? waitingTasks(entry).filter((t) => startable.has(t.taskId)) : undefined,
+        given: 0,
+      }));
+    let left = free;
+    while (left > 0) {
+      let progressed = false;
+      for (const w of waiting) {
+        if (left === 0) break;
+        if (w.given < (w.tasks ? w.tasks.length : this.wants(w.entry))) {
+          w.given++;
+          left--;
+          progressed = true;
+        }
+      }
+      if (!progressed) break;
+    }
+    const grants: SlotGrantOrder[] = [];
+    for (const { entry, tasks, given } of waiting) {
+      if (given === 0) continue;
+      const plannerId = entry.report.workflowId;
+      entry.queuedAt = ++this.seq;
+      if (!tasks) {
+        entry.granted += given;
+        grants.push({ plannerId, count: given });
+        continue;
+      }
+      const named = tasks.slice(0, given);
+      for (const task of named) {
+        entry.granted++;
+        holdTask(entry, task);
+      }
+      grants.push({ plannerId, count: given, taskIds: named.map((t) => t.taskId) });
+    }
+    return grants;
+  }
+
+  /** Tasks holding claims and tasks waiting with theirs, across the planner tree. */
+  claims(): ClaimedTask[] {
+    return this.byClaims ? claimSnapshot(this.entries) : [];
+  }
+
+  private claimsOf(entry: LedgerEntry): boolean {
+    return this.byClaims && grantsByClaims(entry);
+  }
+
+  private wants(entry: LedgerEntry): number {
+    if (!this.claimsOf(entry)) return wants(entry);
+    return waitingTasks(entry).length;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { promises as fs } from 'fs';
+import { promises as fs, readFileSync } from 'fs';
 import * as path from 'path';
 import { createJudgeCycle } from '../../src/activities/judgeCycle';
 import { createPlanArea } from '../../src/activities/planArea';
@@ -225,5 +225,50 @@ describe('judging a cycle', () => {
     // The evidence stays beside the transcript, for a resumed review.
     const record = JSON.parse(await fs.readFile(p.store.pathOf('transcripts/proj/cycle-1/judge.evidence.json'), 'utf8'));
     expect(record).toMatchObject({ testsPassed: true });
+  });
+  test("runs the judge's own commands in the view of the head, which they cannot change", async () => {
+    const p = await project({
+      'src/greet.js': 'exports.greet = () => "hi";\n',
+      'test/run.js': "console.log(require('../src/greet').greet('Ada') === 'hi Ada' ? 'GREET PASSES' : 'GREET FAILS');\n",
+    });
+    const greet = 'exports.greet = (name) => `hi ${name}`;\n';
+    const head = await p.land({ 'src/greet.js': greet }, 'Greet by name\n\nLonghaul-Task: c1.p0.r1.1');
+    let viewDir = '';
+    let during = { status: '', greet: '' };
+    server.requests.length = 0;
+    server.setResponder(
+      scripted([
+        call('run_command', { command: 'pwd; node test/run.js; echo "exports.greet = () => 1;" > src/greet.js; echo "write: $?"' }),
+        (req) => {
+          // Looked at while the review still holds the view: the command left it as it was.
+          viewDir = lastToolResults(req)[0]?.content.split('\n')[1] ?? '';
+          during = {
+            status: git(viewDir, 'status', '--porcelain', '--untracked-files=all'),
+            greet: readFileSync(path.join(viewDir, 'src', 'greet.js'), 'utf8'),
+          };
+          return call('submit_verdict', { verdict: 'done', reasons: 'node test/run.js prints GREET PASSES.' });
+        },
+      ]),
+    );
+    const judgeCycle = createJudgeCycle(createAgents({ models: fakeModels(server), transcripts: p.store }), p.workspace);
+    const scope = scopeOf(p);
+    const result = await runActivity(judgeCycle, {
+      scope: { ...scope, settings: { ...scope.settings, testCommand: 'node test/run.js' } },
+      steering: [],
+      plannerSummary: 'Greeting by name is in.',
+      tasksDone: 1,
+      tasksFailed: 0,
+    });
+
+    expect(server.requests[0]?.toolNames).toContain('run_command');
+    const output = lastToolResults(server.requests[1])[0]?.content ?? '';
+    expect(output).toMatch(/^exit code 0/);
+    expect(output).toContain('GREET PASSES');
+    expect(output).toContain('Read-only file system');
+    expect(output).toMatch(/write: [1-9]/);
+    expect(result).toMatchObject({ verdict: 'done', headCommit: head });
+    expect(viewDir).toContain(path.join('work', 'repos'));
+    expect(during).toEqual({ status: '', greet });
+    expect(git(viewDir, 'rev-parse', 'HEAD')).toBe(head);
   });
 });

@@ -6,6 +6,7 @@ import { createAgents } from '../../src/agents/createAgents';
 import { ModelJudgeAgent } from '../../src/agents/judgeAgent';
 import { ModelPlannerAgent } from '../../src/agents/plannerAgent';
 import { ModelWorkerAgent } from '../../src/agents/workerAgent';
+import { defaultSandboxSettings } from '../../src/schemas/sandbox';
 import { TranscriptStore } from '../../src/state/transcriptStore';
 import { startFakeModelServer, type FakeModelServer, type FakeRequest } from '../support/fakeModelServer';
 import { ANTHROPIC_MODEL, call, fakeModels, lastToolResults, OPENAI_MODEL, scripted, testRun } from './agentHarness';
@@ -104,7 +105,45 @@ describe('the planner agent', () => {
     expect(kickoff).toContain('- Prefer small modules.');
     expect(lastToolResults(server.requests[1])[0]?.content).toMatch(/src\/greet.js:1: exports.greet/);
     expect(lastToolResults(server.requests[2])[0]).toMatchObject({ isError: true });
-    expect(lastToolResults(server.requests[2])[0]?.content).toMatch(/disjoint files.*"src\/greet.js" is listed by both/);
+    expect(lastToolResults(server.requests[2])[0]?.content).toMatch(
+      /"Also greet" claims `src\/greet.js`, which overlaps `src\/greet.js` of "Greet by name"/,
+    );
+  });
+
+  test("is shown the tree's claims and told which task holds one it overlaps", async () => {
+    const claims = [{ taskId: 'c2.0.0.r1.1', plannerId: 'proj/planner/cli', area: 'cli', state: 'running' as const, claims: ['src/cli/'] }];
+    const overlapping = task('CLI help', ['src/cli/help.js']);
+    server.setResponder(
+      scripted([
+        call('submit_plan', { summary: 's', tasks: [overlapping], subplanners: [], done: false }),
+        call('submit_plan', { summary: 's', tasks: [{ ...overlapping, waitForClaims: true }], subplanners: [], done: false }),
+      ]),
+    );
+    const result = await new ModelPlannerAgent({ models: fakeModels(server), transcripts: store }).plan(
+      planRequest({
+        claims,
+        pending: [{ taskId: 'p0.r1.2', title: 'Docs', state: 'queued', claims: ['docs/'] }],
+        results: [
+          {
+            taskId: 'p0.r1.1',
+            title: 'Parse argv',
+            status: 'done',
+            summary: 'Done.',
+            outsideClaims: { files: ['package.json'], total: 3 },
+          },
+        ],
+      }),
+      testRun('transcripts/proj/cycle-2/p0-round-1.jsonl').ctx,
+    );
+    const kickoff = kickoffOf(server.requests[0]);
+    expect(kickoff).toContain('- [running] c2.0.0.r1.1 (area "cli"), claims `src/cli/`');
+    expect(kickoff).toContain('- [queued] Docs (p0.r1.2, claims `docs/`)');
+    expect(kickoff).toContain(
+      '- [done] Parse argv (p0.r1.1): Done. [its change left the paths its task declared: `package.json` and 2 more]',
+    );
+    expect(lastToolResults(server.requests[1])[0]).toMatchObject({ isError: true });
+    expect(lastToolResults(server.requests[1])[0]?.content).toMatch(/held by task c2.0.0.r1.1 \(running, area "cli"\)/);
+    expect(result.result.tasks).toEqual([{ ...overlapping, waitForClaims: true }]);
   });
 
   test('at the deepest level it may not spawn sub-planners', async () => {
@@ -282,7 +321,14 @@ describe('the judge agent', () => {
       steering: [],
       plannerReport: { summary: 'Greeting and CLI are in.', tasksDone: 1, tasksFailed: 0 },
       tasks: [
-        { taskId: 'c3.p0.r1.1', title: 'CLI', status: 'done', summary: 'Implemented the CLI with full test coverage.', commit: head },
+        {
+          taskId: 'c3.p0.r1.1',
+          title: 'CLI',
+          status: 'done',
+          summary: 'Implemented the CLI with full test coverage.',
+          commit: head,
+          outsideClaims: { files: ['README.md'], total: 1 },
+        },
       ],
       earlierVerdicts: [],
       ...overrides,
@@ -312,7 +358,7 @@ describe('the judge agent', () => {
     expect(result.promptVersion).toMatch(/^judge-\d{4}-\d{2}-\d{2}\.\d+$/);
     expect((await fs.readFile(counter, 'utf8')).trim().split('\n')).toHaveLength(1);
     const first = server.requests[0];
-    expect(first?.toolNames).toEqual(['list_files', 'read_file', 'search', 'submit_verdict']);
+    expect(first?.toolNames).toEqual(['list_files', 'read_file', 'search', 'run_command', 'submit_verdict']);
     expect(first?.system).toContain('unverified claims');
     const kickoff = kickoffOf(first);
     expect(kickoff).toMatch(/— FAILED, exit code 1 \(/);
@@ -320,6 +366,7 @@ describe('the judge agent', () => {
     expect(kickoff).toContain('1 failing: cli greets by name');
     expect(kickoff).toMatch(/src\/cli\.js\s+\|\s+1 \+/);
     expect(kickoff).toMatch(/2 files changed/);
+    expect(kickoff).toContain('[its change left the paths its task declared: `README.md`]');
     expect(kickoff).toContain(`${head.slice(0, 7)}`);
     expect(kickoff).toContain('Greet by name');
     expect(kickoff).toContain('unverified claims, not evidence');
@@ -328,6 +375,34 @@ describe('the judge agent', () => {
     );
     expect(kickoff).toContain('1 tasks reported done, 0 failed. Greeting and CLI are in.');
     expect(lastToolResults(server.requests[2])[0]?.content).toMatch(/next_focus/);
+  });
+
+  test('checks things with commands of its own, which cannot change the checkout, and has none when commands run unconfined', async () => {
+    server.setResponder(
+      scripted([
+        call('run_command', {
+          command: 'node src/cli.js Ada; echo broken > src/cli.js; echo "write: $?"; git commit -qam x; echo "commit: $?"',
+        }),
+        call('submit_verdict', { verdict: 'done', reasons: 'node src/cli.js Ada prints hi Ada.' }),
+      ]),
+    );
+    const agent = new ModelJudgeAgent({ models: fakeModels(server), transcripts: store });
+    const result = await agent.judge(judgeRequest({ testCommand: 'true' }), testRun('transcripts/proj/cycle-3/judge.jsonl').ctx);
+    const output = lastToolResults(server.requests[1])[0]?.content ?? '';
+    expect(output).toContain('hi Ada');
+    expect(output).toMatch(/write: [1-9]/);
+    expect(output).toMatch(/commit: [1-9]/);
+    expect(result.result.verdict).toBe('done');
+    expect(git(dir, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(head);
+
+    server.requests.length = 0;
+    server.setResponder(scripted([call('submit_verdict', { verdict: 'continue', reasons: 'Unchecked.', next_focus: 'Check the CLI.' })]));
+    await agent.judge(
+      judgeRequest({ testCommand: 'true', sandbox: { ...defaultSandboxSettings, enabled: false } }),
+      testRun('transcripts/proj/cycle-4/judge.jsonl').ctx,
+    );
+    expect(server.requests[0]?.toolNames).toEqual(['list_files', 'read_file', 'search', 'submit_verdict']);
   });
 
   test('does not rerun the tests when it resumes, and says when there is no test command', async () => {

@@ -319,8 +319,62 @@ describe('terminal tools', () => {
     expect(() => tool.accept({ summary: 's', tasks: [task], subplanners: [], done: true })).toThrow(/must be empty/);
     expect(() =>
       tool.accept({ summary: 's', tasks: [task, { ...task, title: 'Other', files: ['./src/parser.ts'] }], subplanners: [], done: false }),
-    ).toThrow(/disjoint files/);
+    ).toThrow(/claims overlap.*"Other" claims `src\/parser.ts`, which overlaps `src\/parser.ts` of "Add parser" in this plan/);
     expect(() => tool.accept({ summary: 's', tasks: [{ title: '' }], done: false })).toThrow(ToolError);
+  });
+
+  test('submit_plan requires every task to claim paths, inside the repository', () => {
+    const tool = submitPlanTool({ canSpawnSubplanners: false });
+    const plan = (files?: string[]) => ({ summary: 's', tasks: [{ ...task, files }], subplanners: [], done: false });
+    expect(() => tool.accept(plan(undefined))).toThrow(/invalid arguments[\s\S]*files/);
+    expect(() => tool.accept(plan([]))).toThrow(/invalid arguments[\s\S]*files/);
+    expect(() => tool.accept(plan(['../outside.ts']))).toThrow(/task "Add parser": "..\/outside.ts" contains ".."/);
+    expect(() => tool.accept(plan(['/etc/hosts']))).toThrow(/is absolute/);
+    // A folder and a file under it overlap; a folder does not cover a sibling sharing its prefix.
+    expect(() =>
+      tool.accept({
+        summary: 's',
+        tasks: [
+          { ...task, files: ['src/'] },
+          { ...task, title: 'B', files: ['src//lexer.ts'] },
+        ],
+        subplanners: [],
+        done: false,
+      }),
+    ).toThrow(/"B" claims `src\/lexer.ts`, which overlaps `src\/` of "Add parser"/);
+    expect(
+      tool.accept({
+        summary: 's',
+        tasks: [
+          { ...task, files: ['src/'] },
+          { ...task, title: 'B', files: ['src2/lexer.ts'] },
+        ],
+        subplanners: [],
+        done: false,
+      }).tasks,
+    ).toHaveLength(2);
+  });
+
+  test('submit_plan refuses a task overlapping one queued or running elsewhere in the tree, naming it, unless it waits', () => {
+    const holders = [
+      { taskId: 'c1.0.1.r1.2', plannerId: 'p/planner/ui', area: 'ui', state: 'running' as const, claims: ['src/'] },
+      { taskId: 'c1.0.r2.1', plannerId: 'p/planner', area: 'whole project', state: 'queued' as const, claims: ['docs/guide.md'] },
+    ];
+    const tool = submitPlanTool({ canSpawnSubplanners: false, claims: holders });
+    const plan = (extra: object = {}, files = ['src/parser.ts']) => ({
+      summary: 's',
+      tasks: [{ ...task, files, ...extra }],
+      subplanners: [],
+      done: false,
+    });
+    expect(() => tool.accept(plan())).toThrow(
+      /"Add parser" claims `src\/parser.ts`, which overlaps `src\/` held by task c1.0.1.r1.2 \(running, area "ui"\).*waitForClaims: true/,
+    );
+    expect(() => tool.accept(plan({}, ['docs/']))).toThrow(/held by task c1.0.r2.1 \(queued, area "whole project"\)/);
+    expect(tool.accept(plan({ waitForClaims: true })).tasks[0]).toMatchObject({ waitForClaims: true });
+    expect(tool.accept(plan({}, ['lib/parser.ts'])).tasks).toHaveLength(1);
+    // Cancelling the queued holder in the same step frees its claim.
+    expect(tool.accept({ ...plan({}, ['docs/']), cancel: ['c1.0.r2.1'] }).tasks).toHaveLength(1);
   });
 
   test('finish_task and submit_verdict validate their results', () => {

@@ -6,6 +6,8 @@ import { costOf, defaultPriceTable } from '../../src/models/priceTable';
 import { projectWorkflow } from '../../src/workflows/projectWorkflow';
 import { createProductionDeps } from '../../src/workers/createProductionDeps';
 import { WorkflowFailedError } from '@temporalio/client';
+import { resumeSignal } from '../../src/contract/messages/operatorMessages';
+import { projectStatusQuery } from '../../src/contract/messages/projectMessages';
 import {
   startFakeModelServer,
   type FakeFault,
@@ -15,6 +17,7 @@ import {
   type Responder,
 } from '../support/fakeModelServer';
 import { createRepo, git } from '../support/gitFixtures';
+import { eventually } from '../support/gate';
 import { historyStats } from '../support/historyStats';
 import { uniqueName, withLonghaulWorkers } from '../support/longhaulTestWorkers';
 
@@ -152,17 +155,17 @@ test(
   120_000,
 );
 
-test('rate limits, server errors and overload are retried by Temporal and the project recovers', async () => {
+test('rate limits, server errors and overload are waited out inside the call: no turn is paid twice, usage is what was billed', async () => {
   const normal = projectResponder();
   const faults: FakeFault[] = [{ fault: 'rate_limit', retryAfterSeconds: 1 }, { fault: 'server_error' }, { fault: 'overloaded' }];
   let served = 0;
-  let workerFaulted = false;
-  // The first planner call meets all three faults in turn, the first worker call one more (its retry
-  // must find its worktree free again), then the run goes on normally.
+  let workerFaults = 0;
+  // The first planner call meets all three faults in turn, a worker's second turn two more, then the
+  // run goes on normally.
   const responder: Responder = (req) => {
     if (req.toolNames.includes('submit_plan') && served < faults.length) return faults[served++];
-    if (req.toolNames.includes('finish_task') && !workerFaulted) {
-      workerFaulted = true;
+    if (req.toolNames.includes('finish_task') && req.messages.length > 1 && workerFaults < 2) {
+      workerFaults++;
       return { fault: 'server_error' };
     }
     return normal(req);
@@ -174,12 +177,54 @@ test('rate limits, server errors and overload are retried by Temporal and the pr
         workflowId: taskQueue,
         args: [{ goal: 'Greet', repo: createRepo() }],
       });
-      expect(result).toMatchObject({ outcome: 'done', tasksDone: 2 });
+      expect(result).toMatchObject({ outcome: 'done', tasksDone: 2, tasksFailed: 0 });
       expect(served).toBe(3);
-      expect(workerFaulted).toBe(true);
-      expect(server.requests.length).toBe(9 + 3 + 1);
-      // Failed calls cost nothing: usage counts the successful calls only.
-      expect(result.usage.calls).toBe(9);
+      expect(workerFaults).toBe(2);
+      // Exactly the calls of a run without faults were answered: the worker's first turn was not re-paid.
+      expect(server.billed.length).toBe(9);
+      expect(server.requests.length).toBe(9 + 3 + 2);
+      // Failed calls cost nothing: usage counts the answered calls only.
+      expect(result.usage.calls).toBe(server.billed.length);
+      expect(result.usage.inputTokens).toBe(server.billed.length * callUsage.input);
+    }),
+  );
+}, 120_000);
+
+test('a provider down for longer than the outage budget pauses the project with the reason; it carries on after resume', async () => {
+  const normal = projectResponder();
+  let down = false;
+  let workerCalls = 0;
+  // The provider goes down at the workers' first call and stays down until the test brings it back.
+  const responder: Responder = (req) => {
+    if (req.toolNames.includes('finish_task') && workerCalls++ === 0) down = true;
+    return down ? { fault: 'server_error' } : normal(req);
+  };
+  await withProvider('openai', 'openai:gpt-5.2', responder, ({ taskQueue, server, deps }) =>
+    withLonghaulWorkers({ taskQueue, deps }, async (client) => {
+      const handle = await client.workflow.start(projectWorkflow, {
+        taskQueue,
+        workflowId: taskQueue,
+        args: [{ goal: 'Greet the user and document it', repo: createRepo(), limits: { outageBudgetMinutes: 0.05 } }],
+      });
+      await eventually(async () => (await handle.query(projectStatusQuery)).outage !== undefined, 60_000, 'project paused for the outage');
+      const paused = await handle.query(projectStatusQuery);
+      expect(paused.phase).toBe('paused');
+      expect(paused.paused).toBe(true);
+      expect(paused.outage?.reason).toContain('OpenAI failed to answer (500)');
+      expect(paused.outage?.pausedByOutage).toBe(true);
+      expect(paused.totals.failed).toBe(0);
+      // The Web UI's current details say it too.
+      const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      expect(metadata.currentDetails).toContain('model outage');
+
+      down = false;
+      await handle.signal(resumeSignal);
+      const result = await handle.result();
+      expect(result).toMatchObject({ outcome: 'done', tasksDone: 2, tasksFailed: 0 });
+      expect((await handle.query(projectStatusQuery)).outage).toBeUndefined();
+      // Nothing was paid twice, and usage is exactly what the provider answered.
+      expect(server.billed.length).toBe(9);
+      expect(result.usage.calls).toBe(server.billed.length);
     }),
   );
 }, 120_000);

@@ -1,15 +1,16 @@
 import { existsSync, promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { readOnlyRunCommandTool } from '../../src/agents/tools/readOnlyRunCommand';
 import { runCommandTool } from '../../src/agents/tools/runCommand';
 import type { ToolContext } from '../../src/agents/tools/toolTypes';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
-import type { TaskWorktree } from '../../src/git/workspaceContract';
+import type { ReadOnlyView, TaskWorktree } from '../../src/git/workspaceContract';
 import { BubblewrapSandbox } from '../../src/sandbox/bubblewrapSandbox';
 import { createSandboxes } from '../../src/sandbox/createSandboxes';
 import { Sandboxes, type CommandPurpose } from '../../src/sandbox/sandboxes';
 import { defaultSandboxSettings } from '../../src/schemas/sandbox';
-import { createSourceRepo, git, removeDir, tempDir } from '../support/gitFixtures';
+import { cacheGitDir, createSourceRepo, git, removeDir, snapshotTree, tempDir } from '../support/gitFixtures';
 import { withEmptyPath } from '../support/pathWithout';
 
 /**
@@ -218,5 +219,121 @@ describe('the command sandbox on a plain clone', () => {
     expect(out).toMatch(/hook: [1-9]/);
     expect(git(dir, 'log', '-1', '--format=%s')).toBe('More');
     expect(existsSync(path.join(dir, '.git', 'hooks', 'pre-commit'))).toBe(false);
+  }, 30_000);
+});
+
+/**
+ * The judge's commands on a view of the head, which planners share: whatever a command tries, the
+ * view and the git metadata behind it stay byte for byte as they were.
+ */
+describe("the judge's read-only commands on a shared view", () => {
+  let root: string;
+  let workdir: string;
+  let sandboxes: Sandboxes;
+  let view: ReadOnlyView;
+  let head: string;
+  let server: net.Server;
+  let port: number;
+
+  const ctxFor = (sandboxing = sandboxes.readOnly(undefined), signal = new AbortController().signal): ToolContext => ({
+    dir: view.dir,
+    signal,
+    ...(sandboxing ? { sandboxing } : {}),
+  });
+  const run = (command: string): Promise<string> => readOnlyRunCommandTool.invoke({ command, timeout_seconds: 60 }, ctxFor());
+
+  beforeAll(async () => {
+    root = tempDir('sandbox-view');
+    const source = createSourceRepo(path.join(root, 'user-checkout'), 2);
+    await fs.writeFile(path.join(source, '.gitignore'), 'node_modules/\n');
+    await fs.writeFile(
+      path.join(source, 'test.js'),
+      "console.log(require('fs').readFileSync('README.md', 'utf8').includes('shared') ? 'TESTS PASS' : 'FAIL');\n",
+    );
+    git(source, 'add', '-A');
+    git(source, 'commit', '-q', '-m', 'Add a test');
+    head = git(source, 'rev-parse', 'HEAD');
+    workdir = path.join(root, 'work');
+    sandboxes = createSandboxes({ hide: [workdir] });
+    const workspace = new GitWorkspace({ workdir, sandboxes });
+    await workspace.prepareCycle({ projectId: 'view', repo: source, targetBranch: 'longhaul/view', cycle: 1 });
+    view = await workspace.openReadOnlyView({ projectId: 'view', repo: source, commit: head });
+    // A cache a test runner left in the view earlier (ignored, as installed dependencies are).
+    await fs.mkdir(path.join(view.dir, 'node_modules', '.cache'), { recursive: true });
+    await fs.writeFile(path.join(view.dir, 'node_modules', '.cache', 'old'), 'cached\n');
+    server = net.createServer((socket) => socket.end('hello from outside\n'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as net.AddressInfo).port;
+  }, 60_000);
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await view.release();
+    removeDir(root);
+  });
+
+  it("reads and runs the project's tests, and git can look around", async () => {
+    const out = await run(
+      'node test.js && head -1 README.md && git log -1 --format=%s && git status --porcelain | wc -l && git diff HEAD~1 --stat | tail -1',
+    );
+    expect(out).toMatch(/^exit code 0/);
+    expect(out).toContain('TESTS PASS');
+    expect(out).toContain('# fixture');
+    expect(out).toContain('Add a test');
+    expect(out).toMatch(/\n0\n/);
+    expect(out).toMatch(/2 files changed/);
+  }, 30_000);
+
+  it('cannot change the view or its git metadata; writes elsewhere are thrown away', async () => {
+    const tracked = path.join(view.dir, 'README.md');
+    const before = { view: snapshotTree(view.dir), git: snapshotTree(cacheGitDir(workdir)), readme: await fs.readFile(tracked, 'utf8') };
+    const out = await run(
+      'echo changed > README.md; echo "write: $?"; rm -f test.js; echo "rm: $?"; touch new.txt; echo "new: $?"; ' +
+        'git commit -q --allow-empty -m "judged"; echo "commit: $?"; git checkout -q HEAD~1; echo "checkout: $?"; ' +
+        'git stash -q; echo "stash: $?"; echo "gitdir: /tmp/x" > .git; echo "dotgit: $?"; ' +
+        'echo x > node_modules/.cache/new && ls node_modules/.cache; echo "cache: $?"; echo x > /tmp/scratch && echo "tmp: $?"',
+    );
+    for (const step of ['write', 'rm', 'new', 'commit', 'checkout', 'stash', 'dotgit']) expect(out).toMatch(new RegExp(`${step}: [1-9]`));
+    expect(out).toContain('Read-only file system');
+    expect(out).toContain('cache: 0');
+    expect(out).toContain('tmp: 0');
+    expect(snapshotTree(view.dir)).toBe(before.view);
+    expect(snapshotTree(cacheGitDir(workdir))).toBe(before.git);
+    expect(await fs.readFile(tracked, 'utf8')).toBe(before.readme);
+    expect(git(view.dir, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+    expect(git(view.dir, 'rev-parse', 'HEAD')).toBe(head);
+    expect(await fs.readdir(path.join(view.dir, 'node_modules', '.cache'))).toEqual(['old']);
+  }, 30_000);
+
+  it('opens no network connection', async () => {
+    const out = await run(
+      `node -e "require('net').connect(${port}, '127.0.0.1').on('data', d => console.log('REACHED ' + d)).on('error', e => console.log('BLOCKED ' + e.code))"`,
+    );
+    expect(out).toContain('BLOCKED ECONNREFUSED');
+    expect(out).not.toContain('REACHED');
+  }, 30_000);
+
+  it('stops a command when the review is cancelled', async () => {
+    const controller = new AbortController();
+    const pending = readOnlyRunCommandTool.invoke(
+      { command: 'echo started; sleep 30' },
+      ctxFor(sandboxes.readOnly(undefined), controller.signal),
+    );
+    setTimeout(() => controller.abort(), 500);
+    expect(await pending).toMatch(/^cancelled/);
+  }, 30_000);
+
+  it('is not offered unconfined, and refuses a sandbox that would let it write', async () => {
+    const off = { ...defaultSandboxSettings, enabled: false };
+    expect(sandboxes.readOnly(off)).toBeUndefined();
+    await expect(
+      readOnlyRunCommandTool.invoke({ command: 'echo x > README.md' }, ctxFor(sandboxes.for('commands', undefined))),
+    ).rejects.toThrow(/no read-only sandbox/);
+    // Even asked directly, the unconfined backend will not pretend to keep a checkout unchanged.
+    const unconfinedReadOnly = { ...sandboxes.for('commands', off), readOnly: true };
+    await expect(readOnlyRunCommandTool.invoke({ command: 'echo x > README.md' }, ctxFor(unconfinedReadOnly))).rejects.toThrow(
+      /need the sandbox, which is off/,
+    );
+    expect(git(view.dir, 'status', '--porcelain')).toBe('');
   }, 30_000);
 });

@@ -63,6 +63,8 @@ export interface FakeModelServer {
   openaiBaseUrl: string;
   anthropicBaseUrl: string;
   requests: FakeRequest[];
+  /** The requests answered with a reply (and its usage): what a provider would bill. */
+  billed: FakeRequest[];
   setResponder(r: Responder): void;
   close(): Promise<void>;
 }
@@ -569,6 +571,7 @@ function apiKeyFrom(headers: Record<string, string>): string | undefined {
 export async function startFakeModelServer(responder?: Responder): Promise<FakeModelServer> {
   let currentResponder: Responder = responder ?? (() => replyWithText('fake reply'));
   const requests: FakeRequest[] = [];
+  const billed: FakeRequest[] = [];
   const pendingTimers = new Set<NodeJS.Timeout>();
   const issuedThinking: IssuedThinking = new Map();
   let nextId = 1;
@@ -660,6 +663,7 @@ export async function startFakeModelServer(responder?: Responder): Promise<FakeM
       sendError(res, faultResponse(api, answer, apiKey));
       return;
     }
+    billed.push(fakeRequest);
     send(
       res,
       200,
@@ -686,6 +690,7 @@ export async function startFakeModelServer(responder?: Responder): Promise<FakeM
     openaiBaseUrl: `${baseUrl}/v1`,
     anthropicBaseUrl: baseUrl,
     requests,
+    billed,
     setResponder(r: Responder): void {
       currentResponder = r;
     },

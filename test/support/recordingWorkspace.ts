@@ -38,6 +38,8 @@ export class RecordingWorkspace implements Workspace {
       dir,
       branch: `longhaul/${req.projectId}/c${req.cycle}/${req.taskId}`,
       integratedCommit: landed ? `commit-${req.taskId}` : undefined,
+      // Every worktree starts empty here, so whatever it holds is the change.
+      changedFiles: async () => listFiles(dir),
       integrate: async () => {
         this.integrations.set(req.taskId, (this.integrations.get(req.taskId) ?? 0) + 1);
         this.head = `c${++this.commits}`;
@@ -54,4 +56,11 @@ export class RecordingWorkspace implements Workspace {
       dispose: async () => fs.rmSync(dir, { recursive: true, force: true }),
     };
   }
+}
+
+function listFiles(dir: string, prefix = ''): string[] {
+  return fs
+    .readdirSync(path.join(dir, prefix), { withFileTypes: true })
+    .flatMap((entry) => (entry.isDirectory() ? listFiles(dir, `${prefix}${entry.name}/`) : [`${prefix}${entry.name}`]))
+    .sort();
 }

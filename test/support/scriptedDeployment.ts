@@ -24,9 +24,13 @@ export interface ScriptedDeploymentOptions {
 
 /**
  * For scripts (benchmarks, history recording): longhaul's real workers with scripted agents, on
- * TEMPORAL_ADDRESS or on a dev server started for the occasion, while `fn` runs.
+ * TEMPORAL_ADDRESS or on a dev server started for the occasion, while `fn` runs (given the workers'
+ * connection, so a script can run workers of its own beside them).
  */
-export async function withScriptedDeployment<T>(options: ScriptedDeploymentOptions, fn: (client: Client) => Promise<T>): Promise<T> {
+export async function withScriptedDeployment<T>(
+  options: ScriptedDeploymentOptions,
+  fn: (client: Client, connection: NativeConnection) => Promise<T>,
+): Promise<T> {
   Runtime.install({ logger: quietLogger() });
   let address = process.env.TEMPORAL_ADDRESS;
   const cliPath = address ? undefined : findTemporalCli();
@@ -49,7 +53,7 @@ export async function withScriptedDeployment<T>(options: ScriptedDeploymentOptio
       },
       concurrency: options.concurrency,
     });
-    return await runLonghaulWorkers(workers, fn(new Client({ connection: clientConnection })));
+    return await runLonghaulWorkers(workers, fn(new Client({ connection: clientConnection }), connection));
   } finally {
     await connection.close();
     await clientConnection.close();

@@ -1,4 +1,6 @@
-import type { PlannerAgentRequest } from '../../src/agents/agentContracts';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { JudgeAgentRequest, PlannerAgentRequest, WorkerAgentRequest, WorkOutcome } from '../../src/agents/agentContracts';
 import { plannerStatusQuery } from '../../src/contract/messages/plannerMessages';
 import { projectWorkflow } from '../../src/workflows/projectWorkflow';
 import { Gate } from '../support/gate';
@@ -144,4 +146,110 @@ test('a task whose agent looped comes back stalled: counted in status and planne
     status: 'stalled',
     summary: expect.stringContaining('the same call 8 times'),
   });
+});
+
+/** Writes `file` in the task's working copy, inside its claims. */
+function writeClaimed(req: WorkerAgentRequest, file: string): WorkOutcome {
+  fs.mkdirSync(path.dirname(path.join(req.dir, file)), { recursive: true });
+  fs.writeFileSync(path.join(req.dir, file), `${req.task.title}\n`);
+  return { outcome: 'done', summary: `wrote ${file}` };
+}
+
+test('tasks of sibling planners whose claims overlap (a folder and a file in it) never run at once; a disjoint one runs meanwhile', async () => {
+  const taskQueue = uniqueName('claims');
+  const events: string[] = [];
+  const folderStarted = new Gate();
+  const rightPlanned = new Gate();
+  const docsStarted = new Gate();
+  let seenByRight: PlannerAgentRequest['claims'];
+  const agents = scriptedAgents({
+    plan(req) {
+      // The root starts the right area only once the folder task of the left one runs (when its
+      // first task comes back), so the right area's step is told who holds `src/`.
+      if (req.depth === 0 && req.round === 0) {
+        return {
+          summary: 'left first',
+          tasks: [{ ...task('kick'), files: ['kick.txt'] }],
+          subplanners: [{ area: 'left', goal: 'the folder' }],
+          done: false,
+        };
+      }
+      if (req.depth === 0) return { summary: 'now right', tasks: [], subplanners: [{ area: 'right', goal: 'a file in it' }], done: true };
+      if (req.area === 'left') return { summary: 'left', tasks: [{ ...task('folder'), files: ['src/'] }], subplanners: [], done: true };
+      seenByRight = req.claims;
+      rightPlanned.open();
+      return {
+        summary: 'right',
+        tasks: [
+          { ...task('file'), files: ['./src//a.ts'] },
+          { ...task('docs'), files: ['docs/'] },
+        ],
+        subplanners: [],
+        done: true,
+      };
+    },
+    async work(req, ctx) {
+      const { title } = req.task;
+      events.push(`start ${title}`);
+      if (title === 'kick') await folderStarted.pass(ctx.signal);
+      if (title === 'docs') docsStarted.open();
+      if (title === 'folder') {
+        folderStarted.open();
+        // Holds its claim until the file task is queued and has had every chance to start.
+        await rightPlanned.pass(ctx.signal);
+        await Promise.race([docsStarted.pass(ctx.signal), new Promise((r) => setTimeout(r, 10_000))]);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      events.push(`end ${title}`);
+      return writeClaimed(req, { kick: 'kick.txt', folder: 'src/folder.ts', file: 'src/a.ts' }[title] ?? 'docs/x.md');
+    },
+    judge: () => ({ verdict: 'done', reasons: 'enough' }),
+  });
+
+  const outcome = await withLonghaulWorkers({ taskQueue, deps: testDeps(agents, new RecordingWorkspace()) }, (client) =>
+    client.workflow.execute(projectWorkflow, {
+      taskQueue,
+      workflowId: taskQueue,
+      args: [{ goal: 'claims', repo: '/unused', limits: { maxParallelWorkers: 3, maxCycles: 1 } }],
+    }),
+  );
+
+  expect(outcome.tasksDone).toBe(4);
+  expect(seenByRight).toContainEqual(expect.objectContaining({ area: 'left', state: 'running', claims: ['src/'] }));
+  // The file task was queued while the folder task ran, and started only once it had ended.
+  const src = events.filter((e) => / (folder|file)$/.test(e));
+  expect(src).toEqual(['start folder', 'end folder', 'start file', 'end file']);
+  // The disjoint task did not wait for either.
+  expect(events.indexOf('start docs')).toBeLessThan(events.indexOf('end folder'));
+});
+
+test("a change that leaves its task's claims is noted in its result, for its planner and the judge", async () => {
+  const taskQueue = uniqueName('outside');
+  const plans: PlannerAgentRequest[] = [];
+  let judged: JudgeAgentRequest | undefined;
+  const agents = scriptedAgents({
+    plan(req) {
+      plans.push(req);
+      return req.round === 0
+        ? { summary: 'one task', tasks: [{ ...task('strays'), files: ['src/'] }], subplanners: [], done: false }
+        : { summary: 'seen', tasks: [], subplanners: [], done: true };
+    },
+    // Writes work/<task id>.txt, outside `src/`.
+    work: (req) => writeTaskFile(req),
+    judge(req) {
+      judged = req;
+      return { verdict: 'done', reasons: 'enough' };
+    },
+  });
+  await withLonghaulWorkers({ taskQueue, deps: testDeps(agents, new RecordingWorkspace()) }, (client) =>
+    client.workflow.execute(projectWorkflow, {
+      taskQueue,
+      workflowId: taskQueue,
+      args: [{ goal: 'outside', repo: '/unused', limits: { maxCycles: 1 } }],
+    }),
+  );
+  const [result] = plans[1].results;
+  const note = { files: [expect.stringMatching(/^work\/c1\..*\.txt$/)], total: 1 };
+  expect(result).toMatchObject({ title: 'strays', status: 'done', outsideClaims: note });
+  expect(judged?.tasks.find((t) => t.title === 'strays')).toMatchObject({ outsideClaims: note });
 });

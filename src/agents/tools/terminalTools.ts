@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { PlanProposal } from '../../schemas/plan';
+import type { ClaimedTask } from '../../schemas/claims';
+import { SubmittedPlan, type PlanProposal } from '../../schemas/plan';
 import { clip } from '../../schemas/task';
 import { VerdictProposal } from '../../schemas/verdict';
+import { claimProblems } from './planClaims';
 import { parseToolArguments, ToolError } from './toolTypes';
 
 /**
@@ -38,20 +40,8 @@ export function defineTerminalTool<S extends z.ZodType>(def: {
 
 export interface SubmitPlanRules {
   canSpawnSubplanners: boolean;
-}
-
-/** Files listed by more than one task of the same plan: those workers would collide. */
-function overlappingFiles(plan: PlanProposal): string[] {
-  const owner = new Map<string, string>();
-  const problems: string[] = [];
-  for (const task of plan.tasks) {
-    for (const file of new Set((task.files ?? []).map((f) => f.trim().replace(/^\.\//, '')))) {
-      const first = owner.get(file);
-      if (first !== undefined) problems.push(`"${file}" is listed by both "${first}" and "${task.title}"`);
-      else owner.set(file, task.title);
-    }
-  }
-  return problems;
+  /** Tasks of the planner tree holding or waiting for claims; new tasks may not overlap them unless they wait. */
+  claims?: readonly ClaimedTask[];
 }
 
 export function submitPlanTool(rules: SubmitPlanRules): TerminalTool<PlanProposal> {
@@ -59,9 +49,11 @@ export function submitPlanTool(rules: SubmitPlanRules): TerminalTool<PlanProposa
     name: 'submit_plan',
     description:
       'Submit this planning step and end your turn. tasks: independent work items, each owned by one worker in ' +
-      'its own copy of the repository (touching disjoint files). subplanners: large areas handed to their own ' +
-      "planner. done: true only when your area's goal is met and nothing remains (then tasks and subplanners are empty).",
-    input: PlanProposal,
+      'its own copy of the repository, each claiming in `files` the files and folders it will change (claims of ' +
+      'tasks in one plan must not overlap). A task whose claims overlap a task queued or running elsewhere is ' +
+      'refused unless it sets waitForClaims: true. subplanners: large areas handed to their own planner. done: true ' +
+      "only when your area's goal is met and nothing remains (then tasks and subplanners are empty).",
+    input: SubmittedPlan,
     check(plan) {
       if (plan.done && (plan.tasks.length > 0 || plan.subplanners.length > 0)) {
         return 'done: true means nothing remains to do, so tasks and subplanners must be empty. Submit the work with done: false, and declare done in a later step once the results show the goal is met.';
@@ -69,9 +61,13 @@ export function submitPlanTool(rules: SubmitPlanRules): TerminalTool<PlanProposa
       if (!rules.canSpawnSubplanners && plan.subplanners.length > 0) {
         return 'you cannot spawn sub-planners at this depth; split the work into tasks instead (subplanners must be []).';
       }
-      const overlaps = overlappingFiles(plan);
-      if (overlaps.length > 0) {
-        return `tasks must touch disjoint files so parallel workers do not collide: ${overlaps.join('; ')}. Merge those tasks or move the shared change into one of them.`;
+      const problems = claimProblems(plan.tasks, rules.claims, plan.cancel);
+      if (problems.length > 0) {
+        return (
+          `claims overlap, so these workers would collide: ${problems.join('; ')}. Within a plan, merge those tasks or ` +
+          'move the shared change into one of them. For a task queued or running elsewhere, change the files, drop ' +
+          'the task, or set waitForClaims: true on it to start it once that task has ended.'
+        );
       }
       return undefined;
     },

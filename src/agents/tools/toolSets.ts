@@ -4,6 +4,7 @@ import { applyPatchTool } from './applyPatch';
 import { editFileTool } from './editFile';
 import { listFilesTool } from './listFiles';
 import { readFileTool } from './readFile';
+import { readOnlyRunCommandTool } from './readOnlyRunCommand';
 import { runCommandTool } from './runCommand';
 import { searchTool } from './search';
 import type { AgentTool } from './toolTypes';
@@ -12,6 +13,11 @@ import { writeFileTool } from './writeFile';
 /** Every role may look. */
 export function readOnlyTools(): AgentTool[] {
   return [listFilesTool, readFileTool, searchTool];
+}
+
+/** The judge looks, and may run commands where nothing it runs can change the checkout. */
+export function judgeTools(commands: boolean): AgentTool[] {
+  return commands ? [...readOnlyTools(), readOnlyRunCommandTool] : readOnlyTools();
 }
 
 /** Only workers change things, and only in their own working copy. */

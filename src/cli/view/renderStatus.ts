@@ -1,5 +1,6 @@
 import { describeSandbox } from '../../sandbox/describeSandbox';
 import { totalTokens } from '../../schemas/usage';
+import { outageAction } from '../../schemas/modelOutage';
 import type { ProjectStatus } from '../../schemas/status';
 import { formatCount, formatTasks, formatUsd, oneLine } from './formatting';
 import { mergeQueueLines } from './mergeQueueLines';
@@ -46,6 +47,8 @@ export function renderStatus(projectId: string, status: ProjectStatus | undefine
     label('limits', `${status.limits.maxParallelWorkers} parallel workers · planner depth ${status.limits.maxPlannerDepth}${deadline}`);
     if (status.sandbox) label('sandbox', describeSandbox(status.sandbox));
     if (status.limitReached) label('limit', `${status.limitReached}: no new work starts`);
+    if (status.outage)
+      label('outage', oneLine(`since ${status.outage.since}: ${status.outage.reason} — ${outageAction(status.outage)}`, width));
     if (status.lastVerdict) {
       const v = status.lastVerdict;
       const next = v.nextFocus ? ` → next: ${v.nextFocus}` : '';

@@ -7,6 +7,8 @@ export const SlotGrant = z.object({
   /** The project will grant no more slots (a limit was reached): skip what is queued and wind down. */
   closed: z.boolean(),
   reason: z.string().optional(),
+  /** The queued tasks to start, one slot each (`count` of them); without it, any `count` queued tasks. */
+  taskIds: z.array(z.string()).optional(),
 });
 export type SlotGrant = z.infer<typeof SlotGrant>;
 

@@ -73,6 +73,8 @@ export class GitTaskWorktree implements TaskWorktree {
   integratedCommit?: string;
   environment?: CheckoutEnvironment;
   private disposed = false;
+  /** The target head fetched when the worktree was opened. */
+  private startHead?: string;
   private lastResult?: IntegrationResult['status'];
   private readonly git: Git;
 
@@ -159,6 +161,7 @@ export class GitTaskWorktree implements TaskWorktree {
     const worktree = new GitTaskWorktree(cache, dir, branch, request, owner, worktreeGitDir, settings);
     try {
       const targetHead = await fetchTargetHead(git, worktreeGitDir, cache.source, request.targetBranch);
+      worktree.startHead = targetHead;
       const landed = await findTaskCommits(git, request.sinceCommit ? `${request.sinceCommit}..${targetHead}` : targetHead, request.taskId);
       worktree.integratedCommit = landed[landed.length - 1];
       if (mode === 'fresh') {
@@ -225,6 +228,16 @@ export class GitTaskWorktree implements TaskWorktree {
     if (await hasUncommittedChanges(this.git)) return true;
     const { stdout } = await this.git(['rev-list', '--count', 'HEAD', '--not', targetHead]);
     return Number(stdout.trim()) > 0;
+  }
+
+  async changedFiles(): Promise<string[]> {
+    if (this.disposed) throw new Error(`task worktree ${this.dir} was already disposed`);
+    // From where the work branched off the target, so a resumed branch's earlier commits count too.
+    const base = this.startHead === undefined ? 'HEAD' : (await this.git(['merge-base', this.startHead, 'HEAD'])).stdout.trim();
+    const tracked = await this.git(['diff', '--name-only', '--no-renames', '-z', base, '--']);
+    const untracked = await this.git(['ls-files', '--others', '--exclude-standard', '-z']);
+    const paths = `${tracked.stdout}${untracked.stdout}`.split('\0').filter((p) => p !== '');
+    return [...new Set(paths)].sort();
   }
 
   async integrate(options: IntegrateOptions): Promise<IntegrationResult> {
