@@ -11,7 +11,7 @@
 import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mergeQueueWorkflowId } from '../src/activities/mergeQueueClient';
+import { mergeQueueWorkflowId } from '../src/contract/mergeQueueWorkflowId';
 import { GitWorkspace } from '../src/git/gitWorkspace';
 import type { MergeQueueStatus } from '../src/schemas/mergeQueue';
 import { mergeQueueStatusQuery } from '../src/contract/messages/mergeQueueMessages';

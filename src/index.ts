@@ -4,7 +4,14 @@
  */
 export { connectClient, defaultLocalAddress, type ConnectClientOptions } from './client/connectClient';
 export { startProject, type StartProjectOptions } from './client/startProject';
-export { getProject, ProjectHandle, type CallOptions, type ExecutionStatusName, type ProjectExecution } from './client/projectHandle';
+export {
+  getProject,
+  ProjectHandle,
+  type CallOptions,
+  type ExecutionStatusName,
+  type ProjectExecution,
+  type StatusOptions,
+} from './client/projectHandle';
 export { listProjects, listProjectWorkflows, type ListProjectsOptions, type WorkflowListing } from './client/listProjects';
 export { missingSearchAttributes } from './client/searchAttributeCheck';
 export {
@@ -25,7 +32,15 @@ export { payloadDataConverter } from './codec/payloadDataConverter';
 export { startCodecServer, type CodecServerOptions, type RunningCodecServer } from './codec/codecServer';
 export { ProjectInput } from './schemas/projectInput';
 export { Limits, LimitsPatch, defaultLimits } from './schemas/limits';
-export { ProjectResult, ProjectStatus, PlannerNode, type ProjectOutcome, type ProjectPhase } from './schemas/status';
+export {
+  ProjectMergeQueue,
+  ProjectResult,
+  ProjectStatus,
+  ProjectTarget,
+  PlannerNode,
+  type ProjectOutcome,
+  type ProjectPhase,
+} from './schemas/status';
 export { PlannerStatus } from './schemas/plannerStatus';
 export { CycleStatus } from './schemas/cycle';
 export { longhaulSearchAttributeDefinitions } from './contract/searchAttributes';

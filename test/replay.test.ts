@@ -24,7 +24,7 @@ test("every recorded history replays against today's workflow code", async () =>
   const histories = recordedHistories();
   expect(histories.length).toBeGreaterThan(0);
   const types = new Set(histories.map((h) => h.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name));
-  expect([...types].sort()).toEqual(['cycleWorkflow', 'plannerWorkflow', 'projectWorkflow']);
+  expect([...types].sort()).toEqual(['cycleWorkflow', 'mergeQueueWorkflow', 'plannerWorkflow', 'projectWorkflow']);
   const failures: string[] = [];
   let replayed = 0;
   for await (const result of Worker.runReplayHistories(

@@ -4,7 +4,8 @@ import { Context } from '@temporalio/activity';
 import type { ConflictInfo, IntegrationResult, TaskWorktree } from '../git/workspaceContract';
 import { defaultMaxRequeues, type MergeQueueSettings } from '../schemas/mergeQueue';
 import type { WorkerTaskInput } from '../schemas/workerTask';
-import { enqueueAndWait, mergeQueueWorkflowId, workflowTaskQueueOfWork } from './mergeQueueClient';
+import { mergeQueueWorkflowId } from '../contract/mergeQueueWorkflowId';
+import { enqueueAndWait, workflowTaskQueueOfWork } from './mergeQueueClient';
 
 export interface QueuedLanding {
   worktree: TaskWorktree;
@@ -45,6 +46,7 @@ export async function landThroughMergeQueue(landing: QueuedLanding): Promise<Int
       targetBranch: project.targetBranch,
       testCommand: landing.testCommand,
       setupCommand: project.setupCommand,
+      sandbox: project.sandbox,
       settings,
     },
   };

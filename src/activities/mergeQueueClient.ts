@@ -1,16 +1,11 @@
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { shortHash } from '../git/core/names';
-import { TaskState, type MergeQueueInput, type QueueEntry, type TaskOutcome } from '../schemas/mergeQueue';
-import { enqueueSignal, taskStateQuery } from '../contract/messages/mergeQueueMessages';
+import type { Client } from '@temporalio/client';
+import type { MergeQueueInput, QueueEntry, TaskOutcome } from '../schemas/mergeQueue';
+import { enqueueSignal } from '../contract/messages/mergeQueueMessages';
+import { leaveQueueWatch, queueWatch } from './queueWatch';
 
-/** How often a waiting task asks the queue about its submission. */
+/** How often the tasks waiting on a queue ask it about their submissions. */
 const pollMs = 500;
-
-/** One queue per repository and target branch, whichever project or machine submits to it. */
-export function mergeQueueWorkflowId(repo: string, targetBranch: string): string {
-  return `merge-queue/${targetBranch}@${shortHash(repo.trim(), 12)}`;
-}
 
 /**
  * The project's workflow task queue, where its merge queue runs: worker tasks run on
@@ -40,29 +35,31 @@ function enqueue(queue: QueueAddress, entry: QueueEntry): Promise<unknown> {
 }
 
 /**
- * Joins the queue and waits, polling the `taskState` query (hundreds of waiters must not hold
- * updates open: a workflow takes at most 10 in flight), until the queue has landed or bounced this
- * submission. A queue that has no record of it (its run ended idle, or it never got the signal) is
- * told again; the target's trailers keep that from landing anything twice.
+ * Joins the queue and waits until the queue has landed or bounced this submission. Waiting is
+ * polling (hundreds of waiters must not hold updates open: a workflow takes at most 10 in flight, and
+ * an activity cannot be signalled), but shared: every task this process runs on the queue is asked
+ * about in one `taskStates` query per tick. A queue that has no record of the submission (its run
+ * ended idle, or it never got the signal) is told again; the target's trailers keep that from landing
+ * anything twice.
  */
 export async function enqueueAndWait(queue: QueueAddress, entry: QueueEntry): Promise<TaskOutcome> {
   const activity = Context.current();
   await enqueue(queue, entry);
-  const handle = queue.client.workflow.getHandle(queue.workflowId);
-  for (;;) {
-    await activity.sleep(pollMs);
-    let state: TaskState;
-    try {
-      state = TaskState.parse(await handle.query(taskStateQuery, { taskId: entry.taskId, requestId: entry.requestId }));
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) {
+  const watch = queueWatch(queue.client, queue.workflowId, pollMs);
+  const request = { taskId: entry.taskId, requestId: entry.requestId };
+  try {
+    for (;;) {
+      const tick = await Promise.race([watch.next(request), activity.cancelled]);
+      if (tick.kind === 'failed') {
         // The queue may be between runs or its workers busy: ask again on the next tick.
-        activity.log.warn('Merge queue did not answer', { workflowId: queue.workflowId, error: String(error) });
+        activity.log.warn('Merge queue did not answer', { workflowId: queue.workflowId, error: String(tick.error) });
         continue;
       }
-      state = { state: 'unknown' };
+      const state = tick.states.get(entry.requestId) ?? { state: 'unknown' };
+      if (state.state === 'unknown') await enqueue(queue, entry);
+      else if (state.state !== 'waiting' && state.state !== 'testing') return state;
     }
-    if (state.state === 'unknown') await enqueue(queue, entry);
-    else if (state.state !== 'waiting' && state.state !== 'testing') return state;
+  } finally {
+    leaveQueueWatch(queue.client, queue.workflowId, watch, entry.requestId);
   }
 }

@@ -3,10 +3,13 @@ import type { z } from 'zod';
 import { CycleStatus } from '../schemas/cycle';
 import { Limits, LimitsPatch } from '../schemas/limits';
 import { PlannerStatus } from '../schemas/plannerStatus';
-import { ProjectResult, ProjectStatus } from '../schemas/status';
+import { MergeQueueStatus } from '../schemas/mergeQueue';
+import { ProjectResult, ProjectStatus, type ProjectMergeQueue, type ProjectTarget } from '../schemas/status';
 import { cycleStatusQuery } from '../contract/messages/cycleMessages';
 import { plannerStatusQuery } from '../contract/messages/plannerMessages';
+import { mergeQueueStatusQuery } from '../contract/messages/mergeQueueMessages';
 import { projectStatusQuery, setLimitsUpdate } from '../contract/messages/projectMessages';
+import { mergeQueueWorkflowId } from '../contract/mergeQueueWorkflowId';
 import { pauseSignal, resumeSignal, SteerInput, steerSignal, stopSignal } from '../contract/messages/operatorMessages';
 import { isDeadlineExceeded, isNoPoller, isQueryNotRegistered } from './callErrors';
 import {
@@ -40,6 +43,11 @@ export interface ProjectExecution {
 export interface CallOptions {
   /** How long to wait for the workflow's answer; default 10 s (queries) or 30 s (updates). */
   timeoutMs?: number;
+}
+
+export interface StatusOptions extends CallOptions {
+  /** Also ask the target's merge queue (default true); its answer goes into `mergeQueue`. */
+  mergeQueue?: boolean;
 }
 
 const defaultQueryTimeoutMs = 10_000;
@@ -82,10 +90,38 @@ export class ProjectHandle {
     }
   }
 
-  /** The live status: phase, cycle, planner tree, task counts, usage against limits, last verdict. */
-  async status(options: CallOptions = {}): Promise<ProjectStatus> {
+  /**
+   * The live status: phase, cycle, planner tree, task counts, usage against limits, last verdict, and
+   * (for a project with a test command) its target's merge queue, asked of the queue's own workflow.
+   */
+  async status(options: StatusOptions = {}): Promise<ProjectStatus> {
     const raw = await this.query(() => this.workflow().query(projectStatusQuery), options);
-    return parseAnswer(ProjectStatus, raw, 'project status');
+    const status = parseAnswer(ProjectStatus, raw, 'project status');
+    if (options.mergeQueue === false || !status.target?.mergeQueue) return status;
+    return { ...status, mergeQueue: await this.mergeQueueStatus(status.target, options) };
+  }
+
+  /**
+   * The merge queue of the project's target: waiting, testing, recently landed and bounced tasks,
+   * totals and the last failure. Never throws for a queue that cannot answer: `problem` says why.
+   */
+  async mergeQueueStatus(target: ProjectTarget, options: CallOptions = {}): Promise<ProjectMergeQueue> {
+    const workflowId = mergeQueueWorkflowId(target.repo, target.branch);
+    const timeoutMs = options.timeoutMs ?? defaultQueryTimeoutMs;
+    try {
+      const raw = await this.client.connection.withDeadline(Date.now() + timeoutMs, () =>
+        this.client.workflow.getHandle(workflowId).query(mergeQueueStatusQuery),
+      );
+      return { workflowId, queue: parseAnswer(MergeQueueStatus, raw, 'merge queue status') };
+    } catch (err) {
+      // The queue starts with the first task ready to land (and its runs vanish after the retention).
+      if (err instanceof WorkflowNotFoundError) return { workflowId, problem: 'no task has joined the merge queue yet' };
+      if (isDeadlineExceeded(err) || isNoPoller(err) || isGrpcCancelledError(err)) {
+        return { workflowId, problem: 'the merge queue did not answer: are workflow workers running?' };
+      }
+      if (err instanceof UnexpectedProjectDataError) return { workflowId, problem: err.message };
+      throw err;
+    }
   }
 
   /** Pauses the project: running tasks finish, no new task or cycle starts until `resume()`. */

@@ -280,7 +280,8 @@ export class GitWorkspace implements Workspace, MergeQueueGit {
     const settings = {
       testTimeoutMs: this.settings.testTimeoutMs,
       testOutputChars: this.settings.testOutputChars,
-      sandboxing: this.settings.sandboxes.for('commands', undefined),
+      // The project's confinement, which reached the queue with its first task.
+      sandboxing: this.settings.sandboxes.for('commands', req.sandbox),
       environments,
     };
     return testStack(cache, req, settings, signal);

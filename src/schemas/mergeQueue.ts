@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SandboxSettings } from './sandbox';
 
 const Sha = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'must be a full commit sha');
 const TaskId = z.string().min(1).max(200);
@@ -77,8 +78,24 @@ export const TaskOutcome = z.discriminatedUnion('state', [
 ]);
 export type TaskOutcome = z.infer<typeof TaskOutcome>;
 
+/** Failure text kept in the queue's status: enough to tell what broke, the full tail goes to the worker. */
+export const maxFailureReasonChars = 500;
+
+/** The latest batch that did not land: which tasks were in it and why. */
+export const QueueFailure = z.object({
+  kind: BounceKind,
+  taskIds: z.array(TaskId),
+  reason: z.string().max(maxFailureReasonChars + 100),
+  /** Workflow time (ms since the epoch). */
+  at: z.number(),
+});
+export type QueueFailure = z.infer<typeof QueueFailure>;
+
 export const TaskStateRequest = z.object({ taskId: TaskId, requestId: z.string().min(1) });
 export type TaskStateRequest = z.infer<typeof TaskStateRequest>;
+
+/** The submissions one machine waits on; a worker process runs at most a few hundred tasks at once. */
+export const TaskStatesRequest = z.array(TaskStateRequest).max(2_000);
 
 /** One task as its waiting worker sees it. `unknown`: the queue has no record, so submit again. */
 export const TaskState = z.discriminatedUnion('state', [
@@ -99,6 +116,7 @@ export const MergeQueueCarry = z.object({
   /** Refs of bounced or superseded submissions, deleted from the source with the next landing. */
   staleRefs: z.array(z.string()).max(10_000).default([]),
   totals: z.object({ landed: z.number().int(), bounced: z.number().int(), batches: z.number().int() }),
+  lastFailure: QueueFailure.optional(),
 });
 export type MergeQueueCarry = z.infer<typeof MergeQueueCarry>;
 
@@ -108,6 +126,8 @@ export const MergeQueueInput = z.object({
   testCommand: z.string().min(1),
   /** The project's setup command, run in the stack checkout when its manifests call for it. */
   setupCommand: z.string().min(1).optional(),
+  /** How the project confines its commands, for the stack's setup and test run (absent: the worker's defaults). */
+  sandbox: SandboxSettings.optional(),
   settings: MergeQueueSettings.prefault({}),
   carry: MergeQueueCarry.optional(),
 });
@@ -117,11 +137,19 @@ export const MergeQueueStatus = z.object({
   targetBranch: z.string(),
   phase: z.enum(['idle', 'gathering', 'testing', 'landing']),
   waiting: z.array(TaskId),
+  /** The batch under test now. */
   testing: z.array(TaskId),
   /** Recent outcomes (within the retention window), newest last. */
   landed: z.array(z.object({ taskId: TaskId, commit: Sha })),
   bounced: z.array(z.object({ taskId: TaskId, kind: BounceKind })),
   totals: MergeQueueCarry.shape.totals,
+  /** The rest are absent from queues run by workers from before they were reported. */
+  lastFailure: QueueFailure.optional(),
+  /** Tasks of a failed batch still being bisected (drawn first, `batchSize` at a time). */
+  bisecting: z.array(TaskId).optional(),
+  /** How many tasks the next batch may hold. */
+  batchSize: z.number().int().min(1).optional(),
+  settings: z.object({ maxBatch: z.number().int(), batchDelayMs: z.number().int() }).optional(),
 });
 export type MergeQueueStatus = z.infer<typeof MergeQueueStatus>;
 
@@ -134,6 +162,8 @@ export const TestStackRequest = z.object({
   targetBranch: z.string().min(1),
   testCommand: z.string().min(1),
   setupCommand: z.string().min(1).optional(),
+  /** The project's sandbox settings for the stack's setup and test run; the worker's defaults when absent. */
+  sandbox: SandboxSettings.optional(),
   tasks: z.array(QueueEntry).min(1).max(256),
 });
 export type TestStackRequest = z.infer<typeof TestStackRequest>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Limits } from './limits';
+import { MergeQueueStatus } from './mergeQueue';
 import { ModelOutage } from './modelOutage';
 import { SandboxSettings } from './sandbox';
 import { Usage } from './usage';
@@ -39,6 +40,27 @@ export const projectOutcomes = ['done', 'stopped', 'limit_reached', 'abandoned']
 export const ProjectOutcome = z.enum(projectOutcomes);
 export type ProjectOutcome = z.infer<typeof ProjectOutcome>;
 
+/** Where a project's tasks land. */
+export const ProjectTarget = z.object({
+  repo: z.string(),
+  branch: z.string(),
+  /** Whether tasks land through the branch's merge queue (the project has a test command). */
+  mergeQueue: z.boolean(),
+});
+export type ProjectTarget = z.infer<typeof ProjectTarget>;
+
+/**
+ * The target's merge queue as its own workflow answers: the client asks it beside the project, since
+ * the project workflow does not own the queue.
+ */
+export const ProjectMergeQueue = z.object({
+  workflowId: z.string(),
+  /** Absent when the queue has not run yet, or did not answer (then `problem` says why). */
+  queue: MergeQueueStatus.optional(),
+  problem: z.string().optional(),
+});
+export type ProjectMergeQueue = z.infer<typeof ProjectMergeQueue>;
+
 export const ProjectStatus = z.object({
   projectId: z.string(),
   goal: z.string(),
@@ -63,6 +85,10 @@ export const ProjectStatus = z.object({
   pendingSteering: z.array(z.string()),
   outcome: ProjectOutcome.optional(),
   headCommit: z.string().optional(),
+  /** Absent until the settings are resolved (and from workflows started before it was reported). */
+  target: ProjectTarget.optional(),
+  /** Filled in by the client (`ProjectHandle.status()`), never by the project workflow. */
+  mergeQueue: ProjectMergeQueue.optional(),
 });
 export type ProjectStatus = z.infer<typeof ProjectStatus>;
 

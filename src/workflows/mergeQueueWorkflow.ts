@@ -11,20 +11,24 @@ import {
 import type { createActivities } from '../activities/createActivities';
 import {
   maxBounceOutputChars,
+  maxFailureReasonChars,
   MergeQueueInput as MergeQueueInputSchema,
   QueueEntry as QueueEntrySchema,
-  TaskStateRequest,
+  TaskStateRequest as TaskStateRequestSchema,
+  TaskStatesRequest,
   type BounceKind,
   type MergeQueueInput,
   type MergeQueueResult,
   type MergeQueueStatus,
   type QueueEntry,
+  type QueueFailure,
   type TaskOutcome,
   type TaskState,
+  type TaskStateRequest,
 } from '../schemas/mergeQueue';
 import { parseInput } from '../schemas/parseInput';
 import { describeFailure } from './describeFailure';
-import { enqueueSignal, mergeQueueStatusQuery, taskStateQuery } from '../contract/messages/mergeQueueMessages';
+import { enqueueSignal, mergeQueueStatusQuery, taskStateQuery, taskStatesQuery } from '../contract/messages/mergeQueueMessages';
 import { mergeQueueTaskQueue } from '../contract/taskQueues';
 import { parseSignal } from './parseSignal';
 
@@ -37,8 +41,8 @@ const maxGatherDelays = 4;
 /** Task ids listed per state in the Web UI's details. */
 const listedIds = 12;
 
-function tail(text: string): string {
-  return text.length <= maxBounceOutputChars ? text : `[…]\n${text.slice(-maxBounceOutputChars)}`;
+function tail(text: string, max = maxBounceOutputChars): string {
+  return text.length <= max ? text : `[…]\n${text.slice(-max)}`;
 }
 
 /**
@@ -71,6 +75,16 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
   let cap = input.carry?.cap ?? settings.maxBatch;
   let staleRefs: string[] = [...(input.carry?.staleRefs ?? [])];
   const totals = { ...(input.carry?.totals ?? { landed: 0, bounced: 0, batches: 0 }) };
+  /** The latest batch that did not land, for status and the Web UI (state only: no command depends on it). */
+  let lastFailure: QueueFailure | undefined = input.carry?.lastFailure;
+  const failed = (kind: QueueFailure['kind'], entries: readonly QueueEntry[], reason: string): void => {
+    lastFailure = {
+      kind,
+      taskIds: entries.map((entry) => entry.taskId),
+      reason: tail(reason.trim(), maxFailureReasonChars),
+      at: Date.now(),
+    };
+  };
   /** Workflow time each waiting submission arrived, for the batch delay. */
   const arrivedAt = new Map<string, number>(waiting.map((entry) => [entry.requestId, Date.now()]));
   let phase: MergeQueueStatus['phase'] = 'idle';
@@ -107,6 +121,10 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
       landed: recent.flatMap(([taskId, outcome]) => (outcome.state === 'landed' ? [{ taskId, commit: outcome.commit }] : [])),
       bounced: recent.flatMap(([taskId, outcome]) => (outcome.state === 'bounced' ? [{ taskId, kind: outcome.kind }] : [])),
       totals: { ...totals },
+      lastFailure,
+      bisecting: [...suspects],
+      batchSize: cap,
+      settings: { maxBatch: settings.maxBatch, batchDelayMs: settings.batchDelayMs },
     };
   };
   const render = (): void => {
@@ -122,6 +140,17 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
         `* landed: ${totals.landed}, bounced: ${totals.bounced}, batches: ${totals.batches}`,
         ...(suspects.size > 0 ? [`* bisecting a failed batch (${suspects.size} suspects, batches of ${cap})`] : []),
         `* recently bounced: ${ids(now.bounced.map((entry) => `${entry.taskId} (${entry.kind})`).reverse())}`,
+        ...(lastFailure
+          ? [
+              `* last failure (${lastFailure.kind}, ${ids(lastFailure.taskIds)}):`,
+              '',
+              '```',
+              lastFailure.reason.replace(/```/g, "'''"),
+              '```',
+            ]
+          : []),
+        '',
+        `batches of up to ${settings.maxBatch}, started ${settings.batchDelayMs} ms after the last arrival`,
       ].join('\n'),
     );
   };
@@ -146,15 +175,16 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
     render();
   });
   setHandler(mergeQueueStatusQuery, status);
-  setHandler(taskStateQuery, (rawRequest): TaskState => {
-    const request = parseInput(TaskStateRequest, rawRequest, 'taskState request');
+  const stateOf = (request: TaskStateRequest): TaskState => {
     if (testing.some((entry) => entry.requestId === request.requestId)) return { state: 'testing' };
     if (waiting.some((entry) => entry.requestId === request.requestId)) return { state: 'waiting' };
     const outcome = outcomes.get(request.taskId);
     // Landing settles a task whichever of its submissions landed; a bounce answers only its own.
     if (outcome && (outcome.state !== 'bounced' || outcome.requestId === request.requestId)) return outcome;
     return { state: 'unknown' };
-  });
+  };
+  setHandler(taskStateQuery, (raw) => stateOf(parseInput(TaskStateRequestSchema, raw, 'taskState request')));
+  setHandler(taskStatesQuery, (raw) => parseInput(TaskStatesRequest, raw, 'taskStates request').map(stateOf));
 
   /** The next batch: suspects of a failed batch first, in halves; otherwise whoever waits longest. */
   const drawBatch = (): QueueEntry[] => {
@@ -179,10 +209,13 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
         targetBranch: input.targetBranch,
         testCommand: input.testCommand,
         setupCommand: input.setupCommand,
+        sandbox: input.sandbox,
         tasks: batch,
       });
     } catch (err) {
-      for (const entry of batch) bounce(entry, 'error', `The merge queue could not test this batch: ${describeFailure(err)}`);
+      const reason = `The merge queue could not test this batch: ${describeFailure(err)}`;
+      failed('error', batch, reason);
+      for (const entry of batch) bounce(entry, 'error', reason);
       return;
     }
     const byId = new Map(batch.map((entry) => [entry.taskId, entry]));
@@ -200,6 +233,7 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
           suspects.delete(entry.taskId);
           break;
         case 'conflict':
+          failed('conflict', [entry], task.output);
           bounce(entry, 'conflict', task.output);
           break;
         case 'missing':
@@ -233,7 +267,13 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
           taskRefs: landedRefs,
         });
       } catch (err) {
-        for (const { entry } of stacked) bounce(entry, 'error', `The merge queue could not land this batch: ${describeFailure(err)}`);
+        const reason = `The merge queue could not land this batch: ${describeFailure(err)}`;
+        failed(
+          'error',
+          stacked.map(({ entry }) => entry),
+          reason,
+        );
+        for (const { entry } of stacked) bounce(entry, 'error', reason);
         landed = undefined;
       }
       if (landed?.kind === 'moved') requeueFront(stacked.map(({ entry }) => entry));
@@ -242,10 +282,16 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
         staleRefs = staleRefs.filter((ref) => !landedRefs.includes(ref));
       }
     } else if (stacked.length === 1) {
+      failed('tests_failed', [stacked[0].entry], result.output ?? '');
       bounce(stacked[0].entry, 'tests_failed', result.output ?? '');
       // The culprit is out: the remaining suspects are tried together again.
       cap = settings.maxBatch;
     } else if (stacked.length > 1) {
+      failed(
+        'tests_failed',
+        stacked.map(({ entry }) => entry),
+        result.output ?? '',
+      );
       // Bisect: the failed tasks come back first, in halves, until each culprit is alone.
       for (const { entry } of stacked) suspects.add(entry.taskId);
       cap = Math.max(1, Math.ceil(stacked.length / 2));
@@ -304,6 +350,7 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
           cap,
           staleRefs,
           totals,
+          lastFailure,
         },
       });
     }

@@ -275,6 +275,11 @@ export class ProjectState {
       outcome: this.outcome,
       headCommit: this.headCommit,
       sandbox: this.settings?.sandbox,
+      target: this.settings && {
+        repo: this.settings.repo,
+        branch: this.settings.targetBranch,
+        mergeQueue: this.settings.testCommand !== undefined,
+      },
     };
   }
 
@@ -288,6 +293,7 @@ export class ProjectState {
       s.lastVerdict ? `last verdict: ${s.lastVerdict.verdict} — ${s.lastVerdict.reasons.slice(0, 300)}` : '',
       s.limitReached ? `limit: ${s.limitReached}` : '',
       s.sandbox && !s.sandbox.enabled ? '**sandbox off**: commands run unconfined on the workers' : '',
+      s.target?.mergeQueue ? `lands on \`${s.target.branch}\` through its merge queue (workflow type \`mergeQueueWorkflow\`)` : '',
     ]
       .filter(Boolean)
       .join('\n\n');

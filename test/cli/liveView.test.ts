@@ -79,6 +79,50 @@ test('the status screen shows how commands are confined, and an unconfined proje
   expect(off).toContain('sandbox   OFF: commands run unconfined');
 });
 
+test("the status screen and the change lines show the target's merge queue: counts, tasks per state, the last failure", () => {
+  const sha = 'a'.repeat(40);
+  const queue = {
+    targetBranch: 'longhaul/p',
+    phase: 'testing' as const,
+    waiting: ['c2-t7', 'c2-t8'],
+    testing: ['c2-t4', 'c2-t5'],
+    landed: [
+      { taskId: 'c2-t1', commit: sha },
+      { taskId: 'c2-t2', commit: sha },
+    ],
+    bounced: [{ taskId: 'c2-t3', kind: 'tests_failed' as const }],
+    totals: { landed: 2, bounced: 1, batches: 3 },
+    lastFailure: { kind: 'tests_failed' as const, taskIds: ['c2-t3'], reason: 'FAIL test/api.test.js\nexpected 200', at: 1 },
+    bisecting: [],
+    batchSize: 16,
+  };
+  const mergeQueue = { workflowId: 'merge-queue/longhaul/p@abc', queue };
+  const text = renderStatus('p', status({ mergeQueue })).join('\n');
+  expect(text).toContain('queue     testing 2 · 2 waiting · 2 landed · 1 bounced · 3 batches');
+  expect(text).toContain('          testing: c2-t4, c2-t5');
+  expect(text).toContain('          waiting: c2-t7, c2-t8');
+  expect(text).toContain('          bounced: c2-t3 (tests_failed)');
+  expect(text).toContain('          landed: c2-t2, c2-t1');
+  expect(text).toContain('          last failure: tests_failed in c2-t3 — FAIL test/api.test.js expected 200');
+  // A queue that cannot answer says so instead of failing the status.
+  const silent = renderStatus('p', status({ mergeQueue: { workflowId: 'mq', problem: 'no task has joined the merge queue yet' } }));
+  expect(silent.join('\n')).toContain('queue     no task has joined the merge queue yet (mq)');
+
+  const at = new Date('2026-01-01T10:00:00Z');
+  const before = status({ mergeQueue: { ...mergeQueue, queue: { ...queue, lastFailure: undefined } } });
+  expect(changeLines(before, status({ mergeQueue }), at)).toEqual([
+    '10:00:00 merge queue failure: tests_failed in c2-t3 — FAIL test/api.test.js expected 200',
+  ]);
+  const landed = { ...queue, phase: 'idle' as const, testing: [], totals: { ...queue.totals, landed: 4, batches: 4 } };
+  expect(changeLines(status({ mergeQueue }), status({ mergeQueue: { ...mergeQueue, queue: landed } }), at)).toEqual([
+    '10:00:00 merge queue: idle · 2 waiting · 4 landed · 1 bounced · 4 batches',
+  ]);
+  // The phase going round alone prints nothing.
+  expect(changeLines(status({ mergeQueue }), status({ mergeQueue: { ...mergeQueue, queue: { ...queue, phase: 'landing' } } }), at)).toEqual(
+    [],
+  );
+});
+
 test('without a terminal, one line per change of phase, cycle or counts, and one per verdict', () => {
   const at = new Date('2026-01-01T10:00:00Z');
   const first = changeLines(undefined, status(), at);

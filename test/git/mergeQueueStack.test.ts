@@ -129,4 +129,17 @@ describe('the merge queue stack on git', () => {
     ).resolves.toEqual({ kind: 'moved' });
     expect(taskTrailers(source, targetBranch)).not.toContain('h');
   }, 60_000);
+
+  it("runs the stack's tests confined as the project asks, not as the worker's defaults say", async () => {
+    // Outside the checkout: a confined command cannot leave a file there, an unconfined one can.
+    const marker = path.join(root, 'ran-unconfined');
+    const testCommand = `touch ${JSON.stringify(marker)}`;
+    const j = await submitted('j', write('files/f0005.txt', 'j was here\n'));
+    await queueMachine.testStack({ repo: source, targetBranch, testCommand, tasks: [j] });
+    await expect(fs.access(marker)).rejects.toThrow();
+    const off = { enabled: false, network: { commands: false, setup: true } };
+    const unconfined = await queueMachine.testStack({ repo: source, targetBranch, testCommand, sandbox: off, tasks: [j] });
+    expect(unconfined.passed).toBe(true);
+    await expect(fs.access(marker)).resolves.toBeUndefined();
+  }, 60_000);
 });

@@ -1,8 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { mergeQueueWorkflowId } from '../../src/activities/mergeQueueClient';
+import { mergeQueueWorkflowId } from '../../src/contract/mergeQueueWorkflowId';
+import { getProject } from '../../src/client/projectHandle';
+import { renderStatus } from '../../src/cli/view/renderStatus';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
 import type { MergeQueueStatus } from '../../src/schemas/mergeQueue';
+import type { ProjectStatus } from '../../src/schemas/status';
 import type { TaskResult } from '../../src/schemas/task';
 import { mergeQueueStatusQuery } from '../../src/contract/messages/mergeQueueMessages';
 import { projectWorkflow } from '../../src/workflows/projectWorkflow';
@@ -10,7 +13,6 @@ import { createRepo, git, taskTrailers, tempDir } from '../support/gitFixtures';
 import { uniqueName, withLonghaulWorkers } from '../support/longhaulTestWorkers';
 import { scriptedAgents, writeTaskFile } from '../support/scriptedAgents';
 import { testDeps } from '../support/testDeps';
-import { unconfined } from '../support/unconfined';
 
 /** Fails, naming the files, when any task file says BROKEN; logs which files each run saw. */
 function testCommandLogging(log: string): string {
@@ -20,7 +22,7 @@ function testCommandLogging(log: string): string {
   );
 }
 
-test('a batch with breaking tasks lands the others; a fixed breaker lands, one that never passes fails with the reason', async () => {
+test('a batch with breaking tasks lands the others; a fixed breaker lands, one that never passes fails with the reason; status shows the queue', async () => {
   const taskQueue = uniqueName('mq');
   const repo = createRepo();
   const scratch = tempDir('mq');
@@ -53,21 +55,27 @@ test('a batch with breaking tasks lands the others; a fixed breaker lands, one t
     },
     judge: () => ({ verdict: 'done', reasons: 'ok' }),
   });
-  const workspace = new GitWorkspace({ sandboxes: unconfined(), workdir: path.join(scratch, 'work') });
+  // The workers confine commands by default; the project turns its sandbox off, and the stack tests,
+  // which log outside the checkout (hidden inside a sandbox), must follow the project.
+  const workspace = new GitWorkspace({ workdir: path.join(scratch, 'work') });
   const targetBranch = `longhaul/${taskQueue}`;
 
-  const { result, status } = await withLonghaulWorkers(
+  const { result, status, project, details } = await withLonghaulWorkers(
     { taskQueue, deps: testDeps(agents, workspace), concurrency: { work: 6 } },
     async (client) => {
       const result = await client.workflow.execute(projectWorkflow, {
         taskQueue,
         workflowId: taskQueue,
-        args: [{ goal: 'write six files', repo, testCommand, limits: { maxParallelWorkers: 6 } }],
+        args: [{ goal: 'write six files', repo, testCommand, limits: { maxParallelWorkers: 6 }, sandbox: { enabled: false } }],
       });
       const queue = client.workflow.getHandle(mergeQueueWorkflowId(repo, targetBranch));
       const status: MergeQueueStatus = await queue.query(mergeQueueStatusQuery);
+      // What `longhaul status` and the live view show: the project's answer with its queue's beside it.
+      const project: ProjectStatus = await getProject(client, taskQueue).status();
+      // The queue's own current details in the Web UI.
+      const { currentDetails: details } = await queue.query<{ currentDetails: string }>('__temporal_workflow_metadata');
       await queue.terminate('test finished');
-      return { result, status };
+      return { result, status, project, details };
     },
   );
 
@@ -97,7 +105,28 @@ test('a batch with breaking tasks lands the others; a fixed breaker lands, one t
   expect(status.bounced).toEqual([{ taskId: ids.get('never passes'), kind: 'tests_failed' }]);
   expect(status.totals.landed).toBe(5);
   expect(status.waiting).toEqual([]);
-  // Every test run saw a stack: the landed files plus the batch under test.
+  expect(status.lastFailure).toMatchObject({ kind: 'tests_failed', taskIds: [ids.get('never passes')] });
+  expect(status.lastFailure?.reason).toContain('tests failed: BROKEN');
+
+  // The project's status carries the queue's, for the CLI, the live view and `status --json`.
+  expect(project.target).toEqual({ repo, branch: targetBranch, mergeQueue: true });
+  expect(project.mergeQueue?.workflowId).toBe(mergeQueueWorkflowId(repo, targetBranch));
+  expect(project.mergeQueue?.queue).toMatchObject({
+    waiting: [],
+    testing: [],
+    totals: { landed: 5, bounced: status.totals.bounced },
+    bounced: [{ taskId: ids.get('never passes'), kind: 'tests_failed' }],
+  });
+  expect(status.totals.bounced).toBeGreaterThanOrEqual(5);
+  const screen = renderStatus(taskQueue, project).join('\n');
+  expect(screen).toMatch(/queue +idle · 0 waiting · 5 landed · \d+ bounced · \d+ batches/);
+  expect(screen).toContain(`bounced: ${ids.get('never passes')} (tests_failed)`);
+  expect(screen).toContain(`last failure: tests_failed in ${ids.get('never passes')}`);
+  expect(details).toContain('landed: 5');
+  expect(details).toContain(`last failure (tests_failed, ${ids.get('never passes')})`);
+  expect(details).toContain('tests failed: BROKEN');
+
+  // Every test run saw a stack (and ran unconfined, as the project asked): the landed files plus the batch under test.
   expect(fs.readFileSync(runs, 'utf8').split('\n').filter(Boolean).length).toBeGreaterThan(0);
   // No hidden task refs are left behind for the landed tasks.
   const hidden = git(repo, 'for-each-ref', '--format=%(refname)', 'refs/longhaul/queue/');

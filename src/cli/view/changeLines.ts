@@ -1,11 +1,14 @@
 import { totalTokens } from '../../schemas/usage';
+import type { MergeQueueStatus } from '../../schemas/mergeQueue';
 import type { ProjectStatus } from '../../schemas/status';
 import { formatCount, formatUsd, oneLine } from './formatting';
+import { mergeQueueSummary } from './mergeQueueLines';
 
 /**
  * The lines a non-interactive watcher prints when the status moves on: one when the phase, cycle, task
  * counts, planners or flags change, one per new verdict, one when a limit is reached. Token and cost
- * changes alone print nothing (they would print every second).
+ * changes alone print nothing (they would print every second). The merge queue gets a line when its counts
+ * move and one per new failure.
  */
 export function changeLines(previous: ProjectStatus | undefined, next: ProjectStatus, time: Date = new Date()): string[] {
   const stamp = time.toISOString().slice(11, 19);
@@ -29,7 +32,19 @@ export function changeLines(previous: ProjectStatus | undefined, next: ProjectSt
     );
   }
   if (next.limitReached && previous?.limitReached !== next.limitReached) lines.push(`${stamp} limit: ${next.limitReached}`);
+  const queue = next.mergeQueue?.queue;
+  const before = previous?.mergeQueue?.queue;
+  if (queue && (!before || queueKey(before) !== queueKey(queue))) lines.push(`${stamp} merge queue: ${mergeQueueSummary(queue)}`);
+  const failure = queue?.lastFailure;
+  if (failure && (before?.lastFailure?.at !== failure.at || before.lastFailure.kind !== failure.kind)) {
+    lines.push(oneLine(`${stamp} merge queue failure: ${failure.kind} in ${failure.taskIds.join(', ')} — ${failure.reason}`, 300));
+  }
   return lines;
+}
+
+/** What moves the queue's line: its counts, not its phase going round every batch. */
+function queueKey(q: MergeQueueStatus): string {
+  return [q.waiting.length, q.testing.length, q.totals.landed, q.totals.bounced, q.bisecting?.length ?? 0].join('|');
 }
 
 function progressKey(s: ProjectStatus): string {

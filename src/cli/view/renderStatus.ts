@@ -3,6 +3,7 @@ import { totalTokens } from '../../schemas/usage';
 import { outageAction } from '../../schemas/modelOutage';
 import type { ProjectStatus } from '../../schemas/status';
 import { formatCount, formatTasks, formatUsd, oneLine } from './formatting';
+import { mergeQueueLines } from './mergeQueueLines';
 import { plannerTreeRows } from './plannerTree';
 
 export interface RenderOptions {
@@ -63,6 +64,11 @@ export function renderStatus(projectId: string, status: ProjectStatus | undefine
       );
     }
     if (status.headCommit) label('head', status.headCommit);
+    if (status.mergeQueue) {
+      const [first, ...rest] = mergeQueueLines(status.mergeQueue, width);
+      label('queue', first);
+      for (const line of rest) label('', line);
+    }
     const rows = plannerTreeRows(status.planners);
     if (rows.length > 0) {
       lines.push('planners');

@@ -9,3 +9,9 @@ export const mergeQueueStatusQuery = defineQuery<MergeQueueStatus>('status');
 
 /** Where one submission stands; its worker polls this while it waits. */
 export const taskStateQuery = defineQuery<TaskState, [TaskStateRequest]>('taskState');
+
+/**
+ * Where many submissions stand, in the order asked: a machine's waiting tasks share one query per tick
+ * instead of asking one by one.
+ */
+export const taskStatesQuery = defineQuery<TaskState[], [TaskStateRequest[]]>('taskStates');

@@ -168,6 +168,7 @@ export async function testStack(
         {
           store: settings.environments,
           setupCommand: request.setupCommand,
+          sandbox: request.sandbox,
           transcriptRef: TranscriptStore.setupLogRefFor({
             projectId: 'merge-queue',
             cycle: 0,
