@@ -1,7 +1,7 @@
 import type { PlannerReport } from '../schemas/plannerReport';
 import type { PlannerStatus } from '../schemas/plannerStatus';
 import type { PlannerInput, PlannerSummary } from '../schemas/planner';
-import type { FailedTask, PendingTask, PlanResult, SubplannerOutcome } from '../schemas/plan';
+import type { FailedTask, PendingTask, PlanResult, PlanStepInput, SubplannerOutcome } from '../schemas/plan';
 import type { PlannerState as PlannerPhase, TaskCounts } from '../schemas/status';
 import { maxRegistryClaims } from '../schemas/claims';
 import { registryClaims } from '../schemas/claimPaths';
@@ -149,6 +149,26 @@ export class PlannerState {
       this.skipped++;
       this.updateView(item.taskId, { state: 'skipped', summary: 'Cancelled by its planner before it started.' });
     }
+  }
+
+  /** What the next planning step is given: the area, what came back since the last step, what is pending. */
+  planStepInput(): PlanStepInput {
+    const { input } = this;
+    return {
+      scope: input.scope,
+      plannerId: this.self,
+      area: input.area,
+      areaGoal: input.areaGoal,
+      depth: input.depth,
+      round: this.round,
+      steering: [...this.relay.steering],
+      // Clipped so that even a large round keeps the activity's input far below payload limits.
+      results: this.resultsSincePlan.map((r) => ({ ...r, summary: clip(r.summary, 1_000) })),
+      subplannerOutcomes: this.outcomesSincePlan.map((o) => ({ ...o, summary: clip(o.summary, 1_000) })),
+      pending: this.pending(),
+      failureRecord: this.failureRecord,
+      ...(this.slots.byClaims ? { checkClaims: true } : {}),
+    };
   }
 
   /** Results or sub-planner outcomes the planner has not planned on yet. */

@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   CancellationScope,
   condition,
   getExternalWorkflowHandle,
@@ -10,7 +9,6 @@ import {
   setCurrentDetails,
   setHandler,
   sleep,
-  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/createActivities';
@@ -18,18 +16,16 @@ import { roleActivityOptions } from '../contract/activityOptions';
 import { grantSlotsSignal, plannerStatusQuery, SlotGrant } from '../contract/messages/plannerMessages';
 import { pauseSignal, resumeSignal, steerSignal } from '../contract/messages/operatorMessages';
 import { plannerReportSignal } from '../contract/messages/projectMessages';
-import { subPlannerWorkflowId } from '../contract/workflowIds';
 import { parseInput } from '../schemas/parseInput';
 import type { PlanResult } from '../schemas/plan';
 import { PlannerInput, type PlannerSummary } from '../schemas/planner';
-import { clip } from '../schemas/task';
-import { zeroUsage } from '../schemas/usage';
-import { describeFailure } from './describeFailure';
 import { parseSignal } from './parseSignal';
 import { lineUpGrantsPatch, taskClaimsPatch } from './claimRegistry';
-import { PlannerState, type ChildPlanner } from './plannerState';
-import type { QueuedTask } from './slotClaim';
-import { phaseRecorder, startAttributes } from './visibility';
+import { PlannerState } from './plannerState';
+import { PlannerReporter } from './plannerReporter';
+import { PlannerTasks } from './plannerTasks';
+import { outcomeOf, startSubplanners } from './subplanners';
+import { phaseRecorder } from './visibility';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -37,8 +33,6 @@ type Activities = ReturnType<typeof createActivities>;
 export const plannerWakesOnResultsPatch = 'planner-wakes-on-results';
 /** Results arriving this close together are planned on in one step. */
 const resultDebounce = '1 second';
-/** How long a report of nothing urgent may wait for more news (planners that take lined-up tasks). */
-const reportDebounce = '1 second';
 
 /**
  * Owns one area of the goal: plans it, splits it into tasks for workers and into sub-areas for
@@ -63,6 +57,8 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
   // Takes tasks lined up behind its grants on the slots it holds, and reports what is not urgent at most once a second.
   slots.takesLineUps = slots.byClaims && patched(lineUpGrantsPatch);
 
+  const tasks = new PlannerTasks(state, runWorkerTask, workOptions, () => reporter.throwIfFailed(), updateDetails);
+
   setHandler(grantSlotsSignal, (raw: SlotGrant) => onGrant(raw));
   setHandler(pauseSignal, () => (relay.pause(), state.changed()));
   setHandler(resumeSignal, () => (relay.resume(), state.changed()));
@@ -73,7 +69,7 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
     const grant = parseSignal(SlotGrant, raw, 'slot grant');
     if (!grant) return;
     const { taskIds } = grant;
-    if (taskIds) for (const item of slots.grantNamed({ ...grant, taskIds }, state.paused)) startTask(item);
+    if (taskIds) for (const item of slots.grantNamed({ ...grant, taskIds }, state.paused)) tasks.start(item);
     else slots.grant(grant);
     state.changed();
   }
@@ -84,136 +80,11 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
     setCurrentDetails(state.details());
   }
 
-  // Sends the latest state to the project; changes that happen while a signal is in flight are
-  // coalesced into the next one, so the project's history grows with activity, not with polling.
-  let reportedVersion = -1;
-  let lastUrgent: string | undefined;
-  async function reportLoop(): Promise<void> {
-    for (;;) {
-      await condition(() => state.version !== reportedVersion);
-      if (slots.takesLineUps && lastUrgent === state.urgentReportKey()) {
-        await condition(() => lastUrgent !== state.urgentReportKey(), reportDebounce);
-      }
-      lastUrgent = state.urgentReportKey();
-      reportedVersion = state.version;
-      const snapshot = state.report();
-      await project.signal(plannerReportSignal, snapshot);
-      if (snapshot.state === 'done') return;
-    }
-  }
-  // If the project cannot be reached, no slot will ever come: fail loudly instead of waiting forever.
-  let reportFailure: unknown;
-  const reporting = reportLoop().catch((err: unknown) => {
-    reportFailure = err;
-    state.changed();
-  });
-  function throwIfReportFailed(): void {
-    if (reportFailure === undefined) return;
-    // A report cut short by this planner's own cancellation is the cancellation, not a lost project.
-    if (isCancellation(reportFailure)) throw reportFailure;
-    throw ApplicationFailure.create({
-      type: 'ProjectUnreachable',
-      nonRetryable: true,
-      message: `Planner could not report to project ${scope.projectWorkflowId}: ${describeFailure(reportFailure)}`,
-    });
-  }
-
-  function startTask(item: QueuedTask): void {
-    state.taskStarted(item, new Date().toISOString());
-    runWorkerTask
-      .executeWithOptions({ ...workOptions, summary: `Task ${item.taskId}: ${item.task.title}` }, [
-        { scope, taskId: item.taskId, plannerId: self, task: item.task, steering: [...relay.steering] },
-      ])
-      .then(
-        ({ usage, ...result }) => state.taskFinished(result, usage),
-        // A failed task never fails the planner: it goes back into the next planning step.
-        (err: unknown) =>
-          state.taskFinished(
-            { taskId: item.taskId, title: item.task.title, status: 'failed', summary: `Task failed: ${describeFailure(err)}` },
-            zeroUsage,
-          ),
-      )
-      .finally(() => {
-        const next = state.taskEnded();
-        if (next) startTask(next);
-        updateDetails();
-      });
-  }
-
-  /** Runs this round's tasks as slots arrive, returning unused slots at once. */
-  async function drainQueue(): Promise<void> {
-    while (slots.queue.length > 0 || state.running > 0) {
-      dispatchQueued();
-      if (slots.queue.length === 0 && state.running === 0) break; // Everything was skipped: nothing left to wait for.
-      const seen = state.version;
-      await condition(() => state.version !== seen);
-      throwIfReportFailed();
-    }
-  }
-
-  async function startSubplanners(plan: PlanResult): Promise<ChildPlanner[]> {
-    if (input.depth >= settings.limits.maxPlannerDepth && plan.subplanners.length > 0) {
-      log.warn('Planner at maximum depth proposed sub-planners; ignoring them', { count: plan.subplanners.length });
-      return [];
-    }
-    const started: ChildPlanner[] = [];
-    for (const spec of plan.subplanners) {
-      if (slots.closed) break; // No slots will come: a new sub-planner would only plan for nothing.
-      const workflowId = subPlannerWorkflowId(self, spec.area, new Set(state.children.map((c) => c.workflowId)));
-      const given = relay.snapshot();
-      const childInput: PlannerInput = {
-        scope,
-        parentId: self,
-        path: `${input.path}.${state.children.length}`,
-        depth: input.depth + 1,
-        area: spec.area,
-        areaGoal: spec.goal,
-        ...given,
-      };
-      const handle = await startChild(plannerWorkflow, {
-        workflowId,
-        args: [childInput],
-        staticSummary: `Planner (depth ${input.depth + 1}): ${spec.area}`.slice(0, 200),
-        staticDetails: spec.goal.slice(0, 2_000),
-        typedSearchAttributes: startAttributes(settings.searchAttributes, settings.projectId, 'planner', scope.cycle),
-      });
-      // Registered only once it exists, so relayed signals never go to a child not yet started.
-      const child: ChildPlanner = { workflowId, area: spec.area };
-      state.children.push(child);
-      started.push(child);
-      relay.catchUp(workflowId, given);
-      handle
-        .result()
-        .then(
-          (summary) => void (child.result = summary),
-          (err: unknown) => void (child.failure = describeFailure(err)),
-        )
-        .finally(() => {
-          state.childFinished(outcomeOf(child));
-          state.changed();
-          updateDetails();
-        });
-    }
-    return started;
-  }
+  const reporter = new PlannerReporter(state, scope.projectWorkflowId);
 
   async function planStep(): Promise<PlanResult> {
     return planArea.executeWithOptions({ ...planOptions, summary: `Plan ${input.area} (round ${state.round + 1})` }, [
-      {
-        scope,
-        plannerId: self,
-        area: input.area,
-        areaGoal: input.areaGoal,
-        depth: input.depth,
-        round: state.round,
-        steering: [...relay.steering],
-        // Clipped so that even a large round keeps the activity's input far below payload limits.
-        results: state.resultsSincePlan.map((r) => ({ ...r, summary: clip(r.summary, 1_000) })),
-        subplannerOutcomes: state.outcomesSincePlan.map((o) => ({ ...o, summary: clip(o.summary, 1_000) })),
-        pending: state.pending(),
-        failureRecord: state.failureRecord,
-        ...(slots.byClaims ? { checkClaims: true } : {}),
-      },
+      state.planStepInput(),
     ]);
   }
 
@@ -246,11 +117,11 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
       const plan = await planStep();
       state.planned(plan);
       areaDone = plan.done;
-      const roundChildren = await startSubplanners(plan);
+      const roundChildren = await startSubplanners(state, plan, updateDetails);
       if (plan.tasks.length === 0 && roundChildren.length === 0) break;
 
       state.phase = 'working';
-      await drainQueue();
+      await tasks.drainQueue();
       if (state.liveChildren().length > 0) {
         state.phase = 'waiting_children';
         state.changed();
@@ -271,7 +142,7 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
     let dispatching = true;
     const dispatcher = (async () => {
       while (dispatching) {
-        dispatchQueued();
+        tasks.dispatchQueued();
         const seen = state.version;
         await condition(() => state.version !== seen || !dispatching);
       }
@@ -285,34 +156,25 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
         const plan = await planStep();
         state.planned(plan);
         state.cancelQueued(plan.cancel ?? []);
-        await startSubplanners(plan);
+        await startSubplanners(state, plan, updateDetails);
         state.phase = 'working';
         state.changed();
         updateDetails();
         if (plan.done) break;
-        await condition(() => state.hasNews() || state.idle() || slots.closed || reportFailure !== undefined);
-        throwIfReportFailed();
+        await condition(() => state.hasNews() || state.idle() || slots.closed || reporter.failed);
+        reporter.throwIfFailed();
         if (!state.hasNews()) break; // The step added nothing and nothing runs: the area is planned out.
         if (!state.idle()) await sleep(resultDebounce);
       }
-      dispatchQueued();
-      await condition(() => (slots.queue.length === 0 && state.running === 0) || reportFailure !== undefined);
-      throwIfReportFailed();
+      tasks.dispatchQueued();
+      await condition(() => (slots.queue.length === 0 && state.running === 0) || reporter.failed);
+      reporter.throwIfFailed();
       await waitForChildren();
     } finally {
       dispatching = false;
       state.changed();
       await dispatcher;
     }
-  }
-
-  /** Starts queued tasks on the slots there are, gives back what cannot be used, tells the project. */
-  function dispatchQueued(): void {
-    if (slots.closed) state.skipQueued();
-    for (let item = slots.take(state.paused); item; item = slots.take(state.paused)) startTask(item);
-    slots.releaseUnused(state.paused);
-    state.changed();
-    updateDetails();
   }
 
   async function waitForChildren(): Promise<void> {
@@ -345,17 +207,7 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
   state.phase = 'done';
   state.changed();
   updateDetails();
-  await reporting;
-  throwIfReportFailed();
+  await reporter.finished;
+  reporter.throwIfFailed();
   return state.summary();
-}
-
-function outcomeOf(child: ChildPlanner) {
-  return {
-    area: child.area,
-    workflowId: child.workflowId,
-    summary: child.result?.summary ?? `Sub-planner failed: ${child.failure ?? 'unknown error'}`,
-    tasksDone: child.result?.tasksDone ?? 0,
-    tasksFailed: child.result?.tasksFailed ?? 0,
-  };
 }
