@@ -55,6 +55,9 @@ export class PlannerState {
   /** Every task that did not land this cycle (the latest ones), for each planning step. */
   readonly failureRecord: FailedTask[] = [];
   private readonly outcomes: TaskOutcome[] = [];
+  /** Set when results that arrive during a planning step are kept for the next one (see `plannerKeepsNewsPatch`). */
+  keepsNewsDuringSteps = false;
+  private givenToStep = { results: 0, outcomes: 0 };
   /** Set when this planner plans again as results arrive instead of once per round. */
   wakesOnResults = false;
   outcomesSincePlan: SubplannerOutcome[] = [];
@@ -92,8 +95,14 @@ export class PlannerState {
   planned(plan: PlanResult): void {
     this.usage = addUsage(this.usage, plan.usage);
     this.lastPlanSummary = plan.summary;
-    this.resultsSincePlan = [];
-    this.outcomesSincePlan = [];
+    if (this.keepsNewsDuringSteps) {
+      // What came back while the step ran was not in its input: the next step hears of it.
+      this.resultsSincePlan.splice(0, this.givenToStep.results);
+      this.outcomesSincePlan.splice(0, this.givenToStep.outcomes);
+    } else {
+      this.resultsSincePlan = [];
+      this.outcomesSincePlan = [];
+    }
     this.round++;
     for (const task of plan.tasks) {
       const taskId = `c${this.input.scope.cycle}.${this.input.path}.r${this.round}.${++this.taskSeq}`;
@@ -154,6 +163,7 @@ export class PlannerState {
   /** What the next planning step is given: the area, what came back since the last step, what is pending. */
   planStepInput(): PlanStepInput {
     const { input } = this;
+    this.givenToStep = { results: this.resultsSincePlan.length, outcomes: this.outcomesSincePlan.length };
     return {
       scope: input.scope,
       plannerId: this.self,

@@ -31,6 +31,8 @@ type Activities = ReturnType<typeof createActivities>;
 
 /** Planners that plan again as results arrive (rather than once per round) carry this patch. */
 export const plannerWakesOnResultsPatch = 'planner-wakes-on-results';
+/** Planners that keep the results arriving during a planning step for the next step carry this patch. */
+export const plannerKeepsNewsPatch = 'planner-keeps-news-during-steps';
 /** Results arriving this close together are planned on in one step. */
 const resultDebounce = '1 second';
 
@@ -56,6 +58,8 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
   slots.byClaims = patched(taskClaimsPatch);
   // Takes tasks lined up behind its grants on the slots it holds, and reports what is not urgent at most once a second.
   slots.takesLineUps = slots.byClaims && patched(lineUpGrantsPatch);
+  // Results that come back while a planning step runs are given to the next step, not dropped.
+  state.keepsNewsDuringSteps = patched(plannerKeepsNewsPatch);
 
   const tasks = new PlannerTasks(state, runWorkerTask, workOptions, () => reporter.throwIfFailed(), updateDetails);
 
