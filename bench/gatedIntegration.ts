@@ -77,12 +77,27 @@ async function main(): Promise<void> {
     const workspace = new GitWorkspace({ workdir: path.join(root, 'work') });
     const deployment = { taskQueue, agents, workspace, concurrency: { plan: 4, work: workers, judge: 1 }, heartbeatTimeoutSeconds: 60 };
     await withScriptedDeployment(deployment, async (client) => {
-      const result = await client.workflow.execute(projectWorkflow, {
-        taskQueue,
-        workflowId: taskQueue,
-        args: [{ goal: 'benchmark', repo, testCommand, limits: { maxParallelWorkers: workers, maxPlannerDepth: 1 } }],
-      });
-      const seconds = (Date.now() - (firstTaskAt ?? Date.now())) / 1_000;
+      // The last landing, not the project's end: the judge's own test runs come after it.
+      let lastLandingAt: number | undefined;
+      let landedSoFar = 0;
+      const watch = setInterval(() => {
+        const target = `longhaul/${taskQueue}`;
+        // The target branch exists once the cycle has prepared it.
+        if (!git(repo, 'branch', '--list', target)) return;
+        const now = Number(git(repo, 'rev-list', '--count', `main..${target}`));
+        if (now > landedSoFar) [landedSoFar, lastLandingAt] = [now, Date.now()];
+      }, 200);
+      let result;
+      try {
+        result = await client.workflow.execute(projectWorkflow, {
+          taskQueue,
+          workflowId: taskQueue,
+          args: [{ goal: 'benchmark', repo, testCommand, limits: { maxParallelWorkers: workers, maxPlannerDepth: 1 } }],
+        });
+      } finally {
+        clearInterval(watch);
+      }
+      const seconds = ((lastLandingAt ?? Date.now()) - (firstTaskAt ?? Date.now())) / 1_000;
       const queue: MergeQueueStatus = await client.workflow
         .getHandle(mergeQueueWorkflowId(repo, `longhaul/${taskQueue}`))
         .query(mergeQueueStatusQuery);
