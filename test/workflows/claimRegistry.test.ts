@@ -1,33 +1,12 @@
-import type { OfferedTask } from '../../src/schemas/claims';
-import type { PlannerReport } from '../../src/schemas/plannerReport';
-import { zeroUsage } from '../../src/schemas/usage';
+import { claimsReport, offeredTask } from '../support/plannerReports';
 import { SlotLedger } from '../../src/workflows/slotLedger';
 
 /**
  * The project's half of the claim registry, as pure bookkeeping: which named task gets a slot when
  * claims overlap across planners. The workflow-level guarantee is tested in plannerWakeUp.test.ts.
  */
-function report(workflowId: string, change: Partial<PlannerReport> = {}): PlannerReport {
-  return {
-    workflowId,
-    area: workflowId,
-    depth: 1,
-    state: 'working',
-    round: 1,
-    tasks: { queued: 0, running: 0, done: 0, failed: 0 },
-    cycle: 1,
-    wantSlots: change.offered?.length ?? 0,
-    grantedSeen: 0,
-    releasedTotal: 0,
-    tasksStarted: 0,
-    usage: zeroUsage,
-    offered: [],
-    running: [],
-    ...change,
-  };
-}
-
-const task = (taskId: string, ...claims: string[]): OfferedTask => ({ taskId, claims });
+const report = claimsReport;
+const task = offeredTask;
 
 function ledger(): SlotLedger {
   const l = new SlotLedger([], 0);

@@ -1,7 +1,6 @@
+import { claimsReport, offeredTask } from '../support/plannerReports';
 import { projectWorkflow } from '../../src/workflows/projectWorkflow';
-import type { OfferedTask } from '../../src/schemas/claims';
 import type { PlannerReport } from '../../src/schemas/plannerReport';
-import { zeroUsage } from '../../src/schemas/usage';
 import { lineUpPerSlot } from '../../src/workflows/claimRegistry';
 import { SlotClaim } from '../../src/workflows/slotClaim';
 import { SlotLedger } from '../../src/workflows/slotLedger';
@@ -13,28 +12,9 @@ import { treeScript } from '../support/treeScript';
 
 /** Tasks lined up behind a grant: one grant serves several tasks of a planner in a row. */
 
-function report(workflowId: string, change: Partial<PlannerReport> = {}): PlannerReport {
-  return {
-    workflowId,
-    area: workflowId,
-    depth: 1,
-    state: 'working',
-    round: 1,
-    tasks: { queued: 0, running: 0, done: 0, failed: 0 },
-    cycle: 1,
-    wantSlots: change.offered?.length ?? 0,
-    grantedSeen: 0,
-    releasedTotal: 0,
-    tasksStarted: 0,
-    usage: zeroUsage,
-    offered: [],
-    running: [],
-    lineUpSettled: 0,
-    ...change,
-  };
-}
-
-const task = (taskId: string, ...claims: string[]): OfferedTask => ({ taskId, claims });
+const report = (workflowId: string, change: Partial<PlannerReport> = {}): PlannerReport =>
+  claimsReport(workflowId, { lineUpSettled: 0, ...change });
+const task = offeredTask;
 
 function ledger(): SlotLedger {
   const l = new SlotLedger([], 0);
