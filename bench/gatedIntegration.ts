@@ -111,6 +111,21 @@ async function main(): Promise<void> {
       );
       console.log(`elapsed (first task to last landing): ${seconds.toFixed(1)} s`);
       console.log(`tasks integrated per second: ${(result.tasksDone / seconds).toFixed(2)}`);
+      // Where a batch's time goes: waiting for its tasks, stacking and testing them, landing them.
+      const history = await client.workflow.getHandle(mergeQueueWorkflowId(repo, `longhaul/${taskQueue}`)).fetchHistory();
+      const at = (event: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }): number =>
+        Number(event.eventTime?.seconds ?? 0) * 1_000 + (event.eventTime?.nanos ?? 0) / 1e6;
+      const scheduled = new Map<string, { type: string; at: number }>();
+      for (const event of history.events ?? []) {
+        const attrs = event.activityTaskScheduledEventAttributes;
+        if (attrs) scheduled.set(String(event.eventId), { type: attrs.activityType?.name ?? '?', at: at(event) });
+        const done = event.activityTaskCompletedEventAttributes;
+        if (!done) continue;
+        const start = scheduled.get(String(done.scheduledEventId));
+        if (start === undefined || firstTaskAt === undefined) continue;
+        const from = ((start.at - firstTaskAt) / 1_000).toFixed(1);
+        console.log(`  ${start.type.padEnd(10)} at ${from.padStart(5)} s, took ${((at(event) - start.at) / 1_000).toFixed(1)} s`);
+      }
     });
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import type { MergeQueueInput, QueueEntry, TaskOutcome } from '../schemas/mergeQueue';
+import type { MergeQueueInput, QueueEntry, TaskOutcome, TaskState, TaskStateRequest } from '../schemas/mergeQueue';
 import { enqueueSignal } from '../contract/messages/mergeQueueMessages';
 import { leaveQueueWatch, queueWatch } from './queueWatch';
 
@@ -23,7 +23,8 @@ export interface QueueAddress {
   start: MergeQueueInput;
 }
 
-function enqueue(queue: QueueAddress, entry: QueueEntry): Promise<unknown> {
+/** Joins the queue (signal-with-start brings an idle one back). */
+export function enqueue(queue: QueueAddress, entry: QueueEntry): Promise<unknown> {
   return queue.client.workflow.signalWithStart('mergeQueueWorkflow', {
     workflowId: queue.workflowId,
     taskQueue: queue.taskQueue,
@@ -61,5 +62,18 @@ export async function enqueueAndWait(queue: QueueAddress, entry: QueueEntry): Pr
     }
   } finally {
     leaveQueueWatch(queue.client, queue.workflowId, watch, entry.requestId);
+  }
+}
+
+/** Where one submission stands now, asked once (for a parked task whose outcome is overdue). */
+export async function askQueue(queue: QueueAddress, request: TaskStateRequest): Promise<TaskState> {
+  const watch = queueWatch(queue.client, queue.workflowId, pollMs);
+  try {
+    const tick = await watch.next(request);
+    // Not answering is no answer: the activity's retry asks again.
+    if (tick.kind === 'failed') throw tick.error;
+    return tick.states.get(request.requestId) ?? { state: 'unknown' };
+  } finally {
+    leaveQueueWatch(queue.client, queue.workflowId, watch, request.requestId);
   }
 }

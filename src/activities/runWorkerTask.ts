@@ -7,25 +7,30 @@ import type { ConflictInfo, IntegrationResult, TaskWorktree, Workspace } from '.
 import { parseInput } from '../schemas/parseInput';
 import { outsideClaims, registryClaims } from '../schemas/claimPaths';
 import { clip, outsideClaimsNote, type OutsideClaims, type PlannedTask, type TaskResult } from '../schemas/task';
-import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
+import { addUsage, usageBeyond, zeroUsage, type Usage } from '../schemas/usage';
+import type { QueuedSubmission, WorkerTaskOutput } from '../schemas/queuedTask';
+import type { TaskState } from '../schemas/mergeQueue';
 import { WorkerTaskInput } from '../schemas/workerTask';
 import type { TranscriptStore } from '../state/transcriptStore';
 import { startAgentRun, transcriptRefFor } from './agentRunContext';
-import { landThroughMergeQueue } from './landThroughMergeQueue';
+import { askQueueAbout, landThroughMergeQueue, type Parked } from './landThroughMergeQueue';
 
 /**
  * One worker on one task, end to end: a fresh worktree, the worker agent grinding on the task, then
  * integration onto the target branch. A conflict goes back to the same agent in the same worktree.
  * A retried attempt resumes from its branch and its last checkpoint instead of starting over.
+ * Through a merge queue, a task may be parked there (`parkInQueue`) and come back (`landing`) to fix
+ * a bounce: then the worktree starts from its submission and the agent only fixes.
  */
 export function createRunWorkerTask(agents: Agents, workspace: Workspace, transcripts?: TranscriptStore) {
-  /** What every attempt of the task was billed for, from its transcript (zero without one). */
-  async function spentOn(transcriptRef: string): Promise<Usage> {
+  /** What every attempt of the task was billed for, from its transcript (zero without one), beyond what its planner counted already. */
+  async function spentOn(transcriptRef: string, input: WorkerTaskInput): Promise<Usage> {
     if (!transcripts || !(await transcripts.exists(transcriptRef))) return zeroUsage;
-    return billedUsage((await transcripts.read(transcriptRef)).records);
+    const billed = billedUsage((await transcripts.read(transcriptRef)).records);
+    return input.landing ? usageBeyond(billed, input.landing.billedBefore) : billed;
   }
 
-  return async function runWorkerTask(raw: WorkerTaskInput): Promise<TaskResult> {
+  return async function runWorkerTask(raw: WorkerTaskInput): Promise<WorkerTaskOutput> {
     const input = parseInput(WorkerTaskInput, raw, 'worker task');
     const { scope } = input;
     const { settings } = scope;
@@ -34,6 +39,16 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace, transc
     const run = startAgentRun(transcriptRef, settings);
     let worktree: TaskWorktree | undefined;
     try {
+      const landing = input.landing && (await whereParkedTaskStands(input));
+      if (landing?.outcome.state === 'waiting' || landing?.outcome.state === 'testing') {
+        return { ...base, status: 'queued', summary: 'Waiting in the merge queue.', usage: zeroUsage, submission: landing.submission };
+      }
+      if (landing?.outcome.state === 'landed') {
+        return { ...base, status: 'done', summary: 'Landed by the merge queue.', commit: landing.outcome.commit, usage: zeroUsage };
+      }
+      if (landing?.outcome.state === 'no_changes') {
+        return { ...base, status: 'done', summary: 'No changes were needed: the target already holds them.', usage: zeroUsage };
+      }
       worktree = await workspace.openTask(
         {
           projectId: settings.projectId,
@@ -44,6 +59,7 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace, transc
           title: input.task.title,
           sinceCommit: scope.baseCommit,
           setupCommand: settings.setupCommand,
+          ...(input.landing ? { resumeFrom: input.landing.submission } : {}),
         },
         run.ctx.signal,
       );
@@ -53,7 +69,7 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace, transc
           status: 'done',
           summary: 'Integrated by an earlier attempt of this task.',
           commit: worktree.integratedCommit,
-          usage: await spentOn(transcriptRef),
+          usage: await spentOn(transcriptRef, input),
         };
       }
       const request: WorkerAgentRequest = {
@@ -70,8 +86,10 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace, transc
         taskLimits: settings.limits,
         ...(settings.sandbox ? { sandbox: settings.sandbox } : {}),
       };
-      const worked = await agents.worker.work(request, run.ctx);
-      let usage: Usage = worked.usage;
+      // A parked task coming back has done its work: it only fixes what the queue bounced.
+      const worked = input.landing ? undefined : await agents.worker.work(request, run.ctx);
+      let usage: Usage = worked?.usage ?? zeroUsage;
+      const summary = worked?.result.summary ?? 'Fixed after the merge queue bounced it.';
       const outside = await changesOutsideClaims(worktree, input.task);
       const finish = (result: Omit<TaskResult, 'usage' | 'taskId' | 'title' | 'transcriptRef'>): TaskResult => ({
         ...base,
@@ -79,9 +97,9 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace, transc
         ...(outside ? { outsideClaims: outside } : {}),
         summary: clip(result.summary, 4_000),
         usage,
-        promptVersion: worked.promptVersion,
+        ...(worked ? { promptVersion: worked.promptVersion } : {}),
       });
-      if (worked.result.outcome === 'blocked' || worked.stoppedBy) {
+      if (worked && (worked.result.outcome === 'blocked' || worked.stoppedBy)) {
         const detail = worked.stopDetail !== undefined ? ` (${worked.stopDetail})` : '';
         const why = worked.stoppedBy ? `Stopped by ${worked.stoppedBy.replace('_', ' ')}${detail}. ` : '';
         const status = worked.stoppedBy === 'stalled' ? 'stalled' : worked.stoppedBy ? 'failed' : 'blocked';
@@ -100,27 +118,34 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace, transc
       const testCommand = settings.testCommand;
       const sandbox = settings.sandbox ? { sandbox: settings.sandbox } : {};
       // With a test command, the target's merge queue tests batches of tasks and lands them together.
-      const integration: IntegrationResult =
+      const integration: IntegrationResult | Parked =
         testCommand === undefined
           ? await worktree.integrate({ message: input.task.title, signal: run.ctx.signal, ...sandbox, resolveConflict, removeSecrets })
-          : await landThroughMergeQueue({
-              worktree,
-              input,
-              testCommand,
-              resolveConflict,
-              removeSecrets,
-              fixTests: async (testOutput) => {
-                const fixed = await agents.worker.fixTests({ ...request, testOutput }, run.ctx);
-                usage = addUsage(usage, fixed.usage);
-                return fixed.result.outcome === 'done';
+          : await landThroughMergeQueue(
+              {
+                worktree,
+                input,
+                testCommand,
+                resolveConflict,
+                removeSecrets,
+                fixTests: async (testOutput) => {
+                  const fixed = await agents.worker.fixTests({ ...request, testOutput }, run.ctx);
+                  usage = addUsage(usage, fixed.usage);
+                  return fixed.result.outcome === 'done';
+                },
+                signal: run.ctx.signal,
               },
-              signal: run.ctx.signal,
-            });
+              landing,
+            );
       switch (integration.status) {
+        case 'queued': {
+          const { status: _done, ...parked } = finish({ status: 'done', summary });
+          return { ...parked, status: 'queued', submission: integration.submission };
+        }
         case 'integrated':
-          return finish({ status: 'done', summary: worked.result.summary, commit: integration.commit });
+          return finish({ status: 'done', summary, commit: integration.commit });
         case 'no_changes':
-          return finish({ status: 'done', summary: `No changes were needed. ${worked.result.summary}` });
+          return finish({ status: 'done', summary: `No changes were needed. ${summary}` });
         case 'conflict':
           return finish({
             status: 'conflict',
@@ -142,7 +167,7 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace, transc
         ...base,
         status: 'failed',
         summary: clip(`Task failed${after}: ${err.message}`, 4_000),
-        usage: await spentOn(transcriptRef),
+        usage: await spentOn(transcriptRef, input),
       };
     } finally {
       run.stop();
@@ -153,6 +178,14 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace, transc
       });
     }
   };
+}
+
+/** A parked task's submission and where it stands: the bounce its planner was told of, or the queue's answer now. */
+async function whereParkedTaskStands(input: WorkerTaskInput): Promise<{ submission: QueuedSubmission; outcome: TaskState } | undefined> {
+  const { landing } = input;
+  const testCommand = input.scope.settings.testCommand;
+  if (landing === undefined || testCommand === undefined) return undefined;
+  return { submission: landing.submission, outcome: landing.bounce ?? (await askQueueAbout(input, testCommand, landing.submission)) };
 }
 
 /** Files the worker's change touched beyond the paths its task declared (none declared: nothing to compare). */

@@ -63,6 +63,11 @@ export interface OpenTaskRequest {
   sinceCommit?: string;
   /** The worktree gets the project's dependencies before it is handed over, and again at integration if its manifests changed. */
   setupCommand?: string;
+  /**
+   * A parked task's submission on the source: the work continues from it when this machine has no
+   * branch of the task (its earlier attempt ran elsewhere).
+   */
+  resumeFrom?: { ref: string; commit: string };
 }
 
 export interface ConflictInfo {

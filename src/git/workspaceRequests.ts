@@ -26,6 +26,12 @@ export const OpenTaskRequestSchema = z.object({
     .regex(/^[0-9a-fA-F]{7,64}$/, 'must be a commit sha')
     .optional(),
   setupCommand: SetupCommand.optional(),
+  resumeFrom: z
+    .object({
+      ref: z.string().regex(/^refs\/longhaul\/[^\s\p{Cc}]+$/u, 'must be a hidden longhaul ref'),
+      commit: z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'must be a full commit sha'),
+    })
+    .optional(),
 });
 
 export const ReadOnlyViewRequestSchema = z.object({

@@ -58,6 +58,12 @@ export const QueueEntry = z.object({
   commit: Sha,
   /** The target head the commit was built on. */
   base: Sha,
+  /**
+   * The planner that holds the task while it waits here, with no worker running it: the queue signals
+   * it the outcome. A bounced submission's ref then stays on the source for the fix, unless this was
+   * the task's last try.
+   */
+  owner: z.object({ workflowId: z.string().min(1), lastTry: z.boolean() }).optional(),
 });
 export type QueueEntry = z.infer<typeof QueueEntry>;
 
@@ -77,6 +83,10 @@ export const TaskOutcome = z.discriminatedUnion('state', [
   }),
 ]);
 export type TaskOutcome = z.infer<typeof TaskOutcome>;
+
+/** The queue's word to a task's owner (`QueueEntry.owner`) once it has landed, found nothing to land or bounced a submission. */
+export const QueueOutcomeNotice = z.object({ taskId: TaskId, requestId: z.string().min(1), outcome: TaskOutcome });
+export type QueueOutcomeNotice = z.infer<typeof QueueOutcomeNotice>;
 
 /** Failure text kept in the queue's status: enough to tell what broke, the full tail goes to the worker. */
 export const maxFailureReasonChars = 500;
@@ -115,6 +125,11 @@ export const MergeQueueCarry = z.object({
   cap: z.number().int().min(1),
   /** Refs of bounced or superseded submissions, deleted from the source with the next landing. */
   staleRefs: z.array(z.string()).max(10_000).default([]),
+  /** Refs of bounced submissions kept for their owners' fixes, until the task submits again or lands. */
+  keptRefs: z
+    .array(z.object({ taskId: TaskId, ref: z.string() }))
+    .max(10_000)
+    .default([]),
   totals: z.object({ landed: z.number().int(), bounced: z.number().int(), batches: z.number().int() }),
   lastFailure: QueueFailure.optional(),
 });

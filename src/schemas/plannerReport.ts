@@ -22,5 +22,7 @@ export const PlannerReport = PlannerNode.extend({
   running: z.array(z.string()).max(1_000).optional(),
   /** Planners that take lined-up tasks (`next` in a grant): how many of those it started or gave back. */
   lineUpSettled: z.number().int().nonnegative().optional(),
+  /** Parked tasks a worker is fixing after a bounce: they run outside this planner's slots, and count against the project's. */
+  fixing: z.number().int().nonnegative().optional(),
 });
 export type PlannerReport = z.infer<typeof PlannerReport>;

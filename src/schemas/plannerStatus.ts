@@ -6,7 +6,7 @@ import { Usage } from './usage';
 export const PlannerTaskView = z.object({
   taskId: z.string(),
   title: z.string(),
-  state: z.union([z.enum(['queued', 'running']), TaskStatus]),
+  state: z.union([z.enum(['queued', 'running', 'landing']), TaskStatus]),
   startedAt: z.string().optional(),
   summary: z.string().optional(),
 });

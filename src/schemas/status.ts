@@ -13,6 +13,8 @@ export const TaskCounts = z.object({
   failed: z.number().int().nonnegative(),
   /** Of the failed, those whose agent was stopped for looping (absent before stalls were counted). */
   stalled: z.number().int().nonnegative().optional(),
+  /** Tasks whose change waits in the merge queue with no worker on them (absent where tasks do not park there). */
+  landing: z.number().int().nonnegative().optional(),
 });
 export type TaskCounts = z.infer<typeof TaskCounts>;
 

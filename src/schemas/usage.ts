@@ -29,6 +29,17 @@ export function addUsage(a: Usage, b: Usage): Usage {
   };
 }
 
+/** What `a` has beyond `b` (a later total against an earlier one of the same run), never below zero. */
+export function usageBeyond(a: Usage, b: Usage): Usage {
+  return {
+    calls: Math.max(0, a.calls - b.calls),
+    inputTokens: Math.max(0, a.inputTokens - b.inputTokens),
+    cachedInputTokens: Math.max(0, a.cachedInputTokens - b.cachedInputTokens),
+    outputTokens: Math.max(0, a.outputTokens - b.outputTokens),
+    costUsd: Math.max(0, Math.round((a.costUsd - b.costUsd) * 1e6) / 1e6),
+  };
+}
+
 export function totalTokens(u: Usage): number {
   return u.inputTokens + u.outputTokens;
 }

@@ -3,6 +3,9 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -28,7 +31,13 @@ import {
 } from '../schemas/mergeQueue';
 import { parseInput } from '../schemas/parseInput';
 import { describeFailure } from './describeFailure';
-import { enqueueSignal, mergeQueueStatusQuery, taskStateQuery, taskStatesQuery } from '../contract/messages/mergeQueueMessages';
+import {
+  enqueueSignal,
+  mergeQueueStatusQuery,
+  queueOutcomeSignal,
+  taskStateQuery,
+  taskStatesQuery,
+} from '../contract/messages/mergeQueueMessages';
 import { mergeQueueTaskQueue } from '../contract/taskQueues';
 import { parseSignal } from './parseSignal';
 
@@ -40,6 +49,8 @@ const maxCarriedOutcomes = 2_000;
 const maxGatherDelays = 4;
 /** Task ids listed per state in the Web UI's details. */
 const listedIds = 12;
+/** Queues that signal a parked task's owner its outcome (`QueueEntry.owner`) carry this patch. */
+export const queueNotifiesOwnersPatch = 'queue-notifies-owners';
 
 function tail(text: string, max = maxBounceOutputChars): string {
   return text.length <= max ? text : `[…]\n${text.slice(-max)}`;
@@ -74,6 +85,10 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
   const suspects = new Set<string>(input.carry?.suspects ?? []);
   let cap = input.carry?.cap ?? settings.maxBatch;
   let staleRefs: string[] = [...(input.carry?.staleRefs ?? [])];
+  /** Bounced submissions' refs, kept while their owners fix them (the fix starts from the commit). */
+  const keptRefs = new Map<string, string>((input.carry?.keptRefs ?? []).map((kept) => [kept.taskId, kept.ref]));
+  /** Outcome signals to owners still on their way; awaited before the run ends. */
+  const notices = new Set<Promise<void>>();
   const totals = { ...(input.carry?.totals ?? { landed: 0, bounced: 0, batches: 0 }) };
   /** The latest batch that did not land, for status and the Web UI (state only: no command depends on it). */
   let lastFailure: QueueFailure | undefined = input.carry?.lastFailure;
@@ -89,21 +104,41 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
   const arrivedAt = new Map<string, number>(waiting.map((entry) => [entry.requestId, Date.now()]));
   let phase: MergeQueueStatus['phase'] = 'idle';
 
-  const settle = (taskId: string, outcome: TaskOutcome): void => {
-    // Re-inserted so the map stays in settling order (oldest first) for trimming.
-    outcomes.delete(taskId);
-    outcomes.set(taskId, outcome);
+  const releaseKeptRef = (taskId: string, unless?: string): void => {
+    const kept = keptRefs.get(taskId);
+    keptRefs.delete(taskId);
+    if (kept !== undefined && kept !== unless) staleRefs.push(kept);
   };
-  const land = (taskId: string, commit: string): void => {
-    settle(taskId, { state: 'landed', commit, at: Date.now() });
+  const settle = (entry: QueueEntry, outcome: TaskOutcome): void => {
+    // Re-inserted so the map stays in settling order (oldest first) for trimming.
+    outcomes.delete(entry.taskId);
+    outcomes.set(entry.taskId, outcome);
+    const { owner } = entry;
+    if (owner === undefined || !patched(queueNotifiesOwnersPatch)) return;
+    const notice = getExternalWorkflowHandle(owner.workflowId)
+      .signal(queueOutcomeSignal, { taskId: entry.taskId, requestId: entry.requestId, outcome })
+      .catch((err: unknown) => {
+        // The owner is gone (its cycle ended or was cancelled): nobody waits for this word.
+        log.warn('Could not tell a task its merge queue outcome', { taskId: entry.taskId, owner: owner.workflowId, error: String(err) });
+      })
+      .finally(() => notices.delete(notice));
+    notices.add(notice);
+  };
+  const land = (entry: QueueEntry, commit: string): void => {
+    settle(entry, { state: 'landed', commit, at: Date.now() });
     totals.landed++;
-    suspects.delete(taskId);
+    suspects.delete(entry.taskId);
+    releaseKeptRef(entry.taskId);
   };
   const bounce = (entry: QueueEntry, kind: BounceKind, output: string): void => {
-    settle(entry.taskId, { state: 'bounced', requestId: entry.requestId, kind, output: tail(output), at: Date.now() });
+    settle(entry, { state: 'bounced', requestId: entry.requestId, kind, output: tail(output), at: Date.now() });
     totals.bounced++;
     suspects.delete(entry.taskId);
-    staleRefs.push(entry.ref);
+    // An owner fixes the change from this commit, so its ref stays until the task submits again.
+    if (entry.owner && !entry.owner.lastTry && (kind === 'tests_failed' || kind === 'conflict')) {
+      releaseKeptRef(entry.taskId, entry.ref);
+      keptRefs.set(entry.taskId, entry.ref);
+    } else staleRefs.push(entry.ref);
   };
   const requeueFront = (entries: readonly QueueEntry[]): void => {
     // A newer submission of the same task that arrived meanwhile wins over the one coming back.
@@ -172,6 +207,7 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
       arrivedAt.set(entry.requestId, Date.now());
     }
     if (outcomes.get(entry.taskId)?.state === 'bounced') outcomes.delete(entry.taskId);
+    if (keptRefs.has(entry.taskId)) releaseKeptRef(entry.taskId, entry.ref);
     render();
   });
   setHandler(mergeQueueStatusQuery, status);
@@ -226,10 +262,11 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
       if (entry === undefined) continue;
       switch (task.state) {
         case 'landed':
-          land(entry.taskId, task.commit);
+          land(entry, task.commit);
           break;
         case 'no_changes':
-          settle(entry.taskId, { state: 'no_changes', at: Date.now() });
+          settle(entry, { state: 'no_changes', at: Date.now() });
+          releaseKeptRef(entry.taskId);
           suspects.delete(entry.taskId);
           break;
         case 'conflict':
@@ -278,7 +315,7 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
       }
       if (landed?.kind === 'moved') requeueFront(stacked.map(({ entry }) => entry));
       else if (landed?.kind === 'landed') {
-        for (const { entry, commit } of stacked) land(entry.taskId, commit);
+        for (const { entry, commit } of stacked) land(entry, commit);
         staleRefs = staleRefs.filter((ref) => !landedRefs.includes(ref));
       }
     } else if (stacked.length === 1) {
@@ -302,6 +339,11 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
     requeueFront(deferred);
   };
 
+  /** Before the run ends: an outcome signal still on its way would be lost with it. */
+  const noticesSent = async (): Promise<void> => {
+    if (notices.size > 0) await Promise.all(notices);
+  };
+
   const trimOutcomes = (): void => {
     const horizon = Date.now() - settings.outcomeRetentionMs;
     for (const [taskId, outcome] of outcomes) if (outcome.at < horizon) outcomes.delete(taskId);
@@ -314,6 +356,7 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
     phase = 'idle';
     render();
     if (!(await condition(() => waiting.length > 0, settings.idleExitMs))) {
+      await noticesSent();
       await condition(allHandlersFinished);
       if (waiting.length === 0) return { totals };
     }
@@ -339,6 +382,7 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
     totals.batches++;
     batchesThisRun++;
     if (batchesThisRun >= settings.batchesPerRun || workflowInfo().continueAsNewSuggested) {
+      await noticesSent();
       await condition(allHandlersFinished);
       trimOutcomes();
       return continueAsNew<typeof mergeQueueWorkflow>({
@@ -349,6 +393,7 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
           suspects: [...suspects],
           cap,
           staleRefs,
+          keptRefs: [...keptRefs].map(([taskId, ref]) => ({ taskId, ref })),
           totals,
           lastFailure,
         },

@@ -10,11 +10,13 @@ import { clip, outsideClaimsNote, type TaskOutcome, type TaskResult, type TaskSt
 import { addUsage, zeroUsage, type Usage } from '../schemas/usage';
 import { OperatorRelay } from './operatorRelay';
 import { SlotClaim, type QueuedTask } from './slotClaim';
+import type { ParkedTask } from '../schemas/queuedTask';
+import type { QueueOutcomeNotice } from '../schemas/mergeQueue';
 
 interface TaskView {
   taskId: string;
   title: string;
-  state: 'queued' | 'running' | TaskStatus;
+  state: 'queued' | 'running' | 'landing' | TaskStatus;
   startedAt?: string;
   summary?: string;
 }
@@ -57,6 +59,14 @@ export class PlannerState {
   private readonly outcomes: TaskOutcome[] = [];
   /** Set when results that arrive during a planning step are kept for the next one (see `plannerKeepsNewsPatch`). */
   keepsNewsDuringSteps = false;
+  /** Set when a task through the merge queue gives its slot back while it waits there (see `parkInQueuePatch`). */
+  parksInQueue = false;
+  /** Tasks waiting in the merge queue with no worker on them; their claims stay held until they end. */
+  readonly parked = new Map<string, ParkedTask>();
+  /** Parked tasks a worker is fixing after a bounce, outside this planner's slots. */
+  fixing = 0;
+  /** The queue's latest word on each parked task (it may come before the task is parked). */
+  private readonly queueWords = new Map<string, QueueOutcomeNotice>();
   private givenToStep = { results: 0, outcomes: 0 };
   /** Set when this planner plans again as results arrive instead of once per round. */
   wakesOnResults = false;
@@ -117,6 +127,54 @@ export class PlannerState {
     this.running++;
     this.runningClaims.set(taskId, item.claims);
     this.updateView(taskId, { state: 'running', startedAt: at });
+  }
+
+  /** The task's worker ended with its change in the merge queue: the slot goes back (`taskEnded`), the claims stay. */
+  taskParked({ usage, ...task }: ParkedTask): void {
+    this.usage = addUsage(this.usage, usage);
+    this.parked.set(task.taskId, { ...task, usage });
+    this.updateView(task.taskId, { state: 'landing', summary: task.summary.slice(0, 300) });
+  }
+
+  /** A parked task's submission changed (a fix queued it again); what the fix cost is counted now. */
+  parkedAgain(taskId: string, submission: ParkedTask['submission'], usage: Usage): void {
+    this.usage = addUsage(this.usage, usage);
+    const parked = this.parked.get(taskId);
+    if (parked) this.parked.set(taskId, { ...parked, submission, usage: addUsage(parked.usage, usage) });
+  }
+
+  noteQueueWord(notice: QueueOutcomeNotice): void {
+    this.queueWords.set(notice.taskId, notice);
+    this.changed();
+  }
+
+  /** The queue's word on a parked task's current submission (a landing counts whichever submission landed). */
+  queueWordFor(taskId: string): QueueOutcomeNotice | undefined {
+    const parked = this.parked.get(taskId);
+    const word = this.queueWords.get(taskId);
+    if (!parked || !word) return undefined;
+    return word.outcome.state !== 'bounced' || word.requestId === parked.submission.requestId ? word : undefined;
+  }
+
+  fixStarted(taskId: string): void {
+    this.queueWords.delete(taskId);
+    this.fixing++;
+    this.updateView(taskId, { state: 'running' });
+    this.changed();
+  }
+
+  fixEnded(taskId: string): void {
+    this.fixing--;
+    if (this.parked.has(taskId)) this.updateView(taskId, { state: 'landing' });
+    this.changed();
+  }
+
+  /** A parked task landed or failed for good; its claims go back with it. */
+  parkedTaskFinished(result: Omit<TaskResult, 'usage'>, taskUsage: Usage): void {
+    this.parked.delete(result.taskId);
+    this.queueWords.delete(result.taskId);
+    this.taskFinished(result, taskUsage);
+    this.changed();
   }
 
   taskFinished(result: Omit<TaskResult, 'usage'>, taskUsage: Usage): void {
@@ -188,7 +246,12 @@ export class PlannerState {
 
   /** Nothing queued, running or delegated: the area waits for nothing. */
   idle(): boolean {
-    return this.slots.queue.length === 0 && this.running === 0 && this.liveChildren().length === 0;
+    return this.slots.queue.length === 0 && this.tasksSettled() && this.liveChildren().length === 0;
+  }
+
+  /** No task of this planner runs or waits in the merge queue. */
+  tasksSettled(): boolean {
+    return this.running === 0 && this.parked.size === 0;
   }
 
   /** What is still queued or running, as a planning step sees it. */
@@ -200,7 +263,8 @@ export class PlannerState {
       ...this.claimsShown(q.claims),
     }));
     const running = this.views
-      .filter((v) => v.state === 'running')
+      // A task in the merge queue is still in flight: its claims hold, and it may come back to be fixed.
+      .filter((v) => v.state === 'running' || v.state === 'landing')
       .map((v) => ({ taskId: v.taskId, title: v.title, state: 'running' as const, ...this.claimsShown(this.runningClaims.get(v.taskId)) }));
     return [...running, ...queued].slice(0, 200);
   }
@@ -227,7 +291,7 @@ export class PlannerState {
    */
   urgentReportKey(): string {
     const { slots } = this;
-    return `${this.displayedPhase()}|${slots.wantSlots(this.paused)}|${slots.releasedTotal}|${slots.grantedSeen}|${slots.closed}`;
+    return `${this.displayedPhase()}|${slots.wantSlots(this.paused)}|${slots.releasedTotal}|${slots.grantedSeen}|${slots.closed}|${this.fixing}`;
   }
 
   report(): PlannerReport {
@@ -249,6 +313,7 @@ export class PlannerState {
         ? { offered: this.slots.offered(this.paused), running: [...this.runningClaims.keys(), ...this.slots.lineUp] }
         : {}),
       ...(this.slots.takesLineUps ? { lineUpSettled: this.slots.lineUpSettled } : {}),
+      ...(this.parksInQueue ? { fixing: this.fixing } : {}),
     };
   }
 
@@ -288,7 +353,7 @@ export class PlannerState {
     return [
       `**${this.input.area}** (depth ${this.input.depth}, round ${this.round})`,
       `state: ${this.displayedPhase()}${closed ? ` (closed: ${this.slots.closedReason ?? 'limit reached'})` : ''}`,
-      `tasks: ${queue.length} queued, ${this.running} running, ${this.done} done, ${this.failed} failed`,
+      `tasks: ${queue.length} queued, ${this.running + this.fixing} running, ${this.parksInQueue ? `${this.parked.size - this.fixing} in the merge queue, ` : ''}${this.done} done, ${this.failed} failed`,
       `sub-planners: ${this.children.length} (${this.liveChildren().length} running)`,
       this.lastPlanSummary ? `last plan: ${this.lastPlanSummary.slice(0, 500)}` : '',
     ]
@@ -318,7 +383,8 @@ export class PlannerState {
   }
 
   private taskCounts(): TaskCounts {
-    return { queued: this.slots.queue.length, running: this.running, done: this.done, failed: this.failed, stalled: this.stalled };
+    const counts = { queued: this.slots.queue.length, running: this.running, done: this.done, failed: this.failed, stalled: this.stalled };
+    return this.parksInQueue ? { ...counts, running: this.running + this.fixing, landing: this.parked.size - this.fixing } : counts;
   }
 
   private updateView(taskId: string, change: Partial<TaskView>): void {

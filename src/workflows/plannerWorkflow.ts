@@ -23,7 +23,9 @@ import { parseSignal } from './parseSignal';
 import { lineUpGrantsPatch, taskClaimsPatch } from './claimRegistry';
 import { PlannerState } from './plannerState';
 import { PlannerReporter } from './plannerReporter';
-import { PlannerTasks } from './plannerTasks';
+import { parkInQueuePatch, PlannerTasks } from './plannerTasks';
+import { queueOutcomeSignal } from '../contract/messages/mergeQueueMessages';
+import { QueueOutcomeNotice } from '../schemas/mergeQueue';
 import { outcomeOf, startSubplanners } from './subplanners';
 import { phaseRecorder } from './visibility';
 
@@ -60,6 +62,8 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
   slots.takesLineUps = slots.byClaims && patched(lineUpGrantsPatch);
   // Results that come back while a planning step runs are given to the next step, not dropped.
   state.keepsNewsDuringSteps = patched(plannerKeepsNewsPatch);
+  // A task through the merge queue gives its slot back once its change joined the queue, and waits here for the queue's word.
+  state.parksInQueue = patched(parkInQueuePatch);
 
   const tasks = new PlannerTasks(state, runWorkerTask, workOptions, () => reporter.throwIfFailed(), updateDetails);
 
@@ -68,6 +72,12 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
   setHandler(resumeSignal, () => (relay.resume(), state.changed()));
   setHandler(steerSignal, (raw) => void (relay.steer(raw) && state.changed()));
   setHandler(plannerStatusQuery, () => state.status());
+  setHandler(queueOutcomeSignal, (raw) => onQueueWord(raw));
+
+  function onQueueWord(raw: QueueOutcomeNotice): void {
+    const notice = parseSignal(QueueOutcomeNotice, raw, 'merge queue outcome');
+    if (notice) state.noteQueueWord(notice);
+  }
 
   function onGrant(raw: SlotGrant): void {
     const grant = parseSignal(SlotGrant, raw, 'slot grant');
@@ -171,7 +181,7 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
         if (!state.idle()) await sleep(resultDebounce);
       }
       tasks.dispatchQueued();
-      await condition(() => (slots.queue.length === 0 && state.running === 0) || reporter.failed);
+      await condition(() => (slots.queue.length === 0 && state.tasksSettled()) || reporter.failed);
       reporter.throwIfFailed();
       await waitForChildren();
     } finally {
@@ -197,7 +207,7 @@ export async function plannerWorkflow(rawInput: PlannerInput): Promise<PlannerSu
       await CancellationScope.nonCancellable(async () => {
         // Cancelled together with this planner: wait until agents and sub-planners have stopped, so
         // nothing keeps writing after the cancellation is reported complete.
-        await condition(() => state.running === 0 && state.liveChildren().length === 0);
+        await condition(() => state.running === 0 && state.fixing === 0 && state.liveChildren().length === 0);
         // Tell the project this planner is gone so it reclaims its slots.
         state.phase = 'done';
         await project.signal(plannerReportSignal, { ...state.report(), wantSlots: 0 }).catch((e: unknown) => {

@@ -279,6 +279,7 @@ function addCounts(a: TaskCounts, b: TaskCounts): TaskCounts {
     done: a.done + b.done,
     failed: a.failed + b.failed,
     stalled: (a.stalled ?? 0) + (b.stalled ?? 0),
+    ...(a.landing !== undefined || b.landing !== undefined ? { landing: (a.landing ?? 0) + (b.landing ?? 0) } : {}),
   };
 }
 
@@ -286,9 +287,10 @@ function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
   return [items.filter(test), items.filter((item) => !test(item))];
 }
 
+/** Slots the entry's planner holds, and the fixes it runs for parked tasks outside them (they count too). */
 function held(entry: LedgerEntry): number {
   if (entry.report.state === 'done') return 0;
-  return Math.max(0, entry.granted - entry.report.releasedTotal);
+  return Math.max(0, entry.granted - entry.report.releasedTotal) + (entry.report.fixing ?? 0);
 }
 
 function wants(entry: LedgerEntry): number {

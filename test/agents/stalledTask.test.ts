@@ -2,7 +2,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createAgents } from '../../src/agents/createAgents';
 import { createRunWorkerTask } from '../../src/activities/runWorkerTask';
 import { defaultLimits } from '../../src/schemas/limits';
-import type { TaskResult } from '../../src/schemas/task';
+import { TaskResult } from '../../src/schemas/task';
 import { TranscriptStore } from '../../src/state/transcriptStore';
 import { RecordingWorkspace } from '../support/recordingWorkspace';
 import { startFakeModelServer, type FakeModelServer } from '../support/fakeModelServer';
@@ -27,28 +27,30 @@ test('a worker task whose model loops ends with status stalled, naming the patte
     modelProfiles: { [OPENAI_MODEL]: { contextWindow: 128_000, maxOutputTokens: 16_384, reasoning: true } },
   });
   const workspace = new RecordingWorkspace();
-  const result: TaskResult = await new MockActivityEnvironment().run(createRunWorkerTask(agents, workspace), {
-    scope: {
-      projectWorkflowId: 'proj',
-      cycle: 1,
-      baseCommit: 'c0',
-      settings: {
-        projectId: 'proj',
-        goal: 'g',
-        repo: '/unused',
-        targetBranch: 'longhaul/proj',
-        models: { planner: OPENAI_MODEL, worker: OPENAI_MODEL, judge: OPENAI_MODEL },
-        limits: { ...defaultLimits, maxTaskCostUsd: 50 },
-        reasoning: { worker: 'low' as const },
-        searchAttributes: false,
-        heartbeatTimeoutSeconds: 10,
+  const result = TaskResult.parse(
+    await new MockActivityEnvironment().run(createRunWorkerTask(agents, workspace), {
+      scope: {
+        projectWorkflowId: 'proj',
+        cycle: 1,
+        baseCommit: 'c0',
+        settings: {
+          projectId: 'proj',
+          goal: 'g',
+          repo: '/unused',
+          targetBranch: 'longhaul/proj',
+          models: { planner: OPENAI_MODEL, worker: OPENAI_MODEL, judge: OPENAI_MODEL },
+          limits: { ...defaultLimits, maxTaskCostUsd: 50 },
+          reasoning: { worker: 'low' as const },
+          searchAttributes: false,
+          heartbeatTimeoutSeconds: 10,
+        },
       },
-    },
-    taskId: 'p0.r1.1',
-    plannerId: 'proj/p0',
-    task: { title: 'Loop', instructions: 'Do it.' },
-    steering: [],
-  });
+      taskId: 'p0.r1.1',
+      plannerId: 'proj/p0',
+      task: { title: 'Loop', instructions: 'Do it.' },
+      steering: [],
+    }),
+  );
   // The project's settings reach the agent through the scope: its reasoning effort is on the wire.
   expect((server.requests[0]?.body as Record<string, unknown>)['reasoning_effort']).toBe('low');
   expect(result.status).toBe('stalled');

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { mergeQueueWorkflowId } from '../../src/contract/mergeQueueWorkflowId';
+import { rootPlannerWorkflowId } from '../../src/contract/workflowIds';
 import { getProject } from '../../src/client/projectHandle';
 import { renderStatus } from '../../src/cli/view/renderStatus';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
@@ -60,7 +61,7 @@ test('a batch with breaking tasks lands the others; a fixed breaker lands, one t
   const workspace = new GitWorkspace({ workdir: path.join(scratch, 'work') });
   const targetBranch = `longhaul/${taskQueue}`;
 
-  const { result, status, project, details } = await withLonghaulWorkers(
+  const { result, status, project, details, planner } = await withLonghaulWorkers(
     { taskQueue, deps: testDeps(agents, workspace), concurrency: { work: 6 } },
     async (client) => {
       const result = await client.workflow.execute(projectWorkflow, {
@@ -75,7 +76,8 @@ test('a batch with breaking tasks lands the others; a fixed breaker lands, one t
       // The queue's own current details in the Web UI.
       const { currentDetails: details } = await queue.query<{ currentDetails: string }>('__temporal_workflow_metadata');
       await queue.terminate('test finished');
-      return { result, status, project, details };
+      const planner = await client.workflow.getHandle(rootPlannerWorkflowId(taskQueue, 1)).fetchHistory();
+      return { result, status, project, details, planner };
     },
   );
 
@@ -97,6 +99,14 @@ test('a batch with breaking tasks lands the others; a fixed breaker lands, one t
   expect(failed?.status).toBe('failed');
   expect(failed?.summary).toContain('tests failed: BROKEN');
   expect(failed?.summary).toContain('bounced 4 times by the merge queue');
+
+  // Each worker ended once its change joined the queue, giving its slot back: the planner heard every
+  // outcome from the queue, and started a worker again only to fix a bounce (1 + 3 of them).
+  const events = planner.events ?? [];
+  const heard = events.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'queueOutcome');
+  expect(heard.length).toBeGreaterThanOrEqual(6 + 4);
+  const workers = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runWorkerTask');
+  expect(workers).toHaveLength(6 + 4);
 
   // The queue shows what it did.
   expect(new Set(status.landed.map((entry) => entry.taskId))).toEqual(

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { MergeQueueStatus, QueueEntry, TaskState, TaskStateRequest } from '../../schemas/mergeQueue';
+import type { MergeQueueStatus, QueueEntry, QueueOutcomeNotice, TaskState, TaskStateRequest } from '../../schemas/mergeQueue';
 
 /** A task ready to land joins the queue (signal-with-start brings an idle queue back). */
 export const enqueueSignal = defineSignal<[QueueEntry]>('enqueue');
@@ -15,3 +15,6 @@ export const taskStateQuery = defineQuery<TaskState, [TaskStateRequest]>('taskSt
  * instead of asking one by one.
  */
 export const taskStatesQuery = defineQuery<TaskState[], [TaskStateRequest[]]>('taskStates');
+
+/** The queue to the planner that holds a parked task (`QueueEntry.owner`): it landed, had nothing to land, or bounced. */
+export const queueOutcomeSignal = defineSignal<[QueueOutcomeNotice]>('queueOutcome');

@@ -63,6 +63,24 @@ export async function privateGitDir(worktreeDir: string): Promise<string> {
 }
 
 /**
+ * Gives a parked task's branch its submitted commit when this machine has no branch of it. Hold the
+ * lock. Without either, the work is gone, and only a fresh start of the task could redo it.
+ */
+async function fetchSubmissionLocked(cache: RepoCache, branch: string, request: OpenTaskRequest): Promise<void> {
+  const from = request.resumeFrom;
+  if (from === undefined || (await cache.resolveCommit(`refs/heads/${branch}`)) !== undefined) return;
+  const fetched = await cache.git(['fetch', '--no-tags', '--no-write-fetch-head', 'origin', `+${from.ref}:refs/heads/${branch}`], {
+    allowFailure: true,
+  });
+  if (fetched.exitCode !== 0 || (await cache.resolveCommit(`refs/heads/${branch}`)) !== from.commit) {
+    throw gitFailure(
+      GitFailureType.unknownCommit,
+      `the submitted change of task ${request.taskId} (${from.ref}) is gone from the source and from this machine: ${fetched.stderr.trim().slice(0, 500)}`,
+    );
+  }
+}
+
+/**
  * A task's private worktree on branch `longhaul/<projectId>/c<cycle>/<taskId>` in the cache clone.
  *
  * Retries are idempotent: a task whose trailer is already on the target comes back with
@@ -100,6 +118,7 @@ export class GitTaskWorktree implements TaskWorktree {
       // Any commit will do to register the worktree; the real start point is fetched right after.
       const start = `refs/remotes/origin/${request.targetBranch}`;
       await cache.withLock(async () => {
+        if (request.resumeFrom) await fetchSubmissionLocked(cache, branch, request);
         // Only the registration is serialised; the checkout happens after the lock is released.
         if (!existsSync(dir)) {
           // The usual case: nothing of this task on this machine yet.
