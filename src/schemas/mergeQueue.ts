@@ -145,6 +145,8 @@ export const MergeQueueInput = z.object({
   sandbox: SandboxSettings.optional(),
   settings: MergeQueueSettings.prefault({}),
   carry: MergeQueueCarry.optional(),
+  /** The namespace has longhaul's search attributes: the queue keeps `LonghaulPhase` up to date. */
+  searchAttributes: z.boolean().optional(),
 });
 export type MergeQueueInput = z.input<typeof MergeQueueInput>;
 
@@ -180,6 +182,10 @@ export const TestStackRequest = z.object({
   /** The project's sandbox settings for the stack's setup and test run; the worker's defaults when absent. */
   sandbox: SandboxSettings.optional(),
   tasks: z.array(QueueEntry).min(1).max(256),
+  /** The batch under test ahead of this one: stacked first and not reported, so this batch is tested on top of it. */
+  after: z.array(QueueEntry).max(256).optional(),
+  /** The machine's stack checkout (and stack ref) to use: a batch tested ahead of another needs its own. */
+  lane: z.number().int().min(0).max(1).optional(),
 });
 export type TestStackRequest = z.infer<typeof TestStackRequest>;
 
@@ -202,6 +208,8 @@ export type StackedTask = z.infer<typeof StackedTask>;
 export const TestStackResult = z.object({
   head: Sha,
   tip: Sha,
+  /** With `after`: that batch stacked on the head, which this stack is built on (and lands onto once it has landed). */
+  base: Sha.optional(),
   /** Hidden ref on the source holding `tip`, so any machine can land it. */
   stackRef: z.string().optional(),
   tasks: z.array(StackedTask),

@@ -1,6 +1,7 @@
 import {
   ActivityCancellationType,
   allHandlersFinished,
+  CancellationScope,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
@@ -28,6 +29,7 @@ import {
   type TaskOutcome,
   type TaskState,
   type TaskStateRequest,
+  type TestStackResult,
 } from '../schemas/mergeQueue';
 import { parseInput } from '../schemas/parseInput';
 import { describeFailure } from './describeFailure';
@@ -40,6 +42,7 @@ import {
 } from '../contract/messages/mergeQueueMessages';
 import { mergeQueueTaskQueue } from '../contract/taskQueues';
 import { parseSignal } from './parseSignal';
+import { phaseRecorder } from './visibility';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -51,6 +54,10 @@ const maxGatherDelays = 4;
 const listedIds = 12;
 /** Queues that signal a parked task's owner its outcome (`QueueEntry.owner`) carry this patch. */
 export const queueNotifiesOwnersPatch = 'queue-notifies-owners';
+/** Queues that keep `LonghaulPhase` up to date (where the namespace has the attribute) carry this patch. */
+export const queuePhaseAttributePatch = 'queue-phase-attribute';
+/** Queues that test the next batch on top of the one under test, and land it right after, carry this patch. */
+export const queueTestsAheadPatch = 'queue-tests-ahead';
 
 function tail(text: string, max = maxBounceOutputChars): string {
   return text.length <= max ? text : `[…]\n${text.slice(-max)}`;
@@ -103,6 +110,8 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
   /** Workflow time each waiting submission arrived, for the batch delay. */
   const arrivedAt = new Map<string, number>(waiting.map((entry) => [entry.requestId, Date.now()]));
   let phase: MergeQueueStatus['phase'] = 'idle';
+  /** Of the tasks under test, those tested ahead, on top of the batch before them (state only). */
+  let testedAhead = 0;
 
   const releaseKeptRef = (taskId: string, unless?: string): void => {
     const kept = keptRefs.get(taskId);
@@ -162,7 +171,9 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
       settings: { maxBatch: settings.maxBatch, batchDelayMs: settings.batchDelayMs },
     };
   };
+  const recordPhase = phaseRecorder(input.searchAttributes === true && patched(queuePhaseAttributePatch));
   const render = (): void => {
+    recordPhase(phase);
     const ids = (list: readonly string[]): string =>
       list.length === 0 ? '–' : `${list.slice(0, listedIds).join(', ')}${list.length > listedIds ? ` … (${list.length})` : ''}`;
     const now = status();
@@ -171,7 +182,7 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
         `**Merge queue** of \`${input.targetBranch}\`: ${phase}`,
         '',
         `* waiting (${now.waiting.length}): ${ids(now.waiting)}`,
-        `* testing (${now.testing.length}): ${ids(now.testing)}`,
+        `* testing (${now.testing.length}): ${ids(now.testing)}${testedAhead > 0 ? ` (the last ${testedAhead} on top of the others)` : ''}`,
         `* landed: ${totals.landed}, bounced: ${totals.bounced}, batches: ${totals.batches}`,
         ...(suspects.size > 0 ? [`* bisecting a failed batch (${suspects.size} suspects, batches of ${cap})`] : []),
         `* recently bounced: ${ids(now.bounced.map((entry) => `${entry.taskId} (${entry.kind})`).reverse())}`,
@@ -237,23 +248,36 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
     return batch;
   };
 
-  const runBatch = async (batch: QueueEntry[]): Promise<void> => {
-    let result;
+  type Tested = { kind: 'tested'; result: TestStackResult } | { kind: 'error'; reason: string };
+  /** Tests a batch on the head, or (`after`) on top of the batch under test ahead of it, in the other lane. */
+  const testBatch = async (batch: QueueEntry[], ahead?: { after: QueueEntry[]; lane: number }): Promise<Tested> => {
     try {
-      result = await testStack({
+      const result = await testStack({
         repo: input.repo,
         targetBranch: input.targetBranch,
         testCommand: input.testCommand,
         setupCommand: input.setupCommand,
         sandbox: input.sandbox,
         tasks: batch,
+        ...(ahead ? { after: ahead.after, lane: ahead.lane } : {}),
       });
+      return { kind: 'tested', result };
     } catch (err) {
-      const reason = `The merge queue could not test this batch: ${describeFailure(err)}`;
-      failed('error', batch, reason);
-      for (const entry of batch) bounce(entry, 'error', reason);
-      return;
+      return { kind: 'error', reason: `The merge queue could not test this batch: ${describeFailure(err)}` };
     }
+  };
+
+  /**
+   * Acts on a batch's test: lands what passed, bounces or bisects what did not. Returns the target's
+   * head afterwards when this batch knows it (landed, or nothing to land), else undefined.
+   */
+  const settleBatch = async (batch: QueueEntry[], tested: Tested): Promise<string | undefined> => {
+    if (tested.kind === 'error') {
+      failed('error', batch, tested.reason);
+      for (const entry of batch) bounce(entry, 'error', tested.reason);
+      return undefined;
+    }
+    const { result } = tested;
     const byId = new Map(batch.map((entry) => [entry.taskId, entry]));
     const stacked: { entry: QueueEntry; commit: string }[] = [];
     const deferred: QueueEntry[] = [];
@@ -284,6 +308,7 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
           break;
       }
     }
+    let headAfter: string | undefined = stacked.length === 0 ? (result.base ?? result.head) : undefined;
     if (stacked.length > 0 && result.passed && result.stackRef !== undefined) {
       phase = 'landing';
       render();
@@ -298,7 +323,8 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
         landed = await landStack({
           repo: input.repo,
           targetBranch: input.targetBranch,
-          head: result.head,
+          // A batch tested ahead lands onto the one before it, which has landed by now.
+          head: result.base ?? result.head,
           tip: result.tip,
           stackRef: result.stackRef,
           taskRefs: landedRefs,
@@ -317,6 +343,7 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
       else if (landed?.kind === 'landed') {
         for (const { entry, commit } of stacked) land(entry, commit);
         staleRefs = staleRefs.filter((ref) => !landedRefs.includes(ref));
+        headAfter = result.tip;
       }
     } else if (stacked.length === 1) {
       failed('tests_failed', [stacked[0].entry], result.output ?? '');
@@ -337,6 +364,7 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
     if (suspects.size === 0) cap = settings.maxBatch;
     // After the batch: they collided only with a batch-mate, which has landed or bounced by now.
     requeueFront(deferred);
+    return headAfter;
   };
 
   /** Before the run ends: an outcome signal still on its way would be lost with it. */
@@ -350,38 +378,116 @@ export async function mergeQueueWorkflow(raw: MergeQueueInput): Promise<MergeQue
     for (const taskId of [...outcomes.keys()].slice(0, Math.max(0, outcomes.size - maxCarriedOutcomes))) outcomes.delete(taskId);
   };
 
+  /** A batch under test: its lane, and whether it is tested ahead (on top of the batch before it). */
+  interface InFlight {
+    batch: QueueEntry[];
+    lane: number;
+    ahead: boolean;
+    test: Promise<Tested>;
+    done: boolean;
+    cancel(): void;
+  }
+  const startTest = (batch: QueueEntry[], lane: number, after?: QueueEntry[]): InFlight => {
+    const scope = new CancellationScope();
+    const flight: InFlight = {
+      batch,
+      lane,
+      ahead: after !== undefined,
+      test: scope.run(() => testBatch(batch, after && { after, lane })),
+      done: false,
+      cancel: () => scope.cancel(),
+    };
+    void flight.test.then(() => (flight.done = true));
+    return flight;
+  };
+  const continueAsNewDue = (batchesThisRun: number): boolean =>
+    batchesThisRun >= settings.batchesPerRun || workflowInfo().continueAsNewSuggested;
+  /** 0 when a batch may be tested ahead now (a full one, or its wave has passed); else how long until it may. */
+  const aheadWait = (batchesThisRun: number): number | undefined => {
+    if (suspects.size > 0 || waiting.length === 0 || continueAsNewDue(batchesThisRun)) return undefined;
+    if (waiting.length >= cap) return 0;
+    // As when gathering a batch: once the wave has passed, but never holding the oldest too long.
+    const arrivals = waiting.map((entry) => arrivedAt.get(entry.requestId) ?? Date.now());
+    const ready = Math.min(Math.min(...arrivals) + maxGatherDelays * settings.batchDelayMs, Math.max(...arrivals) + settings.batchDelayMs);
+    return Math.max(0, ready - Date.now());
+  };
+  /** While `current` tests, starts the next batch on top of it in the other lane as soon as one is ready. */
+  const testAheadOf = async (current: InFlight, batchesThisRun: number): Promise<InFlight | undefined> => {
+    for (;;) {
+      if (current.done) return undefined;
+      const wait = aheadWait(batchesThisRun);
+      if (wait === 0) {
+        const next = startTest(drawBatch(), 1 - current.lane, current.batch);
+        testing.push(...next.batch);
+        testedAhead = next.batch.length;
+        render();
+        return next;
+      }
+      const seen = waiting.length;
+      const changed = (): boolean => current.done || waiting.length !== seen;
+      await (wait === undefined ? condition(changed) : condition(changed, wait));
+    }
+  };
+
+  const testsAhead = patched(queueTestsAheadPatch);
   let batchesThisRun = 0;
+  let next: InFlight | undefined;
+  /** The target's head after the last settled batch, where a batch tested ahead of it must have been stacked. */
+  let settledHead: string | undefined;
   for (;;) {
     trimOutcomes();
-    phase = 'idle';
-    render();
-    if (!(await condition(() => waiting.length > 0, settings.idleExitMs))) {
-      await noticesSent();
-      await condition(allHandlersFinished);
-      if (waiting.length === 0) return { totals };
-    }
-    if (suspects.size === 0 && waiting.length < cap) {
-      phase = 'gathering';
+    let current = next;
+    next = undefined;
+    if (current === undefined) {
+      phase = 'idle';
       render();
-      // Tasks come back in waves (their workers were released by the last landing): gather until the
-      // wave has passed, i.e. nobody joined for a while, but never hold the oldest too long.
-      const arrivals = (): number[] => waiting.map((entry) => arrivedAt.get(entry.requestId) ?? Date.now());
-      const deadline = Math.min(...arrivals()) + maxGatherDelays * settings.batchDelayMs;
-      for (;;) {
-        const seen = waiting.length;
-        const wait = Math.min(deadline, Math.max(...arrivals()) + settings.batchDelayMs) - Date.now();
-        if (wait <= 0 || seen >= cap) break;
-        if (!(await condition(() => waiting.length >= cap || waiting.length !== seen, wait))) break;
+      if (!(await condition(() => waiting.length > 0, settings.idleExitMs))) {
+        await noticesSent();
+        await condition(allHandlersFinished);
+        if (waiting.length === 0) return { totals };
       }
+      if (suspects.size === 0 && waiting.length < cap) {
+        phase = 'gathering';
+        render();
+        // Tasks come back in waves (their workers were released by the last landing): gather until the
+        // wave has passed, i.e. nobody joined for a while, but never hold the oldest too long.
+        const arrivals = (): number[] => waiting.map((entry) => arrivedAt.get(entry.requestId) ?? Date.now());
+        const deadline = Math.min(...arrivals()) + maxGatherDelays * settings.batchDelayMs;
+        for (;;) {
+          const seen = waiting.length;
+          const wait = Math.min(deadline, Math.max(...arrivals()) + settings.batchDelayMs) - Date.now();
+          if (wait <= 0 || seen >= cap) break;
+          if (!(await condition(() => waiting.length >= cap || waiting.length !== seen, wait))) break;
+        }
+      }
+      current = startTest(drawBatch(), 0);
     }
-    testing = drawBatch();
+    testing = [...current.batch];
+    testedAhead = 0;
     phase = 'testing';
     render();
-    await runBatch(testing);
-    testing = [];
+    // Tested on top of a batch that did not land as stacked: it is tested again, on the head.
+    if (current.ahead && settledHead === undefined) current.cancel();
+    if (testsAhead && !(current.ahead && settledHead === undefined)) next = await testAheadOf(current, batchesThisRun);
+    const tested = await current.test;
+    if (current.ahead && (tested.kind !== 'tested' || tested.result.base === undefined || tested.result.base !== settledHead)) {
+      if (next) {
+        next.cancel();
+        await next.test;
+        requeueFront(next.batch);
+        next = undefined;
+      }
+      requeueFront(current.batch);
+      testing = [];
+      settledHead = undefined;
+      continue;
+    }
+    settledHead = await settleBatch(current.batch, tested);
+    testing = next ? [...next.batch] : [];
     totals.batches++;
     batchesThisRun++;
-    if (batchesThisRun >= settings.batchesPerRun || workflowInfo().continueAsNewSuggested) {
+    if (next !== undefined) continue;
+    if (continueAsNewDue(batchesThisRun)) {
       await noticesSent();
       await condition(allHandlersFinished);
       trimOutcomes();

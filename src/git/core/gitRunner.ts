@@ -18,6 +18,8 @@ export interface GitRunOptions {
   signal?: AbortSignal;
   /** Needed only to pass `--receive-pack`, which simple-git blocks by default. */
   allowPackOverride?: boolean;
+  /** Author and committer date of the commits this command makes, so a replay comes out the same wherever it runs. */
+  commitDate?: string;
 }
 
 export interface GitRunResult {
@@ -71,6 +73,8 @@ const identityKeys: readonly string[] = [
   'GIT_COMMITTER_NAME',
   'GIT_COMMITTER_EMAIL',
   'GIT_TERMINAL_PROMPT',
+  'GIT_AUTHOR_DATE',
+  'GIT_COMMITTER_DATE',
 ];
 
 function isGuarded(key: string): boolean {
@@ -78,7 +82,7 @@ function isGuarded(key: string): boolean {
   return lower.startsWith('git_') || guardedKeys.has(lower);
 }
 
-function gitEnvironment(identity: GitIdentity): Record<string, string> {
+function gitEnvironment(identity: GitIdentity, commitDate?: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined && !isGuarded(key)) env[key] = value;
@@ -96,6 +100,7 @@ function gitEnvironment(identity: GitIdentity): Record<string, string> {
   env.GIT_COMMITTER_EMAIL = identity.email;
   // Never wait for a password on a terminal nobody watches.
   env.GIT_TERMINAL_PROMPT = '0';
+  if (commitDate !== undefined) env.GIT_AUTHOR_DATE = env.GIT_COMMITTER_DATE = commitDate;
   return env;
 }
 
@@ -123,7 +128,7 @@ export async function runGit(args: readonly string[], options: GitRunOptions): P
       return undefined;
     },
   });
-  git.env(gitEnvironment(options.identity));
+  git.env(gitEnvironment(options.identity, options.commitDate));
   await git.raw([...args]);
   if (captured === undefined) throw new Error(`git ${args.join(' ')} finished without reporting its output`);
   const result: GitRunResult = {

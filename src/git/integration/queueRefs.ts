@@ -12,7 +12,7 @@ export function taskQueueRef(targetBranch: string, taskId: string, commit: strin
   return `${queueRefPrefix}queue/${shortHash(targetBranch, 12)}/${safeSegment(taskId)}-${commit.slice(0, 12)}`;
 }
 
-/** The stack last tested for a target, which the landing step pushes onto it. */
-export function stackRef(targetBranch: string): string {
-  return `${queueRefPrefix}stacks/${shortHash(targetBranch, 12)}`;
+/** The stack last tested for a target in a lane (a batch tested ahead of another has its own), which the landing step pushes onto it. */
+export function stackRef(targetBranch: string, lane = 0): string {
+  return `${queueRefPrefix}stacks/${shortHash(targetBranch, 12)}${lane === 0 ? '' : `-${lane}`}`;
 }

@@ -37,36 +37,62 @@ function tail(text: string, max: number): string {
   return text.length <= max ? text : `[… ${text.length - max} characters omitted …]\n${text.slice(-max)}`;
 }
 
-async function commitExists(git: Git, sha: string): Promise<boolean> {
-  const { exitCode } = await git(['cat-file', '-e', `${sha}^{commit}`], { allowFailure: true });
-  return exitCode === 0;
+/** The commits among `shas` this repository has, with their committer date and message: one git call for a whole batch. */
+async function readCommits(git: Git, shas: readonly string[]): Promise<Map<string, { date: string; message: string }>> {
+  const found = new Map<string, { date: string; message: string }>();
+  if (shas.length === 0) return found;
+  const { stdout } = await git(['log', '--no-walk=unsorted', '--ignore-missing', '--format=%H%x1f%cI%x1f%B%x1e', ...shas, '--'], {
+    allowFailure: true,
+  });
+  for (const record of stdout.split('\x1e')) {
+    const [sha, date, message] = record.replace(/^\n/, '').split('\x1f');
+    if (sha && date && message !== undefined) found.set(sha, { date, message });
+  }
+  return found;
 }
 
+/** Stack checkouts per target: one for the batch under test, one for the batch tested on top of it. */
+const stackLanes = ['', '-1'] as const;
+
 /**
- * The machine's checkout where stacks are tested, one per target branch, reused across batches so
- * the project's dependencies installed there survive from one batch to the next.
+ * The machine's checkout where stacks are tested, one per target branch and lane, reused across
+ * batches so the project's dependencies installed there survive from one batch to the next. Both
+ * lanes are registered at once: registering waits for the cache lock, which a busy machine's task
+ * worktrees keep taking.
  */
-async function openStackCheckout(cache: RepoCache, targetBranch: string): Promise<{ dir: string; git: Git; gitDir: string }> {
-  const dir = path.join(cache.root, 'stacks', shortHash(targetBranch, 16));
+async function openStackCheckout(cache: RepoCache, targetBranch: string, lane: string): Promise<{ dir: string; git: Git; gitDir: string }> {
+  const dirOf = (name: string): string => path.join(cache.root, 'stacks', `${shortHash(targetBranch, 16)}${name}`);
+  const dir = dirOf(lane);
   const git = gitIn(dir, cache.settings.identity, cache.settings.gitIdleTimeoutMs);
   if (!existsSync(path.join(dir, '.git'))) {
     await cache.withLock(async () => {
       await cache.fetchBranchesLocked([targetBranch]);
       await cache.git(['worktree', 'prune']);
-      await fs.rm(dir, { recursive: true, force: true });
-      await fs.mkdir(path.dirname(dir), { recursive: true });
-      await cache.git(['worktree', 'add', '--detach', '--no-checkout', '--', dir, `refs/remotes/origin/${targetBranch}`]);
+      // A checkout with its .git is registered and may be in use; one without is debris of a crash.
+      for (const missing of stackLanes.map(dirOf).filter((candidate) => !existsSync(path.join(candidate, '.git')))) {
+        await fs.rm(missing, { recursive: true, force: true });
+        await fs.mkdir(path.dirname(missing), { recursive: true });
+        await cache.git(['worktree', 'add', '--detach', '--no-checkout', '--', missing, `refs/remotes/origin/${targetBranch}`]);
+      }
     });
   }
   const gitDir = path.resolve(dir, (await git(['rev-parse', '--git-dir'])).stdout.trim());
   return { dir, git, gitDir };
 }
 
-/** Brings the task commits this cache lacks from their refs on the source; returns the ids still missing. */
-async function fetchTaskCommits(git: Git, cache: RepoCache, tasks: readonly QueueEntry[], signal?: AbortSignal): Promise<Set<string>> {
-  const absent: QueueEntry[] = [];
-  for (const task of tasks) if (!(await commitExists(git, task.commit))) absent.push(task);
-  if (absent.length === 0) return new Set();
+/** Brings the task commits this cache lacks from their refs on the source; returns the ones it has then, with their dates and messages. */
+async function fetchTaskCommits(
+  git: Git,
+  cache: RepoCache,
+  tasks: readonly QueueEntry[],
+  signal?: AbortSignal,
+): Promise<Map<string, { date: string; message: string }>> {
+  const present = await readCommits(
+    git,
+    tasks.map((task) => task.commit),
+  );
+  const absent = tasks.filter((task) => !present.has(task.commit));
+  if (absent.length === 0) return present;
   const fetch = (refs: string[]) =>
     git(['fetch', '--no-tags', '--refmap=', '--no-write-fetch-head', 'origin', ...refs], { allowFailure: true, signal });
   const all = await fetch(absent.map((task) => task.ref));
@@ -75,9 +101,10 @@ async function fetchTaskCommits(git: Git, cache: RepoCache, tasks: readonly Queu
     // One ref is gone (a superseded submission): fetch the rest one by one.
     for (const task of absent) await fetch([task.ref]);
   }
-  const missing = new Set<string>();
-  for (const task of absent) if (!(await commitExists(git, task.commit))) missing.add(task.taskId);
-  return missing;
+  return readCommits(
+    git,
+    tasks.map((task) => task.commit),
+  );
 }
 
 async function conflictDescription(git: Git, targetBranch: string, head: string, commit: string): Promise<string> {
@@ -103,7 +130,9 @@ export async function testStack(
   settings: StackTestSettings,
   signal?: AbortSignal,
 ): Promise<TestStackResult> {
-  const lock = new FileLock(path.join(cache.root, 'locks', `stack-${shortHash(request.targetBranch, 16)}.lock`), {
+  // A batch tested ahead of another runs in a checkout of its own, beside it.
+  const lane = stackLanes[request.lane ?? 0];
+  const lock = new FileLock(path.join(cache.root, 'locks', `stack-${shortHash(request.targetBranch, 16)}${lane}.lock`), {
     timeoutMs: cache.settings.lockTimeoutMs,
   });
   let held;
@@ -114,17 +143,25 @@ export async function testStack(
     throw error;
   }
   try {
-    const { dir, git, gitDir } = await openStackCheckout(cache, request.targetBranch);
+    const { dir, git, gitDir } = await openStackCheckout(cache, request.targetBranch, lane);
     const head = await fetchTargetHead(git, gitDir, cache.source, request.targetBranch, signal);
-    const missing = await fetchTaskCommits(git, cache, request.tasks, signal);
+    const after = request.after ?? [];
+    const commits = await fetchTaskCommits(git, cache, [...after, ...request.tasks], signal);
     const ranges = new Map<string, RangeCommit[]>();
     const messageFile = path.join(gitDir, 'LONGHAUL_STACK_MSG');
-    const results: StackedTask[] = [];
+    let results: StackedTask[] = [];
     let tip = head;
     let tipTree = requireSha((await git(['rev-parse', '--verify', `${head}^{tree}`])).stdout, 'the head tree');
-    const headTree = tipTree;
-    for (const task of request.tasks) {
-      if (missing.has(task.taskId)) {
+    // What this batch stacks on: the head, or the batch tested ahead of it stacked on the head (the
+    // same commits that batch makes, since replays are deterministic), where it would land next.
+    let base = head;
+    let baseTree = tipTree;
+    for (const task of [...after, ...request.tasks]) {
+      if (task === request.tasks[0] && after.length > 0) {
+        [base, baseTree, results] = [tip, tipTree, []];
+      }
+      const known = commits.get(task.commit);
+      if (known === undefined) {
         results.push({ taskId: task.taskId, state: 'missing' });
         continue;
       }
@@ -138,26 +175,27 @@ export async function testStack(
         results.push({ taskId: task.taskId, state: 'landed', commit: earlier[earlier.length - 1].sha });
         continue;
       }
-      await fs.writeFile(messageFile, (await git(['show', '-s', '--format=%B', task.commit])).stdout);
-      const replay = await replayCommit(git, task.commit, tip, tipTree, messageFile);
+      await fs.writeFile(messageFile, known.message);
+      const replay = await replayCommit(git, task.commit, tip, tipTree, messageFile, known.date);
       if (replay.kind === 'replayed') {
         tip = replay.commit;
         tipTree = replay.tree;
         results.push({ taskId: task.taskId, state: 'stacked', commit: tip });
         continue;
       }
-      // Against the head alone it may be fine: then it only collides with a task stacked before it.
-      const alone = tip === head ? replay : await replayCommit(git, task.commit, head, headTree, messageFile);
+      // Against the base alone it may be fine: then it only collides with a task stacked before it.
+      const alone = tip === base ? replay : await replayCommit(git, task.commit, base, baseTree, messageFile, known.date);
       if (alone.kind === 'empty') results.push({ taskId: task.taskId, state: 'no_changes' });
       else if (alone.kind === 'replayed') results.push({ taskId: task.taskId, state: 'deferred' });
       else
         results.push({
           taskId: task.taskId,
           state: 'conflict',
-          output: await conflictDescription(git, request.targetBranch, head, task.commit),
+          output: await conflictDescription(git, request.targetBranch, base, task.commit),
         });
     }
-    if (tip === head) return { head, tip, tasks: results };
+    const onBase = after.length > 0 ? { base } : {};
+    if (tip === base) return { head, tip, ...onBase, tasks: results };
 
     await git(['checkout', '--force', '--detach', tip]);
     await git(['clean', '-fd']);
@@ -181,6 +219,7 @@ export async function testStack(
         return {
           head,
           tip,
+          ...onBase,
           tasks: results,
           passed: false,
           output: tail(describeSetupFailure(`on the stack ${tip.slice(0, 12)}`, environment.run), maxBounceOutputChars),
@@ -198,14 +237,14 @@ export async function testStack(
     await git(['reset', '--hard', 'HEAD']);
     await git(['clean', '-fd']);
     const output = tail(tests.output, maxBounceOutputChars);
-    if (!tests.passed) return { head, tip, tasks: results, passed: false, output };
-    const ref = stackRef(request.targetBranch);
+    if (!tests.passed) return { head, tip, ...onBase, tasks: results, passed: false, output };
+    const ref = stackRef(request.targetBranch, request.lane);
     const pushed = await git(['push', '--porcelain', '--no-verify', '--', cache.source.url, `+${tip}:${ref}`], {
       allowFailure: true,
       signal,
     });
     if (pushed.exitCode !== 0) throw sourceFailure(cache.source, new Error(pushed.stderr || pushed.stdout));
-    return { head, tip, stackRef: ref, tasks: results, passed: true, output };
+    return { head, tip, ...onBase, stackRef: ref, tasks: results, passed: true, output };
   } finally {
     await held.release();
   }
