@@ -6,6 +6,7 @@ import { defaultMaxRequeues, type MergeQueueSettings, type QueueEntry, type Task
 import type { QueuedSubmission } from '../schemas/queuedTask';
 import type { WorkerTaskInput } from '../schemas/workerTask';
 import { mergeQueueWorkflowId } from '../contract/mergeQueueWorkflowId';
+import { startAttributes } from '../contract/searchAttributes';
 import { askQueue, enqueue, enqueueAndWait, workflowTaskQueueOfWork, type QueueAddress } from './mergeQueueClient';
 
 export interface QueuedLanding {
@@ -114,6 +115,9 @@ function queueOf(input: WorkerTaskInput, testCommand: string): QueueAddress {
       setupCommand: project.setupCommand,
       sandbox: project.sandbox,
       settings,
+      ...(project.searchAttributes ? { searchAttributes: true } : {}),
     },
+    // Found beside the project's own runs in the Web UI.
+    searchAttributes: startAttributes(project.searchAttributes, project.projectId, 'merge_queue'),
   };
 }

@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
 import type { MergeQueueInput, QueueEntry, TaskOutcome, TaskState, TaskStateRequest } from '../schemas/mergeQueue';
 import { enqueueSignal } from '../contract/messages/mergeQueueMessages';
 import { leaveQueueWatch, queueWatch } from './queueWatch';
@@ -21,6 +22,8 @@ export interface QueueAddress {
   taskQueue: string;
   /** Starts the queue if it is not running (its settings apply from then on). */
   start: MergeQueueInput;
+  /** Set on the queue's run when this starts it. */
+  searchAttributes?: SearchAttributePair[];
 }
 
 /** Joins the queue (signal-with-start brings an idle one back). */
@@ -32,6 +35,7 @@ export function enqueue(queue: QueueAddress, entry: QueueEntry): Promise<unknown
     signal: enqueueSignal,
     signalArgs: [entry],
     staticSummary: `Merge queue of ${queue.start.targetBranch}`,
+    ...(queue.searchAttributes ? { typedSearchAttributes: queue.searchAttributes } : {}),
   });
 }
 

@@ -32,7 +32,7 @@ export function roleOfQueueName(name: RoleQueueName): Role {
 }
 
 /** What a workflow is in a project's tree, as the `LonghaulRole` search attribute names it. */
-export const workflowKinds = ['project', 'cycle', 'planner'] as const;
+export const workflowKinds = ['project', 'cycle', 'planner', 'merge_queue'] as const;
 export type WorkflowKind = (typeof workflowKinds)[number];
 
 export function parseWorkerRoles(value: string | undefined): WorkerRole[] {

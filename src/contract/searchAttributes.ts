@@ -1,4 +1,5 @@
-import { defineSearchAttributeKey } from '@temporalio/common';
+import { defineSearchAttributeKey, type SearchAttributePair } from '@temporalio/common';
+import type { WorkflowKind } from './roles';
 
 /**
  * Search attributes longhaul sets so runs can be filtered in the Web UI. Their names are part of the
@@ -16,3 +17,22 @@ export const longhaulSearchAttributeDefinitions = [
   'LonghaulCycle=Int',
   'LonghaulPhase=Keyword',
 ] as const;
+
+/**
+ * Search attributes for a workflow longhaul starts, so a user can filter one project's runs in the
+ * Web UI. Only when the namespace knows them: an unknown attribute would fail the workflow task.
+ */
+export function startAttributes(
+  enabled: boolean,
+  projectId: string,
+  role: WorkflowKind,
+  cycle?: number,
+): SearchAttributePair[] | undefined {
+  if (!enabled) return undefined;
+  const pairs: SearchAttributePair[] = [
+    { key: longhaulProjectKey, value: projectId },
+    { key: longhaulRoleKey, value: role },
+  ];
+  if (cycle !== undefined) pairs.push({ key: longhaulCycleKey, value: cycle });
+  return pairs;
+}

@@ -3,7 +3,7 @@ import type { ProjectSettings } from '../schemas/projectSettings';
 import { cycleWorkflow } from './cycleWorkflow';
 import { describeFailure } from './describeFailure';
 import type { ProjectState } from './projectState';
-import { startAttributes } from './visibility';
+import { startAttributes } from '../contract/searchAttributes';
 
 /**
  * Starts the project's next cycle as an abandoned child (so the project may continue-as-new while

@@ -23,7 +23,8 @@ import { addUsage } from '../schemas/usage';
 import { describeFailure } from './describeFailure';
 import { OperatorRelay } from './operatorRelay';
 import { plannerWorkflow } from './plannerWorkflow';
-import { phaseRecorder, startAttributes } from './visibility';
+import { phaseRecorder } from './visibility';
+import { startAttributes } from '../contract/searchAttributes';
 
 type Activities = ReturnType<typeof createActivities>;
 

@@ -5,7 +5,7 @@ import type { PlannerInput } from '../schemas/planner';
 import type { ChildPlanner, PlannerState } from './plannerState';
 import type { plannerWorkflow } from './plannerWorkflow';
 import { describeFailure } from './describeFailure';
-import { startAttributes } from './visibility';
+import { startAttributes } from '../contract/searchAttributes';
 
 /**
  * Starts a child planner for each sub-area a planning step proposed (none at the maximum depth, or

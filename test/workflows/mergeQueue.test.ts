@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { mergeQueueWorkflowId } from '../../src/contract/mergeQueueWorkflowId';
 import { rootPlannerWorkflowId } from '../../src/contract/workflowIds';
+import { longhaulPhaseKey, longhaulProjectKey, longhaulRoleKey } from '../../src/contract/searchAttributes';
 import { getProject } from '../../src/client/projectHandle';
 import { renderStatus } from '../../src/cli/view/renderStatus';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
@@ -61,7 +62,7 @@ test('a batch with breaking tasks lands the others; a fixed breaker lands, one t
   const workspace = new GitWorkspace({ workdir: path.join(scratch, 'work') });
   const targetBranch = `longhaul/${taskQueue}`;
 
-  const { result, status, project, details, planner } = await withLonghaulWorkers(
+  const { result, status, project, details, planner, attributes } = await withLonghaulWorkers(
     { taskQueue, deps: testDeps(agents, workspace), concurrency: { work: 6 } },
     async (client) => {
       const result = await client.workflow.execute(projectWorkflow, {
@@ -75,9 +76,11 @@ test('a batch with breaking tasks lands the others; a fixed breaker lands, one t
       const project: ProjectStatus = await getProject(client, taskQueue).status();
       // The queue's own current details in the Web UI.
       const { currentDetails: details } = await queue.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+      const { typedSearchAttributes: found } = await queue.describe();
+      const attributes = [longhaulProjectKey, longhaulRoleKey, longhaulPhaseKey].map((key) => found.get(key));
       await queue.terminate('test finished');
       const planner = await client.workflow.getHandle(rootPlannerWorkflowId(taskQueue, 1)).fetchHistory();
-      return { result, status, project, details, planner };
+      return { result, status, project, details, planner, attributes };
     },
   );
 
@@ -107,6 +110,9 @@ test('a batch with breaking tasks lands the others; a fixed breaker lands, one t
   expect(heard.length).toBeGreaterThanOrEqual(6 + 4);
   const workers = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runWorkerTask');
   expect(workers).toHaveLength(6 + 4);
+
+  // The queue is found with its project's runs in the Web UI, in its live phase.
+  expect(attributes).toEqual([taskQueue, 'merge_queue', 'idle']);
 
   // The queue shows what it did.
   expect(new Set(status.landed.map((entry) => entry.taskId))).toEqual(
