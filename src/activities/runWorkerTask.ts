@@ -38,6 +38,7 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace, transc
     const base = { taskId: input.taskId, title: input.task.title, transcriptRef };
     const run = startAgentRun(transcriptRef, settings);
     let worktree: TaskWorktree | undefined;
+    let parked = false;
     try {
       const landing = input.landing && (await whereParkedTaskStands(input));
       if (landing?.outcome.state === 'waiting' || landing?.outcome.state === 'testing') {
@@ -139,8 +140,9 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace, transc
             );
       switch (integration.status) {
         case 'queued': {
-          const { status: _done, ...parked } = finish({ status: 'done', summary });
-          return { ...parked, status: 'queued', submission: integration.submission };
+          const { status: _done, ...task } = finish({ status: 'done', summary });
+          parked = true;
+          return { ...task, status: 'queued', submission: integration.submission };
         }
         case 'integrated':
           return finish({ status: 'done', summary, commit: integration.commit });
@@ -173,9 +175,11 @@ export function createRunWorkerTask(agents: Agents, workspace: Workspace, transc
       run.stop();
       // On every path, failures included: disposing keeps unfinished work on the task branch and
       // frees the worktree, so a retry on this machine continues from it instead of finding it busy.
-      await worktree?.dispose().catch((err: unknown) => {
-        Context.current().log.warn('Could not dispose of the task worktree', { taskId: input.taskId, error: String(err) });
-      });
+      const { log } = Context.current();
+      const warn = (err: unknown): void => log.warn('Could not dispose of the task worktree', { taskId: input.taskId, error: String(err) });
+      // A parked task's slot goes to the next task at once: removing a large checkout takes seconds.
+      if (parked) worktree?.disposeSoon(warn);
+      else await worktree?.dispose().catch(warn);
     }
   };
 }

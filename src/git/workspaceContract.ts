@@ -147,6 +147,11 @@ export interface TaskWorktree {
   /** The merge queue landed the task as `commit`: disposing drops the task branch. */
   recordLanded(commit: string): void;
   dispose(): Promise<void>;
+  /**
+   * Disposes without the caller waiting (a task parked in the merge queue gives its slot back at once);
+   * opening the same task again in this process waits for it. `onError` hears a failure.
+   */
+  disposeSoon(onError: (error: unknown) => void): void;
 }
 
 /** The merge queue's git steps, run on whichever machine polls the queue's activities. */

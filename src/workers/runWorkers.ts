@@ -3,6 +3,7 @@ import { payloadDataConverter } from '../codec/payloadDataConverter';
 import type { LonghaulConfig } from '../config/longhaulConfig';
 import { connectWorker } from './connectWorker';
 import { createLonghaulWorkers, runLonghaulWorkers } from './createLonghaulWorkers';
+import { disposalsSettled } from '../git/worktree/taskWorktree';
 import { describeSandbox } from '../sandbox/describeSandbox';
 import type { Sandboxes } from '../sandbox/sandboxes';
 import { createProductionDeps, createWorkerSandboxes } from './createProductionDeps';
@@ -50,6 +51,8 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
     const sandboxCheck = sandboxes.defaults.enabled ? warnIfUnconfined(sandboxes) : Promise.resolve();
     await runLonghaulWorkers(workers, options.until);
     await sandboxCheck;
+    // Worktrees of tasks parked in a merge queue may still be being removed.
+    await disposalsSettled();
   } finally {
     await connection.close();
   }

@@ -18,6 +18,24 @@ describe('a parked task coming back to be fixed', () => {
 
   afterAll(() => removeDir(root));
 
+  it('opens a task again right after it was disposed of in the background, with its work', async () => {
+    const workspace = new GitWorkspace({ workdir: path.join(root, 'background') });
+    const task = await workspace.openTask({ ...request, repo: source, taskId: 't0' });
+    await fs.writeFile(path.join(task.dir, 'files', 'f0002.txt'), 'parked work\n');
+    const submission = await task.submit({ message: 'Task t0' });
+    const errors: unknown[] = [];
+    task.disposeSoon((error) => errors.push(error));
+    // Without waiting for the disposal, the same task is opened again: it is not busy, and its branch holds the work.
+    const again = await workspace.openTask({ ...request, repo: source, taskId: 't0' });
+    try {
+      expect(submission.status).toBe('submitted');
+      expect(await fs.readFile(path.join(again.dir, 'files', 'f0002.txt'), 'utf8')).toBe('parked work\n');
+    } finally {
+      await again.dispose();
+    }
+    expect(errors).toEqual([]);
+  });
+
   it('continues from its submission on a machine that never saw the task, and fails clearly when the submission is gone', async () => {
     // The task's worker ran on one machine and parked its change in the queue.
     const first = new GitWorkspace({ workdir: path.join(root, 'first') });

@@ -53,6 +53,9 @@ export class RecordingWorkspace implements Workspace {
         throw new Error('the recording workspace has no merge queue');
       },
       recordLanded: () => undefined,
+      disposeSoon: () => {
+        throw new Error('the recording workspace has no merge queue to park tasks in');
+      },
       dispose: async () => fs.rmSync(dir, { recursive: true, force: true }),
     };
   }

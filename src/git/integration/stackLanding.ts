@@ -1,4 +1,3 @@
-import { GitFailureType, gitFailure } from '../core/gitFailures';
 import { dirtyTargetFailure, guardTargetCheckout } from '../source/checkoutGuard';
 import { pushWithLease } from '../source/pushTarget';
 import type { RepoCache } from '../source/repoCache';
@@ -14,7 +13,7 @@ async function isAncestor(cache: RepoCache, ancestor: string, descendant: string
  * Moves the target from `head` to the tested `tip` with one compare-and-swap push, from whichever
  * machine runs it (the tip comes from its hidden stack ref). A retry after a push whose answer was
  * lost finds the target at or past the tip and reports it landed; a target moved by someone else is
- * `moved`, and the queue tests again on the new head. Landed task refs are then deleted.
+ * `moved`, and the queue tests again on the new head (so is a stack whose ref is gone). Landed task refs are then deleted.
  */
 export async function landStack(cache: RepoCache, request: LandStackRequest, signal?: AbortSignal): Promise<LandStackResult> {
   const guard = await guardTargetCheckout(cache.source, request.targetBranch, cache.settings.identity);
@@ -24,9 +23,8 @@ export async function landStack(cache: RepoCache, request: LandStackRequest, sig
       signal,
     });
     if (fetched.exitCode !== 0) throw sourceFailure(cache.source, new Error(fetched.stderr));
-    if ((await cache.resolveCommit(request.tip)) === undefined) {
-      throw gitFailure(GitFailureType.gitFailed, `stack ${request.tip} is not on ${request.stackRef} any more; the queue tests again`);
-    }
+    // A later stack took the ref (this one is stale) or it is gone: the queue tests these tasks again.
+    if ((await cache.resolveCommit(request.tip)) === undefined) return { kind: 'moved' };
   }
   const pushed = await pushWithLease({
     git: cache.git,

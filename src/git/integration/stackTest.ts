@@ -56,25 +56,28 @@ const stackLanes = ['', '-1'] as const;
 
 /**
  * The machine's checkout where stacks are tested, one per target branch and lane, reused across
- * batches so the project's dependencies installed there survive from one batch to the next. Both
- * lanes are registered at once: registering waits for the cache lock, which a busy machine's task
- * worktrees keep taking.
+ * batches so the project's dependencies installed there survive from one batch to the next. Hold the
+ * lane's stack lock. It is a clone of the cache (objects hardlinked) fetching from the source, not a
+ * worktree of it: registering a worktree waits for the cache lock, which a busy machine's task
+ * worktrees keep taking, and the queue is what every task waits on. (Older machines' stack
+ * checkouts are worktrees; they keep working.)
  */
 async function openStackCheckout(cache: RepoCache, targetBranch: string, lane: string): Promise<{ dir: string; git: Git; gitDir: string }> {
-  const dirOf = (name: string): string => path.join(cache.root, 'stacks', `${shortHash(targetBranch, 16)}${name}`);
-  const dir = dirOf(lane);
+  const dir = path.join(cache.root, 'stacks', `${shortHash(targetBranch, 16)}${lane}`);
   const git = gitIn(dir, cache.settings.identity, cache.settings.gitIdleTimeoutMs);
   if (!existsSync(path.join(dir, '.git'))) {
-    await cache.withLock(async () => {
-      await cache.fetchBranchesLocked([targetBranch]);
-      await cache.git(['worktree', 'prune']);
-      // A checkout with its .git is registered and may be in use; one without is debris of a crash.
-      for (const missing of stackLanes.map(dirOf).filter((candidate) => !existsSync(path.join(candidate, '.git')))) {
-        await fs.rm(missing, { recursive: true, force: true });
-        await fs.mkdir(path.dirname(missing), { recursive: true });
-        await cache.git(['worktree', 'add', '--detach', '--no-checkout', '--', missing, `refs/remotes/origin/${targetBranch}`]);
-      }
-    });
+    // Made aside and renamed into place, so a crash never leaves a half-made checkout in use.
+    const staging = `${dir}.staging`;
+    await fs.rm(staging, { recursive: true, force: true });
+    await fs.rm(dir, { recursive: true, force: true });
+    await fs.mkdir(path.dirname(dir), { recursive: true });
+    const parent = gitIn(path.dirname(dir), cache.settings.identity, cache.settings.gitIdleTimeoutMs);
+    await parent(['clone', '--quiet', '--local', '--no-checkout', '--', cache.gitDir, staging]);
+    const staged = gitIn(staging, cache.settings.identity, cache.settings.gitIdleTimeoutMs);
+    await staged(['remote', 'set-url', 'origin', cache.source.url]);
+    await staged(['config', 'gc.auto', '0']);
+    await staged(['config', 'maintenance.auto', 'false']);
+    await fs.rename(staging, dir);
   }
   const gitDir = path.resolve(dir, (await git(['rev-parse', '--git-dir'])).stdout.trim());
   return { dir, git, gitDir };

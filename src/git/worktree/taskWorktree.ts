@@ -62,6 +62,14 @@ export async function privateGitDir(worktreeDir: string): Promise<string> {
   return path.resolve(worktreeDir, match[1].trim());
 }
 
+/** Disposals still running in this process, by cache and task branch: opening that task again waits for its own. */
+const disposals = new Map<string, Promise<void>>();
+
+/** Settles once every disposal this process started has ended (before the process exits). */
+export async function disposalsSettled(): Promise<void> {
+  await Promise.all([...disposals.values()]);
+}
+
 /**
  * Gives a parked task's branch its submitted commit when this machine has no branch of it. Hold the
  * lock. Without either, the work is gone, and only a fresh start of the task could redo it.
@@ -110,6 +118,7 @@ export class GitTaskWorktree implements TaskWorktree {
 
   static async open(cache: RepoCache, request: OpenTaskRequest, settings: TaskWorktreeSettings): Promise<GitTaskWorktree> {
     const branch = taskBranchName(request.projectId, request.cycle, request.taskId);
+    await disposals.get(disposalKey(cache, branch));
     const owner = newOwner();
     let dir = path.join(cache.tasksDir, taskWorktreeName(branch));
     // Assigned inside the locked section; widened so the checks after it are not narrowed away.
@@ -286,6 +295,16 @@ export class GitTaskWorktree implements TaskWorktree {
     this.integratedCommit = commit;
   }
 
+  disposeSoon(onError: (error: unknown) => void): void {
+    const key = disposalKey(this.cache, this.branch);
+    const done: Promise<void> = this.dispose()
+      .catch(onError)
+      .finally(() => {
+        if (disposals.get(key) === done) disposals.delete(key);
+      });
+    disposals.set(key, done);
+  }
+
   /**
    * Removes the worktree. Work that did not land (a conflict, failed tests, an error) is parked on the
    * task branch, which is kept so a retry continues from it; otherwise the branch goes too.
@@ -313,4 +332,8 @@ export class GitTaskWorktree implements TaskWorktree {
       retireOwner(this.owner);
     }
   }
+}
+
+function disposalKey(cache: RepoCache, branch: string): string {
+  return `${cache.root}\0${branch}`;
 }
