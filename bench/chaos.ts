@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     `model calls      ${outcome.billedCalls} answered (${ratio.toFixed(2)}x the ${outcome.faultFreeCalls} of a fault-free run), ${outcome.requests} requests with faults`,
   );
   console.log(
-    `usage            ${outcome.result.usage.calls} calls counted (${outcome.result.usage.calls === outcome.billedCalls ? 'equal to' : 'NOT equal to'} the calls answered)`,
+    `usage            ${outcome.result.usage.calls} calls counted of ${outcome.billedCalls} answered (${outcome.answersCutByKills} answered within 2 s of a kill, which the killed process may not have recorded)`,
   );
   console.log(`time             ${(outcome.ms / 1000).toFixed(1)} s`);
 }

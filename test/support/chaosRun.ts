@@ -37,6 +37,11 @@ export interface ChaosOutcome {
   duplicated: number;
   /** Calls the fake provider answered (and would bill). */
   billedCalls: number;
+  /**
+   * Answers sent in the two seconds before a SIGKILL: the killed process may have received one without
+   * writing it to its transcript, so it is billed but cannot be counted.
+   */
+  answersCutByKills: number;
   /** Every request, faults included. */
   requests: number;
   /** What a run without faults or crashes calls: two planning steps per planner, two turns per task, one verdict. */
@@ -170,12 +175,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosOutcome> {
       if (i < options.kills) events.push('kill');
       if (i < options.restarts) events.push('restart');
     }
+    let answersCutByKills = 0;
     for (const [index, event] of events.entries()) {
       const threshold = Math.ceil(((index + 1) * options.tasks) / (events.length + 1));
       while (finishedTasks() < threshold) await new Promise((r) => setTimeout(r, 100));
       if (event === 'kill') {
         log(`killing the worker process (${finishedTasks()} of ${options.tasks} tasks answered)`);
+        const killedAt = Date.now();
         worker.kill('SIGKILL');
+        answersCutByKills += fake.billed.filter((r) => (r.answeredAt ?? 0) >= killedAt - 2_000).length;
         await new Promise((r) => worker.once('exit', r));
         worker = await startWorker();
       } else {
@@ -202,6 +210,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosOutcome> {
       lost: options.tasks - unique,
       duplicated: trailers.length - unique,
       billedCalls: fake.billed.length,
+      answersCutByKills,
       requests: fake.requests.length,
       faultFreeCalls: faultFreeCalls(options.tasks),
       result,

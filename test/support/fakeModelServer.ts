@@ -19,6 +19,8 @@ export interface FakeRequest {
   apiKey?: string;
   headers: Record<string, string>;
   body: unknown;
+  /** When the reply went out (ms since the epoch), for billed requests. */
+  answeredAt?: number;
 }
 
 /** A provider-neutral view of one message; tool results appear as role `tool` for both APIs. */
@@ -663,6 +665,7 @@ export async function startFakeModelServer(responder?: Responder): Promise<FakeM
       sendError(res, faultResponse(api, answer, apiKey));
       return;
     }
+    fakeRequest.answeredAt = Date.now();
     billed.push(fakeRequest);
     send(
       res,

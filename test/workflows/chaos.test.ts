@@ -18,5 +18,8 @@ test('under 30% model faults, a killed worker and a restarted dev server, every 
   // Faults cost no turn twice; only the turns cut by the kill may be paid again.
   expect(outcome.requests).toBeGreaterThan(outcome.billedCalls);
   expect(outcome.billedCalls).toBeLessThanOrEqual(1.5 * outcome.faultFreeCalls);
-  expect(outcome.result.usage.calls).toBe(outcome.billedCalls);
+  // Every billed call is counted, failed attempts' included; only an answer that reached a process in
+  // the instant it was killed can be missing (it never got to the transcript).
+  expect(outcome.result.usage.calls).toBeLessThanOrEqual(outcome.billedCalls);
+  expect(outcome.result.usage.calls).toBeGreaterThanOrEqual(outcome.billedCalls - outcome.answersCutByKills);
 }, 240_000);
