@@ -1,6 +1,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { FileLock, LockTimeoutError } from '../locks/fileLock';
+import { SharedLockHolds } from '../locks/sharedLockHolds';
 import { GitFailureType, gitFailure } from '../core/gitFailures';
 import { IntegrationQueue } from '../integration/integrationQueue';
 import { GitCommandError, gitIn, type Git, type GitIdentity } from '../core/gitRunner';
@@ -44,6 +45,8 @@ export class RepoCache {
   readonly gitDir: string;
   readonly tasksDir: string;
   readonly viewsDir: string;
+  /** Holds of the cache lock shared by this process's short jobs: worktree registrations and retirements. */
+  readonly sharedHolds: SharedLockHolds;
   private readonly lock: FileLock;
 
   private constructor(
@@ -56,6 +59,7 @@ export class RepoCache {
     this.viewsDir = path.join(root, 'views');
     this.git = gitIn(this.gitDir, settings.identity, settings.gitIdleTimeoutMs);
     this.lock = new FileLock(path.join(root, 'locks', 'cache.lock'), { timeoutMs: settings.lockTimeoutMs });
+    this.sharedHolds = new SharedLockHolds((fn) => this.withLock(fn));
   }
 
   /** Opens the cache for `source` under `workdir`, cloning it on first use. */

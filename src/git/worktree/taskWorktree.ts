@@ -120,73 +120,31 @@ export class GitTaskWorktree implements TaskWorktree {
     const branch = taskBranchName(request.projectId, request.cycle, request.taskId);
     await disposals.get(disposalKey(cache, branch));
     const owner = newOwner();
-    let dir = path.join(cache.tasksDir, taskWorktreeName(branch));
-    // Assigned inside the locked section; widened so the checks after it are not narrowed away.
-    let mode = 'fresh' as OpenMode;
+    const dir = path.join(cache.tasksDir, taskWorktreeName(branch));
+    let registered: { dir: string; mode: OpenMode } | undefined;
     try {
       // Any commit will do to register the worktree; the real start point is fetched right after.
       const start = `refs/remotes/origin/${request.targetBranch}`;
-      await cache.withLock(async () => {
-        if (request.resumeFrom) await fetchSubmissionLocked(cache, branch, request);
-        // Only the registration is serialised; the checkout happens after the lock is released.
-        if (!existsSync(dir)) {
-          // The usual case: nothing of this task on this machine yet.
-          const created = await cache.git(['worktree', 'add', '--no-checkout', '--no-track', '-b', branch, '--', dir, start], {
-            allowFailure: true,
-          });
-          if (created.exitCode === 0) {
-            await writeOwner(ownerFileOf(dir), owner);
-            return;
-          }
-          if (/invalid reference|not a valid/i.test(created.stderr)) {
-            // First task of this target on this machine: mirror it, then register as usual.
-            await cache.fetchBranchesLocked([request.targetBranch]);
-            await fs.rm(dir, { recursive: true, force: true });
-            await cache.git(['worktree', 'add', '--no-checkout', '--no-track', '-b', branch, '--', dir, start]);
-            await writeOwner(ownerFileOf(dir), owner);
-            return;
-          }
-          if (!/already|missing but/i.test(created.stderr)) {
-            throw gitFailure(
-              GitFailureType.gitFailed,
-              `creating the worktree of task ${request.taskId} failed: ${created.stderr.trim().slice(0, 1_000)}`,
-            );
-          }
-        }
-        // An earlier attempt left something: adopt its worktree or continue from its branch. A worktree
-        // that died mid-rebase is detached, so it is recognised by its path as well.
-        const entry = (await cache.listWorktrees()).find(
-          (candidate) => candidate.branch === `refs/heads/${branch}` || path.resolve(candidate.path) === dir,
-        );
-        if (entry && !entry.prunable && existsSync(entry.path)) {
-          const current = await readOwner(ownerFileOf(entry.path));
-          if (current && isOwnerAlive(current)) {
-            throw gitFailure(GitFailureType.taskBusy, `task ${request.taskId} is being worked on by pid ${current.pid} on ${current.host}`);
-          }
-          dir = entry.path;
-          mode = 'adopted';
-        } else {
-          if (entry) await cache.git(['worktree', 'prune']);
-          // An unregistered directory here is debris from a crash mid-creation.
-          await fs.rm(dir, { recursive: true, force: true });
-          const existing = await cache.resolveCommit(`refs/heads/${branch}`);
-          mode = existing ? 'resumed' : 'fresh';
-          await cache.git(
-            existing
-              ? ['worktree', 'add', '--no-checkout', '--', dir, branch]
-              : ['worktree', 'add', '--no-checkout', '--no-track', '-b', branch, '--', dir, start],
-          );
-        }
-        await writeOwner(ownerFileOf(dir), owner);
-      });
+      const add = ['worktree', 'add', '--no-checkout', '--no-track', '-b', branch, '--', dir, start];
+      // The usual case, nothing of this task on this machine yet, is registered in a hold of the cache
+      // lock shared with this process's other registrations; anything else in a hold of its own.
+      if (request.resumeFrom === undefined && !existsSync(dir)) {
+        registered = await cache.sharedHolds.run(async () => {
+          if ((await cache.git(add, { allowFailure: true })).exitCode !== 0) return undefined;
+          await writeOwner(ownerFileOf(dir), owner);
+          return { dir, mode: 'fresh' as const };
+        });
+      }
+      registered ??= await cache.withLock(() => registerWorktreeLocked(cache, request, branch, dir, owner, add));
     } catch (error) {
       retireOwner(owner);
       throw error;
     }
-
-    const git = gitIn(dir, cache.settings.identity, cache.settings.gitIdleTimeoutMs);
-    const worktreeGitDir = await privateGitDir(dir);
-    const worktree = new GitTaskWorktree(cache, dir, branch, request, owner, worktreeGitDir, settings);
+    const mode = registered.mode;
+    // Only the registration is serialised; the checkout happens after the lock is released.
+    const git = gitIn(registered.dir, cache.settings.identity, cache.settings.gitIdleTimeoutMs);
+    const worktreeGitDir = await privateGitDir(registered.dir);
+    const worktree = new GitTaskWorktree(cache, registered.dir, branch, request, owner, worktreeGitDir, settings);
     try {
       const targetHead = await fetchTargetHead(git, worktreeGitDir, cache.source, request.targetBranch);
       worktree.startHead = targetHead;
@@ -332,6 +290,68 @@ export class GitTaskWorktree implements TaskWorktree {
       retireOwner(this.owner);
     }
   }
+}
+
+/**
+ * Registers a task's worktree when the shared hold could not: a resumed submission to fetch, the first
+ * task of a target on this machine, or what an earlier attempt left (adopted, or continued from its
+ * branch). Hold the cache lock.
+ */
+async function registerWorktreeLocked(
+  cache: RepoCache,
+  request: OpenTaskRequest,
+  branch: string,
+  taskDir: string,
+  owner: OwnerRecord,
+  add: string[],
+): Promise<{ dir: string; mode: OpenMode }> {
+  let dir = taskDir;
+  let mode: OpenMode;
+  if (request.resumeFrom) await fetchSubmissionLocked(cache, branch, request);
+  if (!existsSync(dir)) {
+    // Still unregistered: the first task of this target on this machine, or a failed try in a shared hold.
+    const created = await cache.git(add, { allowFailure: true });
+    if (created.exitCode === 0) {
+      await writeOwner(ownerFileOf(dir), owner);
+      return { dir, mode: 'fresh' };
+    }
+    if (/invalid reference|not a valid/i.test(created.stderr)) {
+      // First task of this target on this machine: mirror it, then register as usual.
+      await cache.fetchBranchesLocked([request.targetBranch]);
+      await fs.rm(dir, { recursive: true, force: true });
+      await cache.git(add);
+      await writeOwner(ownerFileOf(dir), owner);
+      return { dir, mode: 'fresh' };
+    }
+    if (!/already|missing but/i.test(created.stderr)) {
+      throw gitFailure(
+        GitFailureType.gitFailed,
+        `creating the worktree of task ${request.taskId} failed: ${created.stderr.trim().slice(0, 1_000)}`,
+      );
+    }
+  }
+  // An earlier attempt left something: adopt its worktree or continue from its branch. A worktree
+  // that died mid-rebase is detached, so it is recognised by its path as well.
+  const entry = (await cache.listWorktrees()).find(
+    (candidate) => candidate.branch === `refs/heads/${branch}` || path.resolve(candidate.path) === dir,
+  );
+  if (entry && !entry.prunable && existsSync(entry.path)) {
+    const current = await readOwner(ownerFileOf(entry.path));
+    if (current && isOwnerAlive(current)) {
+      throw gitFailure(GitFailureType.taskBusy, `task ${request.taskId} is being worked on by pid ${current.pid} on ${current.host}`);
+    }
+    dir = entry.path;
+    mode = 'adopted';
+  } else {
+    if (entry) await cache.git(['worktree', 'prune']);
+    // An unregistered directory here is debris from a crash mid-creation.
+    await fs.rm(dir, { recursive: true, force: true });
+    const existing = await cache.resolveCommit(`refs/heads/${branch}`);
+    mode = existing ? 'resumed' : 'fresh';
+    await cache.git(existing ? ['worktree', 'add', '--no-checkout', '--', dir, branch] : add);
+  }
+  await writeOwner(ownerFileOf(dir), owner);
+  return { dir, mode };
 }
 
 function disposalKey(cache: RepoCache, branch: string): string {

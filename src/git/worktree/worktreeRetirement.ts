@@ -17,6 +17,7 @@ function retirementDir(cache: RepoCache): string {
  * run under the cache lock, batched: each caller files an item and takes the lock, and whoever holds
  * it prunes every vanished worktree and deletes every filed branch with one git call each. A caller
  * whose item was handled while it waited leaves at once. Returns once its worktree is unregistered.
+ * The hold is shared with the process's other retirements and worktree registrations.
  */
 export async function retireWorktree(cache: RepoCache, branch: string | undefined): Promise<void> {
   const dir = retirementDir(cache);
@@ -24,7 +25,7 @@ export async function retireWorktree(cache: RepoCache, branch: string | undefine
   const item = path.join(dir, `${randomUUID()}.json`);
   await fs.writeFile(`${item}.tmp`, JSON.stringify({ branch }));
   await fs.rename(`${item}.tmp`, item);
-  await cache.withLock(async () => {
+  await cache.sharedHolds.run(async () => {
     if (existsSync(item)) await processRetirementsLocked(cache);
   });
 }
