@@ -4,6 +4,7 @@ import path from 'node:path';
 import { EnvironmentStore } from '../environment/environmentStore';
 import { prepareCheckout } from '../environment/prepareCheckout';
 import { setupFailure } from '../environment/setupFailure';
+import { readyStackCheckouts } from './integration/stackCheckout';
 import { TranscriptStore } from '../state/transcriptStore';
 import { guardTargetCheckout } from './source/checkoutGuard';
 import { GitFailureType, gitFailure } from './core/gitFailures';
@@ -186,7 +187,16 @@ export class GitWorkspace implements Workspace, MergeQueueGit {
     }
     // "HEAD" stands for a detached source HEAD once the target exists and no base was named.
     const baseBranch = namedBase ?? 'HEAD';
-    if (req.setupCommand === undefined) return { baseBranch, targetBranch: req.targetBranch, baseCommit };
+    const readyStacks = async (): Promise<void> => {
+      if (!req.stackCheckouts) return;
+      const environment =
+        req.setupCommand === undefined ? undefined : { store: entry.environments, setupCommand: req.setupCommand, signal };
+      await readyStackCheckouts(cache, { targetBranch: req.targetBranch, commit: baseCommit, environment });
+    };
+    if (req.setupCommand === undefined) {
+      await readyStacks();
+      return { baseBranch, targetBranch: req.targetBranch, baseCommit };
+    }
     // Once per cycle (and per manifest hash on this machine), so a broken setup fails here, once.
     const prepared = await entry.environments.prepare(baseCommit, {
       setupCommand: req.setupCommand,
@@ -194,6 +204,7 @@ export class GitWorkspace implements Workspace, MergeQueueGit {
       signal,
     });
     if (!prepared.ok) throw setupFailure(`preparing cycle ${req.cycle} on a clean checkout of ${baseCommit.slice(0, 12)}`, prepared.run);
+    await readyStacks();
     return {
       baseBranch,
       targetBranch: req.targetBranch,

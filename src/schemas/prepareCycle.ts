@@ -10,6 +10,11 @@ export const PrepareCycleInput = z.object({
   cycle: z.number().int().positive(),
   /** Prepares the checkouts' dependencies once for the cycle; a failing setup fails the preparation. */
   setupCommand: z.string().trim().min(1).max(2_000).optional(),
+  /**
+   * Tasks land through the target's merge queue: also ready this machine's stack checkouts at the
+   * start commit, dependencies included, so the first batch does not wait for them.
+   */
+  stackCheckouts: z.boolean().optional(),
 });
 export type PrepareCycleInput = z.infer<typeof PrepareCycleInput>;
 

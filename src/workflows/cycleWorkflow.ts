@@ -2,6 +2,7 @@ import {
   CancellationScope,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -27,6 +28,9 @@ import { phaseRecorder } from './visibility';
 import { startAttributes } from '../contract/searchAttributes';
 
 type Activities = ReturnType<typeof createActivities>;
+
+/** The cycle's preparation also readies the merge queue's stack checkouts, when tasks land through it. */
+export const prepareReadiesStacksPatch = 'prepare-readies-stack-checkouts';
 
 /**
  * One fresh cycle: fix the base commit, let the root planner (and its tree) plan and run the work,
@@ -80,6 +84,7 @@ export async function cycleWorkflow(rawInput: CycleInput): Promise<CycleSummary>
       cycle,
       // Once per cycle, so a broken setup fails here, once, instead of in every task.
       setupCommand: settings.setupCommand,
+      ...(settings.testCommand !== undefined && patched(prepareReadiesStacksPatch) ? { stackCheckouts: true } : {}),
     });
     baseCommit = prepared.baseCommit;
     phase = 'planning';

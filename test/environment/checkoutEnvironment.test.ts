@@ -198,6 +198,44 @@ describe('a Node project with a dependency and a setup command', () => {
     expect(next.environment?.ranSetup).toBe(true);
     expect(f.project.setupRuns()).toBe(runs + 1);
   }, 120_000);
+
+  it("readies the merge queue's stack checkouts with the cycle, so the first batch is tested at once", async () => {
+    const runs = f.project.setupRuns();
+    const prepared = await f.workspace.prepareCycle({
+      projectId,
+      repo: f.project.repo,
+      targetBranch,
+      cycle: 7,
+      setupCommand: f.project.setupCommand,
+      stackCheckouts: true,
+    });
+    const [key] = await fs.readdir(path.join(f.root, 'work', 'repos'));
+    const stacks = path.join(f.root, 'work', 'repos', key, 'stacks');
+    const lanes = (await fs.readdir(stacks)).sort();
+    // One checkout for the batch under test, one for the batch tested on top of it.
+    expect(lanes).toHaveLength(2);
+    for (const lane of lanes) {
+      expect(git(path.join(stacks, lane), 'rev-parse', 'HEAD')).toBe(prepared.baseCommit);
+      expect(existsSync(path.join(stacks, lane, 'node_modules', 'tiny-check'))).toBe(true);
+    }
+
+    const task = await openTask('queued');
+    await fs.writeFile(path.join(task.dir, 'test', 'queued.test.js'), "require('assert').strictEqual(require('../sum')(2, 2), 4);\n");
+    const submission = await task.submit({ message: 'Test a queued sum' });
+    await task.dispose();
+    if (submission.status !== 'submitted') throw new Error('nothing was submitted');
+    const tested = await f.workspace.testStack({
+      repo: f.project.repo,
+      targetBranch,
+      testCommand: f.project.testCommand,
+      setupCommand: f.project.setupCommand,
+      tasks: [{ taskId: 'queued', requestId: 'queued-1', ref: submission.ref, commit: submission.commit, base: submission.base }],
+    });
+    expect(tested.output).toContain('ok queued.test.js');
+    expect(tested.passed).toBe(true);
+    // The cycle's setup served every checkout, the stacks' included.
+    expect(f.project.setupRuns()).toBe(runs);
+  }, 120_000);
 });
 
 describe('a Python project whose setup makes a .venv with an editable install', () => {

@@ -1,9 +1,7 @@
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { GitFailureType, gitFailure } from '../core/gitFailures';
-import { gitIn, type Git } from '../core/gitRunner';
-import { requireSha, shortHash } from '../core/names';
-import { FileLock, LockTimeoutError } from '../locks/fileLock';
+import type { Git } from '../core/gitRunner';
+import { requireSha } from '../core/names';
 import type { RepoCache } from '../source/repoCache';
 import { sourceFailure } from '../source/sourceErrors';
 import { fetchTargetHead } from '../source/targetFetch';
@@ -15,14 +13,13 @@ import {
   type TestStackResult,
 } from '../../schemas/mergeQueue';
 import { stackRef } from './queueRefs';
+import { checkOutStack, lockStackLane, openStackCheckout } from './stackCheckout';
 import { replayCommit } from './replayCommit';
 import { listRange, type RangeCommit } from './taskTrailer';
 import { runTestCommand } from './testCommand';
 import type { EnvironmentStore } from '../../environment/environmentStore';
-import { prepareCheckout } from '../../environment/prepareCheckout';
 import { describeSetupFailure } from '../../environment/setupFailure';
 import type { CommandSandboxing } from '../../sandbox/sandboxes';
-import { TranscriptStore } from '../../state/transcriptStore';
 
 export interface StackTestSettings {
   testTimeoutMs: number;
@@ -49,38 +46,6 @@ async function readCommits(git: Git, shas: readonly string[]): Promise<Map<strin
     if (sha && date && message !== undefined) found.set(sha, { date, message });
   }
   return found;
-}
-
-/** Stack checkouts per target: one for the batch under test, one for the batch tested on top of it. */
-const stackLanes = ['', '-1'] as const;
-
-/**
- * The machine's checkout where stacks are tested, one per target branch and lane, reused across
- * batches so the project's dependencies installed there survive from one batch to the next. Hold the
- * lane's stack lock. It is a clone of the cache (objects hardlinked) fetching from the source, not a
- * worktree of it: registering a worktree waits for the cache lock, which a busy machine's task
- * worktrees keep taking, and the queue is what every task waits on. (Older machines' stack
- * checkouts are worktrees; they keep working.)
- */
-async function openStackCheckout(cache: RepoCache, targetBranch: string, lane: string): Promise<{ dir: string; git: Git; gitDir: string }> {
-  const dir = path.join(cache.root, 'stacks', `${shortHash(targetBranch, 16)}${lane}`);
-  const git = gitIn(dir, cache.settings.identity, cache.settings.gitIdleTimeoutMs);
-  if (!existsSync(path.join(dir, '.git'))) {
-    // Made aside and renamed into place, so a crash never leaves a half-made checkout in use.
-    const staging = `${dir}.staging`;
-    await fs.rm(staging, { recursive: true, force: true });
-    await fs.rm(dir, { recursive: true, force: true });
-    await fs.mkdir(path.dirname(dir), { recursive: true });
-    const parent = gitIn(path.dirname(dir), cache.settings.identity, cache.settings.gitIdleTimeoutMs);
-    await parent(['clone', '--quiet', '--local', '--no-checkout', '--', cache.gitDir, staging]);
-    const staged = gitIn(staging, cache.settings.identity, cache.settings.gitIdleTimeoutMs);
-    await staged(['remote', 'set-url', 'origin', cache.source.url]);
-    await staged(['config', 'gc.auto', '0']);
-    await staged(['config', 'maintenance.auto', 'false']);
-    await fs.rename(staging, dir);
-  }
-  const gitDir = path.resolve(dir, (await git(['rev-parse', '--git-dir'])).stdout.trim());
-  return { dir, git, gitDir };
 }
 
 /** Brings the task commits this cache lacks from their refs on the source; returns the ones it has then, with their dates and messages. */
@@ -134,19 +99,10 @@ export async function testStack(
   signal?: AbortSignal,
 ): Promise<TestStackResult> {
   // A batch tested ahead of another runs in a checkout of its own, beside it.
-  const lane = stackLanes[request.lane ?? 0];
-  const lock = new FileLock(path.join(cache.root, 'locks', `stack-${shortHash(request.targetBranch, 16)}${lane}.lock`), {
-    timeoutMs: cache.settings.lockTimeoutMs,
-  });
-  let held;
+  const held = await lockStackLane(cache, request.targetBranch, request.lane ?? 0, signal);
   try {
-    held = await lock.acquire(signal);
-  } catch (error) {
-    if (error instanceof LockTimeoutError) throw gitFailure(GitFailureType.lockTimeout, error.message, error);
-    throw error;
-  }
-  try {
-    const { dir, git, gitDir } = await openStackCheckout(cache, request.targetBranch, lane);
+    const checkout = await openStackCheckout(cache, request.targetBranch, request.lane ?? 0);
+    const { git, gitDir } = checkout;
     const head = await fetchTargetHead(git, gitDir, cache.source, request.targetBranch, signal);
     const after = request.after ?? [];
     const commits = await fetchTaskCommits(git, cache, [...after, ...request.tasks], signal);
@@ -200,37 +156,26 @@ export async function testStack(
     const onBase = after.length > 0 ? { base } : {};
     if (tip === base) return { head, tip, ...onBase, tasks: results };
 
-    await git(['checkout', '--force', '--detach', tip]);
-    await git(['clean', '-fd']);
-    if (request.setupCommand !== undefined) {
-      // The stack's dependencies, as every checkout gets them: copied when its manifests are known.
-      const environment = await prepareCheckout(
-        { dir, git, worktreeGitDir: gitDir },
-        {
-          store: settings.environments,
-          setupCommand: request.setupCommand,
-          sandbox: request.sandbox,
-          transcriptRef: TranscriptStore.setupLogRefFor({
-            projectId: 'merge-queue',
-            cycle: 0,
-            agentId: shortHash(request.targetBranch, 16),
-          }),
-          signal,
-        },
-      );
-      if (!environment.ok) {
-        return {
-          head,
-          tip,
-          ...onBase,
-          tasks: results,
-          passed: false,
-          output: tail(describeSetupFailure(`on the stack ${tip.slice(0, 12)}`, environment.run), maxBounceOutputChars),
-        };
-      }
+    // The stack's dependencies, as every checkout gets them: copied when its manifests are known.
+    const environment = await checkOutStack(
+      checkout,
+      tip,
+      request.setupCommand === undefined
+        ? undefined
+        : { store: settings.environments, setupCommand: request.setupCommand, sandbox: request.sandbox, signal },
+    );
+    if (environment && !environment.ok) {
+      return {
+        head,
+        tip,
+        ...onBase,
+        tasks: results,
+        passed: false,
+        output: tail(describeSetupFailure(`on the stack ${tip.slice(0, 12)}`, environment.run), maxBounceOutputChars),
+      };
     }
     const tests = await runTestCommand(request.testCommand, {
-      cwd: dir,
+      cwd: checkout.dir,
       timeoutMs: settings.testTimeoutMs,
       maxOutputChars: settings.testOutputChars,
       signal,
