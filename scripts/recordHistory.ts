@@ -62,10 +62,11 @@ const agents = scriptedAgents({
 
 /**
  * Tasks landing through the target's merge queue: one breaks the stack's tests once (a failed batch
- * bisected, the culprit bounced, fixed and landed), the rest land in batches.
+ * bisected, the culprit bounced, fixed and landed), the rest land in batches of two, the next batch
+ * tested on top of the one under test, while the tasks wait parked without their worker slots.
  */
 function gatedAgents(): ReturnType<typeof scriptedAgents> {
-  const titles = ['gated 1', 'gated 2', 'breaks once', 'gated 3'];
+  const titles = ['gated 1', 'gated 2', 'breaks once', 'gated 3', 'gated 4', 'gated 5', 'gated 6', 'gated 7'];
   return scriptedAgents({
     plan: (req) => ({
       summary: 'gated',
@@ -144,10 +145,18 @@ async function main(): Promise<void> {
     const scratch = tempDir('record-queue');
     // Git is real here: the queue's steps stack, test and land commits on `repo`.
     const workspace = new GitWorkspace({ workdir: path.join(scratch, 'work') });
-    const testCommand = 'if grep -l BROKEN work/*.txt; then echo "tests failed" >&2; exit 1; fi';
+    // Slow enough for the next batch to gather while one is tested.
+    const testCommand = 'sleep 1; if grep -l BROKEN work/*.txt; then echo "tests failed" >&2; exit 1; fi';
     try {
       await withScriptedDeployment({ taskQueue, agents: gatedAgents(), server, workspace, concurrency: { work: 4 } }, async (client) => {
-        const input = { goal: 'record a gated run', repo, testCommand, limits: { maxParallelWorkers: 4 }, sandbox: { enabled: false } };
+        const input = {
+          goal: 'record a gated run',
+          repo,
+          testCommand,
+          limits: { maxParallelWorkers: 4 },
+          mergeQueue: { maxBatch: 2, batchDelayMs: 300 },
+          sandbox: { enabled: false },
+        };
         await client.workflow.execute(projectWorkflow, { taskQueue, workflowId: taskQueue, args: [input] });
         const queue = client.workflow.getHandle(mergeQueueWorkflowId(repo, `longhaul/${taskQueue}`));
         // The queue would wait 10 minutes for more work before it ends by itself.
