@@ -72,6 +72,16 @@ test('the status screen shows goal, cycle, tasks, usage against limits, verdict,
   expect(renderStatus('p', undefined, { problem: 'starting…' }).join('\n')).toContain('status    starting…');
 });
 
+test('tasks parked in the merge queue show as landing, on the screen and in the change lines', () => {
+  const parked = status({ tasks: { ...counts(1, 2, 5, 0), landing: 4 } });
+  expect(renderStatus('p', parked, {}).join('\n')).toContain('this cycle 1 queued · 2 running · 4 landing · 5 done · 0 failed');
+  const at = new Date('2026-01-01T10:00:00Z');
+  expect(changeLines(undefined, parked, at)[0]).toContain('tasks 1 queued, 2 running, 4 landing, 5 done, 0 failed');
+  // A task moving from running to landing is a change worth a line.
+  const landed = status({ tasks: { ...counts(1, 1, 5, 0), landing: 5 } });
+  expect(changeLines(parked, landed, at)[0]).toContain('1 running, 5 landing');
+});
+
 test('the status screen shows how commands are confined, and an unconfined project plainly', () => {
   const confined = renderStatus('p', status({ sandbox: { enabled: true, network: { commands: false, setup: true } } })).join('\n');
   expect(confined).toContain('sandbox   bubblewrap · network for commands off, for setup on');

@@ -17,7 +17,7 @@ export function changeLines(previous: ProjectStatus | undefined, next: ProjectSt
     const flags = [next.paused ? 'paused' : '', next.stopRequested ? 'stop requested' : ''].filter(Boolean).join(', ');
     const t = next.tasks;
     lines.push(
-      `${stamp} cycle ${next.cycle} ${next.phase}${flags ? ` (${flags})` : ''} · tasks ${t.queued} queued, ${t.running} running, ${t.done} done, ${t.failed} failed` +
+      `${stamp} cycle ${next.cycle} ${next.phase}${flags ? ` (${flags})` : ''} · tasks ${t.queued} queued, ${t.running} running, ${t.landing ? `${t.landing} landing, ` : ''}${t.done} done, ${t.failed} failed` +
         ` · project ${next.totals.done} done, ${next.totals.failed} failed · planners ${next.planners.length}` +
         ` · ${formatCount(totalTokens(next.usage))} tokens, ${formatUsd(next.usage.costUsd)}`,
     );
@@ -56,6 +56,7 @@ function progressKey(s: ProjectStatus): string {
     s.stopRequested,
     t.queued,
     t.running,
+    t.landing ?? 0,
     t.done,
     t.failed,
     s.totals.done,

@@ -13,7 +13,9 @@ export function formatUsd(n: number): string {
 }
 
 export function formatTasks(tasks: TaskCounts): string {
-  return `${tasks.queued} queued · ${tasks.running} running · ${tasks.done} done · ${tasks.failed} failed${tasks.stalled ? ` (${tasks.stalled} stalled)` : ''}`;
+  // Parked in the merge queue: done by their workers, not yet on the target.
+  const landing = tasks.landing ? ` · ${tasks.landing} landing` : '';
+  return `${tasks.queued} queued · ${tasks.running} running${landing} · ${tasks.done} done · ${tasks.failed} failed${tasks.stalled ? ` (${tasks.stalled} stalled)` : ''}`;
 }
 
 /** One line of at most `max` characters. */
