@@ -1,5 +1,6 @@
 import { getProject } from '../../client/projectHandle';
 import type { Limits } from '../../schemas/limits';
+import { defaultOutageBudgetMinutes } from '../../models/outageGuard';
 import { cliConfig, withConnection, type CliIo, type GlobalOptions } from '../cliContext';
 import { UsageError } from '../cliError';
 import { describeError } from '../describeError';
@@ -43,5 +44,6 @@ export function renderLimits(projectId: string, limits: Limits): string[] {
     row('maxParallelWorkers', limits.maxParallelWorkers),
     row('maxPlannerDepth', limits.maxPlannerDepth),
     row('maxPlannerRounds', limits.maxPlannerRounds),
+    row('outageBudgetMinutes', limits.outageBudgetMinutes ?? `${defaultOutageBudgetMinutes} (default)`),
   ];
 }
