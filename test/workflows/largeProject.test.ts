@@ -74,8 +74,8 @@ describe('a large project', () => {
 
   test('the largest workflow history stays bounded when the task count grows tenfold', async () => {
     expect(base).toBeDefined();
-    // 4 x 4 x 5 = 80 leaf planners, same tasks per leaf: 560 tasks.
-    const shape: TreeShape = { branching: [4, 4, 5], tasksPerLeaf, cycles: 3 };
+    // 2 x 4 x 5 = 40 leaf planners, twice the tasks per leaf (4 + 4 + 6): 560 tasks.
+    const shape: TreeShape = { branching: [2, 4, 5], tasksPerLeaf: (cycle) => 2 * tasksPerLeaf(cycle), cycles: 3 };
     const big = await runTreeProject(shape, 32);
     expect(big.tasks).toBe(560);
     console.log(describeRun('560-task project', big));
