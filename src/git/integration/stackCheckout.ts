@@ -71,7 +71,7 @@ export async function openStackCheckout(cache: RepoCache, targetBranch: string, 
 }
 
 /** Where a stack checkout's setup output goes. */
-export function stackSetupLogRef(targetBranch: string): string {
+function stackSetupLogRef(targetBranch: string): string {
   return TranscriptStore.setupLogRefFor({ projectId: 'merge-queue', cycle: 0, agentId: shortHash(targetBranch, 16) });
 }
 
