@@ -187,30 +187,27 @@ export class GitWorkspace implements Workspace, MergeQueueGit {
     }
     // "HEAD" stands for a detached source HEAD once the target exists and no base was named.
     const baseBranch = namedBase ?? 'HEAD';
-    const readyStacks = async (): Promise<void> => {
-      if (!req.stackCheckouts) return;
+    const cycle: PreparedCycle = { baseBranch, targetBranch: req.targetBranch, baseCommit };
+    if (req.setupCommand !== undefined) {
+      // Once per cycle (and per manifest hash on this machine), so a broken setup fails here, once.
+      const prepared = await entry.environments.prepare(baseCommit, {
+        setupCommand: req.setupCommand,
+        transcriptRef: TranscriptStore.setupLogRefFor({ projectId: req.projectId, cycle: req.cycle, agentId: 'cycle' }),
+        signal,
+      });
+      if (!prepared.ok) throw setupFailure(`preparing cycle ${req.cycle} on a clean checkout of ${baseCommit.slice(0, 12)}`, prepared.run);
+      cycle.environment = {
+        manifestHash: prepared.entry.manifestHash,
+        ranSetup: prepared.ranSetup,
+        transcriptRef: prepared.entry.transcriptRef,
+      };
+    }
+    if (req.stackCheckouts) {
       const environment =
         req.setupCommand === undefined ? undefined : { store: entry.environments, setupCommand: req.setupCommand, signal };
       await readyStackCheckouts(cache, { targetBranch: req.targetBranch, commit: baseCommit, environment });
-    };
-    if (req.setupCommand === undefined) {
-      await readyStacks();
-      return { baseBranch, targetBranch: req.targetBranch, baseCommit };
     }
-    // Once per cycle (and per manifest hash on this machine), so a broken setup fails here, once.
-    const prepared = await entry.environments.prepare(baseCommit, {
-      setupCommand: req.setupCommand,
-      transcriptRef: TranscriptStore.setupLogRefFor({ projectId: req.projectId, cycle: req.cycle, agentId: 'cycle' }),
-      signal,
-    });
-    if (!prepared.ok) throw setupFailure(`preparing cycle ${req.cycle} on a clean checkout of ${baseCommit.slice(0, 12)}`, prepared.run);
-    await readyStacks();
-    return {
-      baseBranch,
-      targetBranch: req.targetBranch,
-      baseCommit,
-      environment: { manifestHash: prepared.entry.manifestHash, ranSetup: prepared.ranSetup, transcriptRef: prepared.entry.transcriptRef },
-    };
+    return cycle;
   }
 
   async openReadOnlyView(request: ReadOnlyViewRequest, signal?: AbortSignal): Promise<ReadOnlyView> {

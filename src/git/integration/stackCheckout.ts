@@ -14,7 +14,7 @@ import type { SandboxSettings } from '../../schemas/sandbox';
 
 /** Stack checkouts per target: lane 0 for the batch under test, lane 1 for the batch tested on top of it. */
 const laneSuffixes = ['', '-1'] as const;
-export const stackLaneCount = laneSuffixes.length;
+const stackLaneCount = laneSuffixes.length;
 
 export interface StackCheckout {
   targetBranch: string;
