@@ -54,6 +54,16 @@ async function writeRecord(checkout: Checkout, record: CheckoutRecord): Promise<
 }
 
 /**
+ * Makes a checkout forget its environment, before its setup output is deleted: no record, no
+ * exclusions. Its next `prepareCheckout` starts as in a fresh checkout.
+ */
+export async function forgetEnvironment(checkout: Checkout): Promise<void> {
+  if (!existsSync(recordFileOf(checkout))) return;
+  await excludeOutputs(checkout.git, checkout.worktreeGitDir, []);
+  await fs.rm(recordFileOf(checkout), { force: true });
+}
+
+/**
  * Gives a checkout the dependencies its manifests call for, before anything runs code in it: nothing
  * to do when it has them already; else a copy from the store, which prepares it first (one setup on
  * a clean checkout of HEAD) when the manifests are committed but new (a task changed one: the next

@@ -28,7 +28,8 @@ import {
 } from '../schemas/mergeQueue';
 import { createSandboxes } from '../sandbox/createSandboxes';
 import type { Sandboxes } from '../sandbox/sandboxes';
-import { GitTaskWorktree, privateGitDir } from './worktree/taskWorktree';
+import { privateGitDir } from './worktree/privateGitDir';
+import { GitTaskWorktree } from './worktree/taskWorktree';
 import type {
   LandedTaskCommits,
   LandedTaskCommitsRequest,
@@ -70,6 +71,10 @@ export interface GitWorkspaceOptions {
   /** Cap on the test output returned with `tests_failed`. */
   testOutputChars?: number;
   conflictDetailsChars?: number;
+  /** How many worktrees of ended tasks a cache keeps, emptied, for the next tasks (0: none). */
+  spareWorktrees?: number;
+  /** How long a kept worktree nobody took is kept. */
+  spareIdleMs?: number;
   /** How long a dead process's task worktree waits for a retry to adopt it. */
   staleWorktreeMs?: number;
   /** Age after which a parked task branch is deleted. */
@@ -128,6 +133,8 @@ export class GitWorkspace implements Workspace, MergeQueueGit {
       setupOutputChars: options.setupOutputChars ?? 20_000,
       testOutputChars: options.testOutputChars ?? 20_000,
       conflictDetailsChars: options.conflictDetailsChars ?? 8_000,
+      spareWorktrees: options.spareWorktrees ?? 16,
+      spareIdleMs: options.spareIdleMs ?? 3_600_000,
       staleWorktreeMs: options.staleWorktreeMs ?? 6 * 3_600_000,
       staleBranchMs: options.staleBranchMs ?? 14 * 24 * 3_600_000,
       viewIdleMs: options.viewIdleMs ?? 15 * 60_000,
@@ -248,6 +255,8 @@ export class GitWorkspace implements Workspace, MergeQueueGit {
       conflictDetailsChars: this.settings.conflictDetailsChars,
       hooks: this.settings.hooks,
       sandboxes: this.settings.sandboxes,
+      spareWorktrees: this.settings.spareWorktrees,
+      onWarning: this.settings.onWarning,
     });
   }
 

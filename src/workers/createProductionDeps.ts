@@ -28,7 +28,8 @@ export function createProductionDeps(
     reasoning: config.reasoning,
     taskLimits: config.limits,
   });
-  const workspace = new GitWorkspace({ workdir: config.workdir, transcripts, sandboxes });
+  // As many kept worktrees as this process runs tasks: each ending task's worktree serves the next one.
+  const workspace = new GitWorkspace({ workdir: config.workdir, transcripts, sandboxes, spareWorktrees: config.concurrency.work });
   return {
     agents,
     workspace,

@@ -8,9 +8,9 @@ import { defaultIdentity, gitIn } from '../../src/git/core/gitRunner';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
 import { RepoCache } from '../../src/git/source/repoCache';
 import { parseRepoSource } from '../../src/git/source/repoSource';
-import { privateGitDir } from '../../src/git/worktree/taskWorktree';
+import { privateGitDir } from '../../src/git/worktree/privateGitDir';
 import { TranscriptStore } from '../../src/state/transcriptStore';
-import { filesOnBranch, git, removeDir, tempDir } from '../support/gitFixtures';
+import { cacheGitDir, filesOnBranch, git, removeDir, spareWorktreeList, tempDir } from '../support/gitFixtures';
 import { createNodeProject, createPythonProject, type SetupProject } from '../support/setupProjects';
 import { unconfined } from '../support/unconfined';
 
@@ -291,6 +291,20 @@ describe('a Python project whose setup makes a .venv with an editable install', 
       expect(judged.output).toMatch(/Ran 3 tests[\s\S]*OK/);
     } finally {
       await view.release();
+    }
+    expect(f.project.setupRuns()).toBe(1);
+
+    // The next task gets this one's worktree, kept and emptied: its venv is copied anew, for its own path.
+    const cache = cacheGitDir(path.join(f.root, 'work'));
+    expect(spareWorktreeList(cache)).toHaveLength(1);
+    const next = await openTask('after-subtract');
+    try {
+      expect(spareWorktreeList(cache)).toHaveLength(0);
+      expect(next.environment).toMatchObject({ ok: true, how: 'copied' });
+      expect((await agentRuns(f.project.testCommand, next.dir)).output).toMatch(/Ran 3 tests[\s\S]*OK/);
+      expect(git(next.dir, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+    } finally {
+      await next.dispose();
     }
     expect(f.project.setupRuns()).toBe(1);
   }, 120_000);

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
 import type { IntegrationResult } from '../../src/git/workspaceContract';
-import { cacheGitDir, createSourceRepo, git, removeDir, runPool, taskTrailers, tempDir, worktreeList } from '../support/gitFixtures';
+import { cacheGitDir, createSourceRepo, git, removeDir, runPool, taskTrailers, tempDir, taskWorktreeList } from '../support/gitFixtures';
 
 const taskCount = 100;
 const workerCount = 16;
@@ -103,7 +103,7 @@ describe('concurrent integration', () => {
     expect(head).toMatch(/\n\nLonghaul-Task: task-\d+$/);
     // The user's branch is untouched and no worktree or task branch is left behind.
     expect(git(source, 'rev-parse', 'main')).toBe(prepared.baseCommit);
-    expect(worktreeList(cacheGitDir(workdir))).toEqual([]);
+    expect(taskWorktreeList(cacheGitDir(workdir))).toEqual([]);
     expect(git(cacheGitDir(workdir), 'for-each-ref', 'refs/heads/')).toBe('');
     expect(await workers[3].targetHead({ projectId, repo: source, targetBranch })).toBe(git(source, 'rev-parse', targetBranch));
   }, 240_000);
@@ -130,7 +130,7 @@ describe('concurrent integration', () => {
     expect(trailers).toHaveLength(expected.length);
     expect(new Set(trailers)).toEqual(new Set(expected));
     expect(git(source, 'rev-list', '--merges', '--count', targetBranch)).toBe('0');
-    expect(worktreeList(cacheGitDir(workdir))).toEqual([]);
+    expect(taskWorktreeList(cacheGitDir(workdir))).toEqual([]);
     expect(git(cacheGitDir(workdir), 'for-each-ref', 'refs/heads/')).toBe('');
   }, 180_000);
 });

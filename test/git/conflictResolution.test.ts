@@ -2,7 +2,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
 import type { ConflictInfo } from '../../src/git/workspaceContract';
-import { cacheGitDir, createSourceRepo, git, removeDir, taskTrailers, tempDir, worktreeList } from '../support/gitFixtures';
+import { cacheGitDir, createSourceRepo, git, removeDir, taskTrailers, tempDir, taskWorktreeList } from '../support/gitFixtures';
 
 describe('conflicting tasks', () => {
   let root: string;
@@ -65,7 +65,7 @@ describe('conflicting tasks', () => {
     expect(git(source, 'rev-list', '--merges', '--count', targetBranch)).toBe('0');
     await first.dispose();
     await second.dispose();
-    expect(worktreeList(cacheGitDir(workdir))).toEqual([]);
+    expect(taskWorktreeList(cacheGitDir(workdir))).toEqual([]);
   }, 30_000);
 
   it('reports an unresolved conflict, keeps the work on the task branch, and a retry continues from it', async () => {

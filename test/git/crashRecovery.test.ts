@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
-import { cacheGitDir, createSourceRepo, git, removeDir, taskTrailers, tempDir, worktreeList } from '../support/gitFixtures';
+import { cacheGitDir, createSourceRepo, git, removeDir, taskTrailers, tempDir, taskWorktreeList } from '../support/gitFixtures';
 
 const projectRoot = path.resolve(__dirname, '..', '..');
 
@@ -99,7 +99,7 @@ describe('integration interrupted by a crash', () => {
 
     expect(taskTrailers(source, targetBranch).filter((id) => id === 'killed-before-push')).toHaveLength(1);
     expect(git(source, 'show', `${targetBranch}:files/killed-before-push.txt`)).toBe('work of killed-before-push');
-    expect(worktreeList(cacheGitDir(workdir))).toEqual([]);
+    expect(taskWorktreeList(cacheGitDir(workdir))).toEqual([]);
   }, 40_000);
 
   it('recognises a task killed right after its push and does not commit it again', async () => {
@@ -124,7 +124,7 @@ describe('integration interrupted by a crash', () => {
     await retry.dispose();
     expect(git(source, 'rev-parse', targetBranch)).toBe(landed);
     expect(taskTrailers(source, targetBranch).filter((id) => id === 'killed-after-push')).toHaveLength(1);
-    expect(worktreeList(cacheGitDir(workdir))).toEqual([]);
+    expect(taskWorktreeList(cacheGitDir(workdir))).toEqual([]);
   }, 40_000);
 
   it('recovers a task whose worker died while resolving a conflict, mid-rebase', async () => {
@@ -167,7 +167,7 @@ describe('integration interrupted by a crash', () => {
     await retry.dispose();
     expect(git(source, 'show', `${targetBranch}:README.md`)).toBe('# fixture\n\nchanged by rival and died-resolving');
     expect(taskTrailers(source, targetBranch).filter((id) => id === 'died-resolving')).toHaveLength(1);
-    expect(worktreeList(cacheGitDir(workdir))).toEqual([]);
+    expect(taskWorktreeList(cacheGitDir(workdir))).toEqual([]);
   }, 40_000);
 
   it("sweeps a dead worker's worktree and debris, parking its work for the retry", async () => {
@@ -175,10 +175,10 @@ describe('integration interrupted by a crash', () => {
     const cache = cacheGitDir(workdir);
     const tasksDir = path.join(path.dirname(cache), 'tasks');
     await fs.mkdir(path.join(tasksDir, 'debris-from-a-crash', 'src'), { recursive: true });
-    expect(worktreeList(cache)).toHaveLength(1);
+    expect(taskWorktreeList(cache)).toHaveLength(1);
 
     await new GitWorkspace({ workdir, staleWorktreeMs: 0 }).sweepNow(source);
-    expect(worktreeList(cache)).toEqual([]);
+    expect(taskWorktreeList(cache)).toEqual([]);
     expect(await fs.readdir(tasksDir)).toEqual([]);
     expect(git(cache, 'for-each-ref', '--format=%(refname)', 'refs/heads/')).toBe('refs/heads/longhaul/crash/c1/swept');
 

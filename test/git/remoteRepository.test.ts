@@ -11,7 +11,7 @@ import {
   runPool,
   taskTrailers,
   tempDir,
-  worktreeList,
+  taskWorktreeList,
 } from '../support/gitFixtures';
 import { failureOf } from '../support/failureOf';
 
@@ -66,7 +66,7 @@ describe('a remote repository reached through a file:// URL', () => {
 
     // Idle views are swept; nothing of the tasks remains either.
     await new GitWorkspace({ workdir, viewIdleMs: 0 }).sweepNow(url);
-    expect(worktreeList(cacheGitDir(workdir))).toEqual([]);
+    expect(taskWorktreeList(cacheGitDir(workdir))).toEqual([]);
     expect(git(bare, 'rev-parse', 'main')).toBe(prepared.baseCommit);
   }, 40_000);
 

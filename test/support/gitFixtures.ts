@@ -62,12 +62,24 @@ export function taskTrailers(repo: string, branch: string): string[] {
     .filter((value) => value.length > 0);
 }
 
-export function worktreeList(cacheGitDir: string): string[] {
+function registeredWorktrees(cacheGitDir: string): { path: string; detached: boolean }[] {
   return git(cacheGitDir, 'worktree', 'list', '--porcelain')
-    .split('\n')
-    .filter((line) => line.startsWith('worktree '))
-    .map((line) => line.slice('worktree '.length))
-    .filter((entry) => path.resolve(entry) !== path.resolve(cacheGitDir));
+    .split('\n\n')
+    .filter((record) => record.startsWith('worktree '))
+    .map((record) => ({ path: record.split('\n')[0].slice('worktree '.length), detached: /^detached$/m.test(record) }))
+    .filter((entry) => path.resolve(entry.path) !== path.resolve(cacheGitDir));
+}
+
+/** Registered worktrees of tasks, not counting the emptied ones a cache keeps for the next tasks. */
+export function taskWorktreeList(cacheGitDir: string): string[] {
+  return registeredWorktrees(cacheGitDir)
+    .filter((entry) => path.basename(path.dirname(entry.path)) !== 'spare')
+    .map((entry) => entry.path);
+}
+
+/** The emptied worktrees a cache keeps for the next tasks. */
+export function spareWorktreeList(cacheGitDir: string): { path: string; detached: boolean }[] {
+  return registeredWorktrees(cacheGitDir).filter((entry) => path.basename(path.dirname(entry.path)) === 'spare');
 }
 
 /** The one repository cache under a workdir (tests use one source per workdir). */

@@ -7,8 +7,11 @@ import type { ReadOnlyViews } from './readOnlyView';
 import type { RepoCache } from '../source/repoCache';
 import { ownerFileOf, parkUncommittedWork } from './taskWorktree';
 import { processRetirementsLocked } from './worktreeRetirement';
+import { pruneSparesLocked, type SpareWorktreeSettings } from './spareWorktrees';
 
-export interface StaleCleanupSettings {
+export interface StaleCleanupSettings extends SpareWorktreeSettings {
+  /** Kept worktrees unused this long are deleted. */
+  spareIdleMs: number;
   /** A task worktree whose process died is kept this long for a retry to adopt, then parked and removed. */
   staleWorktreeMs: number;
   /** Task branches (parked unfinished work) untouched this long are deleted. */
@@ -32,8 +35,8 @@ async function mtimeOrUndefined(file: string): Promise<number | undefined> {
 /**
  * Clears what crashed processes left in a repository cache: `git worktree prune` for vanished
  * directories, task worktrees whose owner died long enough ago (their uncommitted work is first parked
- * on the task branch), directories that never became worktrees, idle read-only views, idle prepared
- * setups, and old task branches. Takes the cache lock once.
+ * on the task branch), directories that never became worktrees, kept worktrees beyond their cap or
+ * idle, idle read-only views, idle prepared setups, and old task branches. Takes the cache lock once.
  */
 export async function cleanStale(
   cache: RepoCache,
@@ -42,7 +45,7 @@ export async function cleanStale(
   settings: StaleCleanupSettings,
 ): Promise<void> {
   await cache.withLock(async () => {
-    await processRetirementsLocked(cache);
+    await processRetirementsLocked(cache, true);
     const worktrees = await cache.listWorktrees();
     const taskWorktrees = worktrees.filter((entry) => path.dirname(path.resolve(entry.path)) === cache.tasksDir);
     const registered = new Set(taskWorktrees.map((entry) => path.basename(entry.path)));
@@ -64,6 +67,7 @@ export async function cleanStale(
       await fs.rm(path.join(cache.tasksDir, name), { recursive: true, force: true });
     }
 
+    await pruneSparesLocked(cache, settings);
     await views.pruneLocked();
     await environments.pruneLocked(settings.environmentIdleMs);
 

@@ -11,7 +11,10 @@ import type { IntegrationHooks } from '../integration/integrationHooks';
 import { taskBranchName, taskWorktreeName } from '../core/names';
 import { isOwnerAlive, newOwner, readOwner, retireOwner, writeOwner, type OwnerRecord } from '../locks/ownerRecord';
 import type { RepoCache } from '../source/repoCache';
+import { privateGitDir } from './privateGitDir';
 import { retireWorktree } from './worktreeRetirement';
+import { awaitSpareOnItsWay, spareOnItsWay } from './incomingSpares';
+import { claimSpareLocked, emptyForSpare, hasRoomForSpare, hasSpare, type SpareWorktreeSettings } from './spareWorktrees';
 import { fetchTargetHead, readFetchHead } from '../source/targetFetch';
 import { findTaskCommits } from '../integration/taskTrailer';
 import { rebaseTaskOnTarget, submitTask } from '../integration/taskSubmission';
@@ -26,8 +29,10 @@ import type {
   TaskWorktree,
 } from '../workspaceContract';
 
-export interface TaskWorktreeSettings extends IntegrationSettings {
+export interface TaskWorktreeSettings extends IntegrationSettings, SpareWorktreeSettings {
   hooks?: IntegrationHooks;
+  /** Where a problem that must not fail the task (a worktree that could not be kept) is reported. */
+  onWarning: (message: string, error: unknown) => void;
   /** Where the task's setup gets prepared dependencies from. */
   environments: EnvironmentStore;
   signal?: AbortSignal;
@@ -52,14 +57,22 @@ export async function parkUncommittedWork(git: Git, taskLabel: string): Promise<
   await git(['commit', '--no-verify', '-m', `${parkedWorkSubject} (${taskLabel})`]);
 }
 
-type OpenMode = 'fresh' | 'resumed' | 'adopted';
+/** How a task's worktree came to be: new, a kept spare (detached until it takes the branch), or left by an earlier attempt. */
+type OpenMode = 'fresh' | 'spare' | 'resumed' | 'adopted';
 
-/** A linked worktree's private git directory, named in its `.git` file (`gitdir: <path>`). */
-export async function privateGitDir(worktreeDir: string): Promise<string> {
-  const text = await fs.readFile(path.join(worktreeDir, '.git'), 'utf8');
-  const match = /^gitdir: (.+)$/m.exec(text);
-  if (!match) throw new Error(`${worktreeDir}/.git does not name a git directory`);
-  return path.resolve(worktreeDir, match[1].trim());
+/**
+ * Puts a detached worktree on the task's branch: a new one at `targetHead` (checking that commit out),
+ * or the branch an earlier attempt left. A kept spare is detached until here, and so is one whose
+ * attempt died before it got this far. Returns true when it made a new branch at `targetHead`.
+ */
+async function takeBranch(git: Git, branch: string, targetHead: string): Promise<boolean> {
+  if ((await git(['symbolic-ref', '--quiet', 'HEAD'], { allowFailure: true })).exitCode === 0) return false;
+  // Detached worktrees hold no work: spares are emptied, and work is parked before a worktree is emptied.
+  const created = await git(['checkout', '--quiet', '--force', '--no-track', '-b', branch, targetHead], { allowFailure: true });
+  if (created.exitCode === 0) return true;
+  const resumed = await git(['checkout', '--quiet', '--force', branch], { allowFailure: true });
+  if (resumed.exitCode === 0) return false;
+  throw gitFailure(GitFailureType.taskBusy, `task branch ${branch} cannot be checked out here: ${resumed.stderr.trim().slice(0, 500)}`);
 }
 
 /** Disposals still running in this process, by cache and task branch: opening that task again waits for its own. */
@@ -127,12 +140,15 @@ export class GitTaskWorktree implements TaskWorktree {
       const start = `refs/remotes/origin/${request.targetBranch}`;
       const add = ['worktree', 'add', '--no-checkout', '--no-track', '-b', branch, '--', dir, start];
       // The usual case, nothing of this task on this machine yet, is registered in a hold of the cache
-      // lock shared with this process's other registrations; anything else in a hold of its own.
+      // lock shared with this process's other registrations, in a kept worktree where there is one
+      // (which takes its branch after the hold); anything else in a hold of its own.
       if (request.resumeFrom === undefined && !existsSync(dir)) {
+        if (settings.spareWorktrees > 0 && !(await hasSpare(cache))) await awaitSpareOnItsWay(cache.root);
         registered = await cache.sharedHolds.run(async () => {
-          if ((await cache.git(add, { allowFailure: true })).exitCode !== 0) return undefined;
+          const claimed = settings.spareWorktrees > 0 && (await claimSpareLocked(cache, dir));
+          if (!claimed && (await cache.git(add, { allowFailure: true })).exitCode !== 0) return undefined;
           await writeOwner(ownerFileOf(dir), owner);
-          return { dir, mode: 'fresh' as const };
+          return { dir, mode: claimed ? ('spare' as const) : ('fresh' as const) };
         });
       }
       registered ??= await cache.withLock(() => registerWorktreeLocked(cache, request, branch, dir, owner, add));
@@ -155,8 +171,9 @@ export class GitTaskWorktree implements TaskWorktree {
       } else {
         if (mode === 'resumed') await git(['reset', '--hard', 'HEAD']);
         await abortUnfinishedRebase(worktree.context());
+        const atTarget = await takeBranch(git, branch, targetHead);
         // Nothing worth keeping from the earlier attempt: start from the current target head.
-        if (!(await worktree.hasWork(targetHead))) await git(['reset', '--hard', targetHead]);
+        if (!atTarget && !(await worktree.hasWork(targetHead))) await git(['reset', '--hard', targetHead]);
       }
       // Before the agent starts, so it can run the tests; a landed task runs nothing.
       if (request.setupCommand !== undefined && worktree.integratedCommit === undefined) {
@@ -263,13 +280,30 @@ export class GitTaskWorktree implements TaskWorktree {
     disposals.set(key, done);
   }
 
+  /** Empties the worktree for keeping; false leaves it to be deleted. */
+  private async emptyForSpare(): Promise<boolean> {
+    try {
+      const at = (await readFetchHead(this.worktreeGitDir)) ?? `refs/remotes/origin/${this.request.targetBranch}`;
+      await abortUnfinishedRebase(this.context());
+      await emptyForSpare(this.git, this.dir, this.worktreeGitDir, at);
+      return true;
+    } catch (error) {
+      this.settings.onWarning(`keeping the worktree of task ${this.request.taskId} for the next task failed; it is deleted`, error);
+      return false;
+    }
+  }
+
   /**
-   * Removes the worktree. Work that did not land (a conflict, failed tests, an error) is parked on the
-   * task branch, which is kept so a retry continues from it; otherwise the branch goes too.
+   * Removes the worktree, or keeps it emptied for the next task. Work that did not land (a conflict,
+   * failed tests, an error) is parked on the task branch, which is kept so a retry continues from
+   * it; otherwise the branch goes too.
    */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    // Announced first, so a task opening meanwhile waits for this worktree rather than making one.
+    const keeping = existsSync(this.dir) && (await hasRoomForSpare(this.cache, this.settings));
+    const arrived = keeping ? spareOnItsWay(this.cache.root) : undefined;
     try {
       let keepBranch = false;
       if (existsSync(this.dir) && this.integratedCommit === undefined && this.lastResult !== 'no_changes') {
@@ -282,11 +316,18 @@ export class GitTaskWorktree implements TaskWorktree {
         const { stdout } = await this.git(['rev-list', '--count', 'HEAD', '--not', ...known]);
         keepBranch = Number(stdout.trim()) > 0;
       }
-      // Deleting the files is the slow part and needs no lock; git then forgets the vanished worktree.
-      await fs.rm(this.dir, { recursive: true, force: true });
-      await retireWorktree(this.cache, keepBranch ? undefined : this.branch);
+      // Emptied for the next task where there is room, else deleted: either needs no lock (deleting
+      // the files is the slow part); git then forgets the vanished worktree, or moves the kept one.
+      const spare = keeping && (await this.emptyForSpare());
+      if (!spare) await fs.rm(this.dir, { recursive: true, force: true });
+      const kept = await retireWorktree(this.cache, keepBranch ? undefined : this.branch, spare ? this.dir : undefined);
+      if (spare && !kept) {
+        await fs.rm(this.dir, { recursive: true, force: true });
+        await retireWorktree(this.cache, undefined);
+      }
       await fs.rm(ownerFileOf(this.dir), { force: true });
     } finally {
+      arrived?.();
       retireOwner(this.owner);
     }
   }
