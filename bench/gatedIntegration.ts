@@ -14,7 +14,7 @@ import path from 'node:path';
 import { mergeQueueWorkflowId } from '../src/contract/mergeQueueWorkflowId';
 import { GitWorkspace } from '../src/git/gitWorkspace';
 import type { MergeQueueStatus } from '../src/schemas/mergeQueue';
-import { mergeQueueStatusQuery } from '../src/contract/messages/mergeQueueMessages';
+import { enqueueSignal, mergeQueueStatusQuery } from '../src/contract/messages/mergeQueueMessages';
 import { projectWorkflow } from '../src/workflows/projectWorkflow';
 import { scriptedAgents } from '../test/support/scriptedAgents';
 import { withScriptedDeployment } from '../test/support/scriptedDeployment';
@@ -115,6 +115,13 @@ async function main(): Promise<void> {
       const history = await client.workflow.getHandle(mergeQueueWorkflowId(repo, `longhaul/${taskQueue}`)).fetchHistory();
       const at = (event: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }): number =>
         Number(event.eventTime?.seconds ?? 0) * 1_000 + (event.eventTime?.nanos ?? 0) / 1e6;
+      const enqueued = (history.events ?? [])
+        .filter((event) => event.workflowExecutionSignaledEventAttributes?.signalName === enqueueSignal.name)
+        .map((event) => (at(event) - (firstTaskAt ?? 0)) / 1_000);
+      const nth = (share: number): string => (enqueued[Math.min(enqueued.length - 1, Math.floor(share * enqueued.length))] ?? 0).toFixed(1);
+      console.log(
+        `  submitted to the queue: ${enqueued.length}; a quarter by ${nth(0.25)} s, half by ${nth(0.5)} s, the last at ${nth(1)} s`,
+      );
       const scheduled = new Map<string, { type: string; at: number }>();
       for (const event of history.events ?? []) {
         const attrs = event.activityTaskScheduledEventAttributes;
