@@ -3,9 +3,19 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { GitWorkspace } from '../../src/git/gitWorkspace';
 import type { IntegrationResult } from '../../src/git/workspaceContract';
-import { cacheGitDir, createSourceRepo, git, removeDir, runPool, taskTrailers, tempDir, taskWorktreeList } from '../support/gitFixtures';
+import {
+  cacheGitDir,
+  createSourceRepo,
+  git,
+  removeDir,
+  runPool,
+  spareWorktreeList,
+  taskTrailers,
+  taskWorktreeList,
+  tempDir,
+} from '../support/gitFixtures';
 
-const taskCount = 100;
+const taskCount = 64;
 const workerCount = 16;
 const projectRoot = path.resolve(__dirname, '..', '..');
 
@@ -49,7 +59,7 @@ describe('concurrent integration', () => {
 
   afterAll(() => removeDir(root));
 
-  it('lands 100 disjoint tasks from 16 parallel workers exactly once each, linearly, leaving no worktree', async () => {
+  it('lands 64 disjoint tasks from 16 parallel workers exactly once each, linearly, leaving no task worktree', async () => {
     const source = createSourceRepo(path.join(root, 'source'), 100);
     const workdir = path.join(root, 'work');
     const projectId = 'many';
@@ -94,7 +104,7 @@ describe('concurrent integration', () => {
     // Linear: no merge commits between the base and the head, one commit per task.
     expect(git(source, 'rev-list', '--merges', '--count', `${prepared.baseCommit}..${targetBranch}`)).toBe('0');
     expect(git(source, 'rev-list', '--count', `${prepared.baseCommit}..${targetBranch}`)).toBe(String(taskCount));
-    for (const index of [0, 42, 99]) {
+    for (const index of [0, 42, taskCount - 1]) {
       expect(git(source, 'show', `${targetBranch}:files/f${String(index).padStart(4, '0')}.txt`)).toBe(`edited by task-${index}`);
       expect(git(source, 'show', `${targetBranch}:added-${index}/task-${index}.txt`)).toBe('new');
     }
@@ -104,6 +114,14 @@ describe('concurrent integration', () => {
     // The user's branch is untouched and no worktree or task branch is left behind.
     expect(git(source, 'rev-parse', 'main')).toBe(prepared.baseCommit);
     expect(taskWorktreeList(cacheGitDir(workdir))).toEqual([]);
+    // What is kept for the next tasks is at most the cap, detached and empty of anything untracked.
+    const spares = spareWorktreeList(cacheGitDir(workdir));
+    expect(spares.length).toBeGreaterThan(0);
+    expect(spares.length).toBeLessThanOrEqual(workerCount);
+    for (const spare of spares) {
+      expect(spare.detached).toBe(true);
+      expect(git(spare.path, 'status', '--porcelain', '--ignored', '--untracked-files=all')).toBe('');
+    }
     expect(git(cacheGitDir(workdir), 'for-each-ref', 'refs/heads/')).toBe('');
     expect(await workers[3].targetHead({ projectId, repo: source, targetBranch })).toBe(git(source, 'rev-parse', targetBranch));
   }, 240_000);
