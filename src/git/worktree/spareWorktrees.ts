@@ -23,7 +23,7 @@ function keptAt(name: string): number {
   return Number(name.slice(0, name.indexOf('-')));
 }
 
-export function spareDirOf(cache: RepoCache): string {
+function spareDirOf(cache: RepoCache): string {
   return path.join(cache.root, 'spare');
 }
 
